@@ -1,0 +1,59 @@
+from google.protobuf.internal import containers as _containers
+from google.protobuf import descriptor as _descriptor
+from google.protobuf import message as _message
+from collections.abc import Iterable as _Iterable, Mapping as _Mapping
+from typing import ClassVar as _ClassVar, Optional as _Optional, Union as _Union
+
+DESCRIPTOR: _descriptor.FileDescriptor
+
+class Landmark(_message.Message):
+    __slots__ = ("x", "y", "z", "wx", "wy", "wz", "visibility", "presence")
+    X_FIELD_NUMBER: _ClassVar[int]
+    Y_FIELD_NUMBER: _ClassVar[int]
+    Z_FIELD_NUMBER: _ClassVar[int]
+    WX_FIELD_NUMBER: _ClassVar[int]
+    WY_FIELD_NUMBER: _ClassVar[int]
+    WZ_FIELD_NUMBER: _ClassVar[int]
+    VISIBILITY_FIELD_NUMBER: _ClassVar[int]
+    PRESENCE_FIELD_NUMBER: _ClassVar[int]
+    x: float
+    y: float
+    z: float
+    wx: float
+    wy: float
+    wz: float
+    visibility: float
+    presence: float
+    def __init__(self, x: _Optional[float] = ..., y: _Optional[float] = ..., z: _Optional[float] = ..., wx: _Optional[float] = ..., wy: _Optional[float] = ..., wz: _Optional[float] = ..., visibility: _Optional[float] = ..., presence: _Optional[float] = ...) -> None: ...
+
+class PoseFrame(_message.Message):
+    __slots__ = ("index", "timestamp_ms", "detected", "landmarks")
+    INDEX_FIELD_NUMBER: _ClassVar[int]
+    TIMESTAMP_MS_FIELD_NUMBER: _ClassVar[int]
+    DETECTED_FIELD_NUMBER: _ClassVar[int]
+    LANDMARKS_FIELD_NUMBER: _ClassVar[int]
+    index: int
+    timestamp_ms: float
+    detected: bool
+    landmarks: _containers.RepeatedCompositeFieldContainer[Landmark]
+    def __init__(self, index: _Optional[int] = ..., timestamp_ms: _Optional[float] = ..., detected: _Optional[bool] = ..., landmarks: _Optional[_Iterable[_Union[Landmark, _Mapping]]] = ...) -> None: ...
+
+class PoseSequence(_message.Message):
+    __slots__ = ("fps", "width", "height", "frame_count", "duration_ms", "frames", "model", "people_seen")
+    FPS_FIELD_NUMBER: _ClassVar[int]
+    WIDTH_FIELD_NUMBER: _ClassVar[int]
+    HEIGHT_FIELD_NUMBER: _ClassVar[int]
+    FRAME_COUNT_FIELD_NUMBER: _ClassVar[int]
+    DURATION_MS_FIELD_NUMBER: _ClassVar[int]
+    FRAMES_FIELD_NUMBER: _ClassVar[int]
+    MODEL_FIELD_NUMBER: _ClassVar[int]
+    PEOPLE_SEEN_FIELD_NUMBER: _ClassVar[int]
+    fps: float
+    width: int
+    height: int
+    frame_count: int
+    duration_ms: float
+    frames: _containers.RepeatedCompositeFieldContainer[PoseFrame]
+    model: str
+    people_seen: int
+    def __init__(self, fps: _Optional[float] = ..., width: _Optional[int] = ..., height: _Optional[int] = ..., frame_count: _Optional[int] = ..., duration_ms: _Optional[float] = ..., frames: _Optional[_Iterable[_Union[PoseFrame, _Mapping]]] = ..., model: _Optional[str] = ..., people_seen: _Optional[int] = ...) -> None: ...

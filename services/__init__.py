@@ -1,0 +1,1 @@
+"""KataForge backend services and the kit they share."""

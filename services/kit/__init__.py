@@ -1,0 +1,1 @@
+"""Plumbing shared by every service: config, logs, telemetry, errors, gRPC bootstrap, database."""

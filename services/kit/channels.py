@@ -1,0 +1,51 @@
+"""Client channels to other services: request id, principal and trace context on every call."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import grpc
+
+from services.kit import telemetry
+from services.kit.context import PRINCIPAL_HEADER, REQUEST_ID_HEADER, principal_var, request_id_var
+
+
+def outgoing_metadata(existing: Any = None) -> list[tuple[str, str]]:
+    metadata = [(k, v) for k, v in (existing or ()) if k not in (REQUEST_ID_HEADER, PRINCIPAL_HEADER)]
+    if request_id := request_id_var.get():
+        metadata.append((REQUEST_ID_HEADER, request_id))
+    if (principal := principal_var.get()) is not None:
+        metadata.append((PRINCIPAL_HEADER, principal.to_header()))
+    carrier: dict[str, str] = {}
+    telemetry.inject(carrier)
+    metadata.extend(carrier.items())
+    return metadata
+
+
+class _ContextInterceptor(grpc.aio.UnaryUnaryClientInterceptor, grpc.aio.StreamUnaryClientInterceptor,
+                          grpc.aio.UnaryStreamClientInterceptor, grpc.aio.StreamStreamClientInterceptor):
+    def _details(self, details: grpc.aio.ClientCallDetails) -> grpc.aio.ClientCallDetails:
+        return grpc.aio.ClientCallDetails(details.method, details.timeout, outgoing_metadata(details.metadata),
+                                          details.credentials, details.wait_for_ready)
+
+    async def intercept_unary_unary(self, continuation, details, request):
+        return await continuation(self._details(details), request)
+
+    async def intercept_stream_unary(self, continuation, details, request_iterator):
+        return await continuation(self._details(details), request_iterator)
+
+    async def intercept_unary_stream(self, continuation, details, request):
+        return await continuation(self._details(details), request)
+
+    async def intercept_stream_stream(self, continuation, details, request_iterator):
+        return await continuation(self._details(details), request_iterator)
+
+
+def channel(addr: str) -> grpc.aio.Channel:
+    """An insecure channel (the mesh provides mTLS) with our metadata interceptor."""
+    return grpc.aio.insecure_channel(
+        addr,
+        interceptors=[_ContextInterceptor()],
+        options=[("grpc.max_receive_message_length", 160 * 1024 * 1024),
+                 ("grpc.max_send_message_length", 160 * 1024 * 1024)],
+    )

@@ -1,0 +1,162 @@
+"""Settings: DOJO_* environment variables over config/api.yaml over defaults, parsed once."""
+
+from __future__ import annotations
+
+import dataclasses
+import functools
+import os
+import typing
+from dataclasses import dataclass, fields
+from pathlib import Path
+from typing import Any, Mapping
+
+import yaml
+
+
+class ConfigError(ValueError):
+    """A setting could not be parsed; the message names the variable."""
+
+
+@dataclass(frozen=True)
+class Settings:
+    # Public API (names and defaults follow the spec's config/api.yaml).
+    api_host: str = "127.0.0.1"
+    api_port: int = 8000
+    api_workers: int = 1
+    api_reload: bool = False
+    timeout: float = 30.0
+    max_request_size: int = 104_857_600  # 100 MiB
+    cors_origins: tuple[str, ...] = ()
+    auth_enabled: bool = True
+    api_keys: tuple[str, ...] = ()
+    api_keys_file: str = ""
+    rate_limit_enabled: bool = True
+    rate_limit_requests: int = 100
+    rate_limit_window: int = 60
+    environment: str = "development"
+    debug: bool = False
+    log_level: str = "INFO"
+
+    # Where the embedded database, keys, outbox and models live.
+    state_dir: str = ".kataforge"
+    database_url: str = ""
+    model_dir: str = "models"
+
+    # Internal gRPC addresses (host:port). Servers bind to grpc_bind_host on the same port.
+    auth_addr: str = "127.0.0.1:50051"
+    coach_addr: str = "127.0.0.1:50052"
+    pose_addr: str = "127.0.0.1:50053"
+    scoring_addr: str = "127.0.0.1:50054"
+    grpc_bind_host: str = "127.0.0.1"
+
+    # Tokens.
+    jwt_issuer: str = "kataforge"
+    jwt_audience: str = "kataforge-api"
+    access_token_ttl: int = 900
+    refresh_token_ttl: int = 30 * 24 * 3600
+    reset_token_ttl: int = 3600
+    login_max_failures: int = 5
+    login_lockout_seconds: int = 900
+
+    # First admin (created at auth start when both are set).
+    admin_username: str = ""
+    admin_password: str = ""
+    admin_email: str = ""
+
+    # Analysis.
+    default_body_mass_kg: float = 70.0
+    fetch_timeout: float = 30.0
+    max_video_seconds: float = 600.0
+
+    otel_exporter: str = ""  # "" (no export) or "console"
+
+    @property
+    def outbox_dir(self) -> Path:
+        return Path(self.state_dir) / "outbox"
+
+    def all_api_keys(self) -> tuple[str, ...]:
+        """Static keys from DOJO_API_KEYS plus one per line of DOJO_API_KEYS_FILE."""
+        keys = list(self.api_keys)
+        if self.api_keys_file:
+            try:
+                text = Path(self.api_keys_file).read_text()
+            except OSError as exc:
+                raise ConfigError(f"DOJO_API_KEYS_FILE: cannot read {self.api_keys_file!r}: {exc.strerror}") from exc
+            keys += [line.strip() for line in text.splitlines() if line.strip() and not line.startswith("#")]
+        return tuple(keys)
+
+
+_TYPES = typing.get_type_hints(Settings)
+
+
+def _parse(name: str, raw: Any, kind: Any, source: str) -> Any:
+    where = f"{source}: " if source else ""
+    try:
+        if kind is bool:
+            if isinstance(raw, bool):
+                return raw
+            value = str(raw).strip().lower()
+            if value in ("1", "true", "yes", "on"):
+                return True
+            if value in ("0", "false", "no", "off"):
+                return False
+            raise ValueError
+        if kind is int:
+            if isinstance(raw, bool):
+                raise ValueError
+            return int(str(raw).strip())
+        if kind is float:
+            return float(str(raw).strip())
+        if kind == tuple[str, ...]:
+            items = raw if isinstance(raw, (list, tuple)) else str(raw).split(",")
+            return tuple(str(item).strip() for item in items if str(item).strip())
+        return str(raw)
+    except ValueError:
+        expected = {bool: "true or false", int: "an integer", float: "a number"}.get(kind, "a value")
+        raise ConfigError(f"{where}{name}: expected {expected}, got {raw!r}") from None
+
+
+def load_settings(env: Mapping[str, str] | None = None, config_file: str | None = None) -> Settings:
+    """Build settings; raises ConfigError naming the offending variable or key."""
+    env = os.environ if env is None else env
+    path = Path(config_file or env.get("DOJO_CONFIG_FILE", "config/api.yaml"))
+    file_values: dict[str, Any] = {}
+    if path.is_file():
+        try:
+            loaded = yaml.safe_load(path.read_text()) or {}
+        except yaml.YAMLError as exc:
+            raise ConfigError(f"{path}: not valid YAML: {exc}") from exc
+        if not isinstance(loaded, dict):
+            raise ConfigError(f"{path}: expected a mapping at the top level")
+        # The spec nests API settings under "api:"; other sections are flat keys of the same names.
+        for section in loaded.values():
+            if isinstance(section, dict):
+                file_values.update(section)
+    hints = {f.name: _TYPES[f.name] for f in fields(Settings)}
+    values: dict[str, Any] = {}
+    for name, kind in hints.items():
+        if name in file_values:
+            values[name] = _parse(name, file_values[name], kind, str(path))
+        env_name = f"DOJO_{name.upper()}"
+        if env_name in env:
+            values[name] = _parse(env_name, env[env_name], kind, "")
+    unknown = set(file_values) - set(hints)
+    if unknown:
+        raise ConfigError(f"{path}: unknown setting(s) {', '.join(sorted(unknown))}")
+    settings = Settings(**values)
+    if not 0 < settings.api_port < 65536:
+        raise ConfigError(f"DOJO_API_PORT: {settings.api_port} is not a TCP port")
+    if settings.max_request_size <= 0:
+        raise ConfigError("DOJO_MAX_REQUEST_SIZE: must be positive")
+    settings.all_api_keys()  # fail fast on an unreadable keys file
+    return settings
+
+
+@functools.cache
+def settings() -> Settings:
+    """The process-wide settings, parsed on first use."""
+    return load_settings()
+
+
+def replace(base: Settings, **changes: Any) -> Settings:
+    return dataclasses.replace(base, **changes)

@@ -1,0 +1,112 @@
+"""Server interceptor: request id, principal, trace context, access log, metrics and error mapping."""
+
+from __future__ import annotations
+
+import logging
+import time
+from typing import Any, Awaitable, Callable
+
+import grpc
+from opentelemetry import context as otel_context
+from opentelemetry.trace import SpanKind
+from prometheus_client import Counter, Histogram
+
+from services.kit import errors, telemetry
+from services.kit.context import (PRINCIPAL_HEADER, REQUEST_ID_HEADER, Principal, clean_request_id,
+                                  principal_var, request_id_var)
+from services.kit.grpc_errors import abort_with
+
+log = logging.getLogger("kataforge.rpc")
+
+RPC_TOTAL = Counter("kataforge_rpc_total", "gRPC calls handled", ["method", "code"])
+RPC_SECONDS = Histogram("kataforge_rpc_seconds", "gRPC call duration", ["method"])
+
+
+class _CallScope:
+    """Sets the per-call context from metadata and restores it afterwards."""
+
+    def __init__(self, method: str, context: grpc.aio.ServicerContext) -> None:
+        self.method = method
+        self.context = context
+        metadata = tuple(context.invocation_metadata() or ())
+        found = dict((k, v) for k, v in metadata if isinstance(v, str))
+        self.request_id = clean_request_id(found.get(REQUEST_ID_HEADER))
+        self.principal = Principal.from_header(found.get(PRINCIPAL_HEADER))
+        self.trace_ctx = telemetry.extract(metadata)
+
+    def __enter__(self) -> "_CallScope":
+        self.tokens = (request_id_var.set(self.request_id), principal_var.set(self.principal))
+        self.otel_token = otel_context.attach(self.trace_ctx)
+        self.span_cm = telemetry.tracer("kataforge.rpc").start_as_current_span(
+            self.method, kind=SpanKind.SERVER)
+        self.span_cm.__enter__()
+        self.started = time.perf_counter()
+        self.code = "OK"
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        elapsed = time.perf_counter() - self.started
+        RPC_TOTAL.labels(self.method, self.code).inc()
+        RPC_SECONDS.labels(self.method).observe(elapsed)
+        log.info("rpc %s %s", self.method, self.code,
+                 extra={"method": self.method, "status": self.code, "duration_ms": round(elapsed * 1000, 1)})
+        self.span_cm.__exit__(None, None, None)
+        otel_context.detach(self.otel_token)
+        request_id_var.reset(self.tokens[0])
+        principal_var.reset(self.tokens[1])
+
+    async def fail(self, exc: BaseException) -> None:
+        if isinstance(exc, errors.DomainError):
+            self.code = exc.code
+            await abort_with(self.context, exc)
+        elif isinstance(exc, (grpc.aio.AbortError, grpc.aio.UsageError)):
+            self.code = "aborted"
+            raise exc
+        else:
+            self.code = "internal_error"
+            log.exception("unhandled error in %s", self.method)
+            await abort_with(self.context, errors.DomainError("Internal server error", request_id=self.request_id))
+
+
+def _wrap_unary(method: str, behavior: Callable[..., Awaitable[Any]]):
+    async def wrapped(request: Any, context: grpc.aio.ServicerContext) -> Any:
+        with _CallScope(method, context) as scope:
+            try:
+                return await behavior(request, context)
+            except BaseException as exc:  # noqa: BLE001 - mapped to a status in one place
+                if isinstance(exc, (KeyboardInterrupt, SystemExit)):
+                    raise
+                await scope.fail(exc)
+    return wrapped
+
+
+def _wrap_stream(method: str, behavior: Callable[..., Any]):
+    async def wrapped(request: Any, context: grpc.aio.ServicerContext):
+        with _CallScope(method, context) as scope:
+            try:
+                async for item in behavior(request, context):
+                    yield item
+            except BaseException as exc:  # noqa: BLE001
+                if isinstance(exc, (KeyboardInterrupt, SystemExit, GeneratorExit)):
+                    raise
+                await scope.fail(exc)
+    return wrapped
+
+
+class KitServerInterceptor(grpc.aio.ServerInterceptor):
+    async def intercept_service(self, continuation, handler_call_details):
+        handler = await continuation(handler_call_details)
+        if handler is None:
+            return None
+        method = handler_call_details.method
+        if method.startswith(("/grpc.health.", "/grpc.reflection.")):
+            return handler
+        kwargs = dict(request_deserializer=handler.request_deserializer,
+                      response_serializer=handler.response_serializer)
+        if handler.unary_unary:
+            return grpc.unary_unary_rpc_method_handler(_wrap_unary(method, handler.unary_unary), **kwargs)
+        if handler.stream_unary:
+            return grpc.stream_unary_rpc_method_handler(_wrap_unary(method, handler.stream_unary), **kwargs)
+        if handler.unary_stream:
+            return grpc.unary_stream_rpc_method_handler(_wrap_stream(method, handler.unary_stream), **kwargs)
+        return grpc.stream_stream_rpc_method_handler(_wrap_stream(method, handler.stream_stream), **kwargs)

@@ -1,0 +1,80 @@
+"""Shared fixtures: a real PostgreSQL (embedded, or DOJO_DATABASE_URL), free ports, in-process services."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import socket
+from pathlib import Path
+from typing import Awaitable, Callable
+
+import pytest
+
+from services.kit.config import Settings, load_settings, replace
+from services.kit.server import ServiceSpec, serve
+
+REPO = Path(__file__).resolve().parents[1]
+DATA = REPO.parent / "shared" / "data"
+VIDEOS = DATA / "videos"
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@pytest.fixture(scope="session")
+def state_dir(tmp_path_factory) -> Path:
+    return tmp_path_factory.mktemp("state")
+
+
+@pytest.fixture(scope="session")
+def pg_url(state_dir) -> str:
+    """A real PostgreSQL: the one in DOJO_DATABASE_URL, else an embedded server for this session."""
+    if os.environ.get("DOJO_DATABASE_URL"):
+        return os.environ["DOJO_DATABASE_URL"]
+    from services.kit import embedded_pg
+    server = embedded_pg.start(state_dir)
+    yield server.get_uri()
+    server.cleanup()
+
+
+@pytest.fixture(scope="session")
+def base_settings(state_dir, pg_url) -> Settings:
+    """Settings for in-process services: real database, fresh loopback ports, test state dir."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("DOJO_")}
+    settings = load_settings(env, config_file=str(state_dir / "absent.yaml"))
+    return replace(
+        settings, state_dir=str(state_dir), database_url=pg_url, model_dir=str(REPO / "models"),
+        auth_addr=f"127.0.0.1:{free_port()}", coach_addr=f"127.0.0.1:{free_port()}",
+        pose_addr=f"127.0.0.1:{free_port()}", scoring_addr=f"127.0.0.1:{free_port()}",
+        api_port=free_port(), log_level="WARNING",
+    )
+
+
+class RunningService:
+    def __init__(self, task: asyncio.Task, stop: asyncio.Event) -> None:
+        self.task, self._stop = task, stop
+
+    async def stop(self) -> None:
+        self._stop.set()
+        await asyncio.wait_for(self.task, 30)
+
+
+@pytest.fixture(scope="session")
+def start_service() -> Callable[[ServiceSpec, Settings], Awaitable[RunningService]]:
+    """Start a ServiceSpec in this process (real grpc.aio server on loopback) and wait until SERVING."""
+
+    async def _start(spec: ServiceSpec, settings: Settings) -> RunningService:
+        ready, stop = asyncio.Event(), asyncio.Event()
+        task = asyncio.create_task(serve(spec, settings, ready=ready, stop=stop))
+        done, _ = await asyncio.wait({task, asyncio.create_task(ready.wait())}, timeout=120,
+                                     return_when=asyncio.FIRST_COMPLETED)
+        if task in done:
+            task.result()  # raises the start-up error
+        if not ready.is_set():
+            raise TimeoutError(f"{spec.name} did not become ready")
+        return RunningService(task, stop)
+
+    return _start
