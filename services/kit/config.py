@@ -6,7 +6,7 @@ import dataclasses
 import functools
 import os
 import typing
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any, Mapping
 
@@ -28,7 +28,7 @@ class Settings:
     max_request_size: int = 104_857_600  # 100 MiB
     cors_origins: tuple[str, ...] = ()
     auth_enabled: bool = True
-    api_keys: tuple[str, ...] = ()
+    api_keys: tuple[str, ...] = field(default=(), repr=False)
     api_keys_file: str = ""
     rate_limit_enabled: bool = True
     rate_limit_requests: int = 100
@@ -60,7 +60,7 @@ class Settings:
 
     # First admin (created at auth start when both are set).
     admin_username: str = ""
-    admin_password: str = ""
+    admin_password: str = field(default="", repr=False)
     admin_email: str = ""
 
     # Analysis.
@@ -87,6 +87,7 @@ class Settings:
 
 
 _TYPES = typing.get_type_hints(Settings)
+_API_SHORT_KEYS = {"host", "port", "workers", "reload"}
 
 
 def _parse(name: str, raw: Any, kind: Any, source: str) -> Any:
@@ -129,9 +130,13 @@ def load_settings(env: Mapping[str, str] | None = None, config_file: str | None 
         if not isinstance(loaded, dict):
             raise ConfigError(f"{path}: expected a mapping at the top level")
         # The spec nests API settings under "api:"; other sections are flat keys of the same names.
-        for section in loaded.values():
-            if isinstance(section, dict):
-                file_values.update(section)
+        for section_name, section in loaded.items():
+            if not isinstance(section, dict):
+                raise ConfigError(f"{path}: section {section_name!r} must be a mapping")
+            for key, value in section.items():
+                # The spec's api: section says host/port/workers/reload for api_host, api_port, ...
+                renamed = f"api_{key}" if section_name == "api" and key in _API_SHORT_KEYS else key
+                file_values[renamed] = value
     hints = {f.name: _TYPES[f.name] for f in fields(Settings)}
     values: dict[str, Any] = {}
     for name, kind in hints.items():

@@ -51,6 +51,10 @@ class NotFound(DomainError):
         super().__init__(message or f"{resource.capitalize()} '{resource_id}' not found", resource=resource, id=resource_id)
 
 
+class MethodNotAllowed(DomainError):
+    code, http_status = "method_not_allowed", 405
+
+
 class Conflict(DomainError):
     code, http_status = "conflict", 409
 
@@ -84,6 +88,6 @@ class Unavailable(DomainError):
 
 BY_CODE: dict[str, type[DomainError]] = {
     cls.code: cls
-    for cls in (InvalidRequest, ValidationFailed, Unauthorized, Forbidden, NotFound, Conflict, PayloadTooLarge,
+    for cls in (InvalidRequest, ValidationFailed, Unauthorized, Forbidden, NotFound, MethodNotAllowed, Conflict, PayloadTooLarge,
                 RateLimited, ModelError, StorageError, TimeoutFailure, Unavailable, DomainError)
 }

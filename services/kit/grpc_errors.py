@@ -17,6 +17,7 @@ _TO_GRPC: dict[type[errors.DomainError], grpc.StatusCode] = {
     errors.Unauthorized: grpc.StatusCode.UNAUTHENTICATED,
     errors.Forbidden: grpc.StatusCode.PERMISSION_DENIED,
     errors.NotFound: grpc.StatusCode.NOT_FOUND,
+    errors.MethodNotAllowed: grpc.StatusCode.UNIMPLEMENTED,
     errors.Conflict: grpc.StatusCode.ALREADY_EXISTS,
     errors.PayloadTooLarge: grpc.StatusCode.RESOURCE_EXHAUSTED,
     errors.RateLimited: grpc.StatusCode.RESOURCE_EXHAUSTED,

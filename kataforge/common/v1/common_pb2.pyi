@@ -39,7 +39,7 @@ class PoseFrame(_message.Message):
     def __init__(self, index: _Optional[int] = ..., timestamp_ms: _Optional[float] = ..., detected: _Optional[bool] = ..., landmarks: _Optional[_Iterable[_Union[Landmark, _Mapping]]] = ...) -> None: ...
 
 class PoseSequence(_message.Message):
-    __slots__ = ("fps", "width", "height", "frame_count", "duration_ms", "frames", "model", "people_seen")
+    __slots__ = ("fps", "width", "height", "frame_count", "duration_ms", "frames", "model", "people_seen", "inference_seconds")
     FPS_FIELD_NUMBER: _ClassVar[int]
     WIDTH_FIELD_NUMBER: _ClassVar[int]
     HEIGHT_FIELD_NUMBER: _ClassVar[int]
@@ -48,6 +48,7 @@ class PoseSequence(_message.Message):
     FRAMES_FIELD_NUMBER: _ClassVar[int]
     MODEL_FIELD_NUMBER: _ClassVar[int]
     PEOPLE_SEEN_FIELD_NUMBER: _ClassVar[int]
+    INFERENCE_SECONDS_FIELD_NUMBER: _ClassVar[int]
     fps: float
     width: int
     height: int
@@ -56,4 +57,5 @@ class PoseSequence(_message.Message):
     frames: _containers.RepeatedCompositeFieldContainer[PoseFrame]
     model: str
     people_seen: int
-    def __init__(self, fps: _Optional[float] = ..., width: _Optional[int] = ..., height: _Optional[int] = ..., frame_count: _Optional[int] = ..., duration_ms: _Optional[float] = ..., frames: _Optional[_Iterable[_Union[PoseFrame, _Mapping]]] = ..., model: _Optional[str] = ..., people_seen: _Optional[int] = ...) -> None: ...
+    inference_seconds: float
+    def __init__(self, fps: _Optional[float] = ..., width: _Optional[int] = ..., height: _Optional[int] = ..., frame_count: _Optional[int] = ..., duration_ms: _Optional[float] = ..., frames: _Optional[_Iterable[_Union[PoseFrame, _Mapping]]] = ..., model: _Optional[str] = ..., people_seen: _Optional[int] = ..., inference_seconds: _Optional[float] = ...) -> None: ...

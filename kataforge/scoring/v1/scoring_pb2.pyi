@@ -76,7 +76,7 @@ class Metrics(_message.Message):
     def __init__(self, overall_score: _Optional[float] = ..., aspect_scores: _Optional[_Union[AspectScores, _Mapping]] = ..., biomechanics: _Optional[_Union[Biomechanics, _Mapping]] = ...) -> None: ...
 
 class Analysis(_message.Message):
-    __slots__ = ("id", "status", "video", "coach", "technique", "timestamp", "metrics", "corrections", "recommendations", "processing_time", "details", "owner_id")
+    __slots__ = ("id", "status", "video", "coach", "technique", "timestamp", "metrics", "corrections", "recommendations", "processing_time", "details", "owner_id", "model_timings")
     ID_FIELD_NUMBER: _ClassVar[int]
     STATUS_FIELD_NUMBER: _ClassVar[int]
     VIDEO_FIELD_NUMBER: _ClassVar[int]
@@ -89,6 +89,7 @@ class Analysis(_message.Message):
     PROCESSING_TIME_FIELD_NUMBER: _ClassVar[int]
     DETAILS_FIELD_NUMBER: _ClassVar[int]
     OWNER_ID_FIELD_NUMBER: _ClassVar[int]
+    MODEL_TIMINGS_FIELD_NUMBER: _ClassVar[int]
     id: str
     status: str
     video: str
@@ -101,7 +102,16 @@ class Analysis(_message.Message):
     processing_time: float
     details: _struct_pb2.Struct
     owner_id: str
-    def __init__(self, id: _Optional[str] = ..., status: _Optional[str] = ..., video: _Optional[str] = ..., coach: _Optional[str] = ..., technique: _Optional[str] = ..., timestamp: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., metrics: _Optional[_Union[Metrics, _Mapping]] = ..., corrections: _Optional[_Iterable[str]] = ..., recommendations: _Optional[_Iterable[str]] = ..., processing_time: _Optional[float] = ..., details: _Optional[_Union[_struct_pb2.Struct, _Mapping]] = ..., owner_id: _Optional[str] = ...) -> None: ...
+    model_timings: _containers.RepeatedCompositeFieldContainer[ModelTiming]
+    def __init__(self, id: _Optional[str] = ..., status: _Optional[str] = ..., video: _Optional[str] = ..., coach: _Optional[str] = ..., technique: _Optional[str] = ..., timestamp: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., metrics: _Optional[_Union[Metrics, _Mapping]] = ..., corrections: _Optional[_Iterable[str]] = ..., recommendations: _Optional[_Iterable[str]] = ..., processing_time: _Optional[float] = ..., details: _Optional[_Union[_struct_pb2.Struct, _Mapping]] = ..., owner_id: _Optional[str] = ..., model_timings: _Optional[_Iterable[_Union[ModelTiming, _Mapping]]] = ...) -> None: ...
+
+class ModelTiming(_message.Message):
+    __slots__ = ("model", "seconds")
+    MODEL_FIELD_NUMBER: _ClassVar[int]
+    SECONDS_FIELD_NUMBER: _ClassVar[int]
+    model: str
+    seconds: float
+    def __init__(self, model: _Optional[str] = ..., seconds: _Optional[float] = ...) -> None: ...
 
 class GetAnalysisRequest(_message.Message):
     __slots__ = ("analysis_id",)

@@ -1,0 +1,125 @@
+"""The `kataforge` command: run the system, manage admins, and call the API from a shell."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import getpass
+import importlib
+import json
+import os
+import sys
+
+from kataforge import __version__
+
+SERVICE_NAMES = ("auth", "coach", "pose", "scoring", "edge")
+
+
+def _serve(args: argparse.Namespace) -> int:
+    # Command-line flags are just another source of DOJO_* settings, so children inherit them.
+    for flag, var in (("host", "DOJO_API_HOST"), ("port", "DOJO_API_PORT"), ("workers", "DOJO_API_WORKERS")):
+        if getattr(args, flag) is not None:
+            os.environ[var] = str(getattr(args, flag))
+    if args.reload:
+        os.environ["DOJO_API_RELOAD"] = "true"
+    from services.kit import logs
+    from services.kit.config import settings
+
+    cfg = settings()
+    if args.service:
+        importlib.import_module(f"services.{args.service}.main").main()
+        return 0
+    from services.kit import supervisor
+    logs.configure("supervisor", cfg.log_level)
+    return supervisor.run(cfg)
+
+
+def _create_admin(args: argparse.Namespace) -> int:
+    from services.auth.admin import create_admin
+    from services.kit.config import settings
+
+    password = os.environ.get("DOJO_ADMIN_PASSWORD") if args.password_env else None
+    if password is None:
+        password = sys.stdin.readline().rstrip("\n") if args.password_stdin else getpass.getpass("Password: ")
+    user_id = asyncio.run(create_admin(settings(), args.username, password, args.email or ""))
+    print(f"admin '{args.username}' ready (id {user_id})")
+    return 0
+
+
+def _client(args: argparse.Namespace):
+    from kataforge.client import KataForgeClient
+    return KataForgeClient(base_url=args.url, api_key=args.api_key or os.environ.get("KATAFORGE_API_KEY"),
+                           token=args.token or os.environ.get("KATAFORGE_TOKEN"))
+
+
+def _login(args: argparse.Namespace) -> int:
+    client = _client(args)
+    password = getpass.getpass("Password: ") if not args.password_stdin else sys.stdin.readline().rstrip("\n")
+    print(json.dumps(client.login(args.username, password), indent=2))
+    return 0
+
+
+def _analyze(args: argparse.Namespace) -> int:
+    client = _client(args)
+    if os.path.isfile(args.video):
+        result = client.analyze_file(args.video, coach=args.coach, technique=args.technique, verbose=args.verbose)
+    else:
+        result = client.analyze(video_url=args.video, coach=args.coach, technique=args.technique,
+                                verbose=args.verbose)
+    print(json.dumps(result, indent=2))
+    return 0
+
+
+def _coaches(args: argparse.Namespace) -> int:
+    print(json.dumps(_client(args).list_coaches(), indent=2))
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="kataforge", description="KataForge technique analysis")
+    parser.add_argument("--version", action="version", version=f"kataforge {__version__}")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    serve = sub.add_parser("serve", help="start the whole system, or one service")
+    serve.add_argument("service", nargs="?", choices=SERVICE_NAMES, help="run only this service")
+    serve.add_argument("--reload", action="store_true", help="reload the edge on code changes")
+    serve.add_argument("--workers", type=int, help="edge worker processes (DOJO_API_WORKERS)")
+    serve.add_argument("--host", help="edge bind address (DOJO_API_HOST)")
+    serve.add_argument("--port", type=int, help="edge port (DOJO_API_PORT)")
+    serve.set_defaults(func=_serve)
+
+    admin = sub.add_parser("create-admin", help="create or promote an administrator account")
+    admin.add_argument("--username", required=True)
+    admin.add_argument("--email", default="")
+    admin.add_argument("--password-stdin", action="store_true", help="read the password from standard input")
+    admin.add_argument("--password-env", action="store_true", help="read the password from DOJO_ADMIN_PASSWORD")
+    admin.set_defaults(func=_create_admin)
+
+    for name, func, help_text in (("login", _login, "get tokens"), ("analyze", _analyze, "analyse a video"),
+                                  ("coaches", _coaches, "list coaches")):
+        cmd = sub.add_parser(name, help=help_text)
+        cmd.add_argument("--url", default=os.environ.get("KATAFORGE_URL", "http://localhost:8000"))
+        cmd.add_argument("--api-key")
+        cmd.add_argument("--token")
+        cmd.set_defaults(func=func)
+        if name == "login":
+            cmd.add_argument("username")
+            cmd.add_argument("--password-stdin", action="store_true")
+        if name == "analyze":
+            cmd.add_argument("video", help="a local file, an http(s) URL or base64 data")
+            cmd.add_argument("--coach", required=True)
+            cmd.add_argument("--technique")
+            cmd.add_argument("--verbose", action="store_true")
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        return args.func(args) or 0
+    except KeyboardInterrupt:
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

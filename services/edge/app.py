@@ -1,0 +1,48 @@
+"""The edge's FastAPI application: routers mounted at / and /v1, middleware, error envelope."""
+
+from __future__ import annotations
+
+import time
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+from fastapi.middleware.cors import CORSMiddleware
+
+from kataforge import __version__
+from services.kit import logs, telemetry
+from services.kit.config import Settings
+from services.edge import errors as edge_errors
+from services.edge.backends import Backends
+from services.edge.middleware import EdgeMiddleware
+from services.edge.routes import analysis, auth, coaches, system
+from services.edge.security import Authenticator
+
+
+def create_app(settings: Settings) -> FastAPI:
+    @asynccontextmanager
+    async def lifespan(app: FastAPI):
+        app.state.backends = Backends(settings)
+        app.state.authenticator = Authenticator(settings, app.state.backends)
+        yield
+        await app.state.backends.close()
+
+    app = FastAPI(title="KataForge API", version=__version__, lifespan=lifespan,
+                  description="Martial-arts technique analysis: pose, biomechanics, coach comparison.")
+    app.state.settings = settings
+    app.state.started_at = time.time()
+    for router in (system.router, auth.router, coaches.router, analysis.router):
+        app.include_router(router)
+        app.include_router(router, prefix="/v1", include_in_schema=False)
+    edge_errors.install(app)
+    if settings.cors_origins:
+        app.add_middleware(CORSMiddleware, allow_origins=list(settings.cors_origins), allow_credentials=True,
+                           allow_methods=["GET", "POST", "PUT", "DELETE", "OPTIONS"],
+                           allow_headers=["Authorization", "Content-Type", "X-API-Key", "X-Request-ID"],
+                           expose_headers=["X-Request-ID", "Retry-After"])
+    app.add_middleware(EdgeMiddleware, max_body=settings.max_request_size)
+    return app
+
+
+def configure_process(settings: Settings) -> None:
+    logs.configure("edge", settings.log_level)
+    telemetry.configure("edge", settings.otel_exporter)

@@ -1,0 +1,110 @@
+"""POST /analyze (JSON with video_url, or a multipart upload) and GET /analyses/{id}."""
+
+from __future__ import annotations
+
+from typing import AsyncIterator
+
+from fastapi import APIRouter, Depends, Request
+from pydantic import ValidationError
+from fastapi.exceptions import RequestValidationError
+
+from kataforge.scoring.v1 import scoring_pb2
+from services.kit import errors
+from services.kit.context import Principal
+from services.kit.video_source import parse_video_url
+from services.edge.backends import ANALYSIS_TIMEOUT_SECONDS
+from services.edge.metrics import ANALYSES, ANALYSIS_TIME, MODEL_INFERENCE
+from services.edge.schemas import AnalyzeBody, AnalyzeForm
+from services.edge.security import require_principal
+from services.edge.shaping import analysis_json
+
+router = APIRouter(tags=["analysis"])
+
+CHUNK_BYTES = 1024 * 1024
+
+_ANALYZE_BODY = {
+    "requestBody": {
+        "required": True,
+        "content": {
+            "application/json": {"schema": AnalyzeBody.model_json_schema()},
+            "multipart/form-data": {"schema": {
+                "type": "object", "required": ["file", "coach"],
+                "properties": {"file": {"type": "string", "format": "binary"}, "coach": {"type": "string"},
+                               "technique": {"type": "string"}, "verbose": {"type": "boolean"},
+                               "body_mass_kg": {"type": "number"}}}},
+        },
+    }
+}
+
+
+def _validated(model, data):
+    try:
+        return model.model_validate(data) if not isinstance(data, (bytes, str)) else model.model_validate_json(data)
+    except ValidationError as exc:
+        raise RequestValidationError([{**e, "loc": ("body", *e["loc"])} for e in exc.errors()]) from None
+
+
+async def _upload_stream(header: scoring_pb2.AnalyzeRequest, chunks: AsyncIterator[bytes]):
+    yield scoring_pb2.AnalyzeUploadChunk(request=header)
+    async for chunk in chunks:
+        yield scoring_pb2.AnalyzeUploadChunk(data=chunk)
+
+
+async def _bytes_chunks(data: bytes) -> AsyncIterator[bytes]:
+    for start in range(0, len(data), CHUNK_BYTES):
+        yield data[start:start + CHUNK_BYTES]
+
+
+async def _file_chunks(upload) -> AsyncIterator[bytes]:
+    while chunk := await upload.read(CHUNK_BYTES):
+        yield chunk
+
+
+def _record(reply: scoring_pb2.Analysis) -> None:
+    ANALYSES.labels(reply.coach).inc()
+    ANALYSIS_TIME.observe(reply.processing_time)
+    for timing in reply.model_timings:
+        MODEL_INFERENCE.labels(timing.model).observe(timing.seconds)
+
+
+@router.post("/analyze", openapi_extra=_ANALYZE_BODY)
+async def analyze(request: Request, principal: Principal = Depends(require_principal)):
+    b = request.app.state.backends
+    max_bytes = request.app.state.settings.max_request_size
+    content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    if content_type == "multipart/form-data":
+        form = await request.form(max_files=1, max_fields=20)
+        upload = form.get("file") or form.get("video")
+        fields = {k: v for k, v in form.items() if k not in ("file", "video")}
+        body = _validated(AnalyzeForm, fields)
+        if upload is None or isinstance(upload, str):
+            raise errors.InvalidRequest("Attach the video as a file field named 'file'",
+                                        details={"file": "This field is required"})
+        header = scoring_pb2.AnalyzeRequest(video_label=upload.filename or "upload", **body.grpc_fields())
+        reply = await b.call(b.scoring.AnalyzeUpload, _upload_stream(header, _file_chunks(upload)),
+                             principal=principal, timeout=ANALYSIS_TIMEOUT_SECONDS)
+    elif content_type in ("application/json", ""):
+        body = _validated(AnalyzeBody, await request.body())
+        source = parse_video_url(body.video_url, max_bytes)
+        if source.url:
+            reply = await b.call(b.scoring.Analyze, scoring_pb2.AnalyzeRequest(video_url=source.url,
+                                                                                **body.grpc_fields()),
+                                 principal=principal, timeout=ANALYSIS_TIMEOUT_SECONDS)
+        else:
+            header = scoring_pb2.AnalyzeRequest(video_label=f"base64 video ({len(source.data)} bytes)",
+                                                **body.grpc_fields())
+            reply = await b.call(b.scoring.AnalyzeUpload, _upload_stream(header, _bytes_chunks(source.data)),
+                                 principal=principal, timeout=ANALYSIS_TIMEOUT_SECONDS)
+    else:
+        raise errors.InvalidRequest("Send application/json with video_url, or multipart/form-data with a file",
+                                    details={"content-type": f"unsupported: {content_type}"})
+    _record(reply)
+    return analysis_json(reply)
+
+
+@router.get("/analyses/{analysis_id}")
+async def get_analysis(analysis_id: str, request: Request, principal: Principal = Depends(require_principal)):
+    b = request.app.state.backends
+    reply = await b.call(b.scoring.GetAnalysis, scoring_pb2.GetAnalysisRequest(analysis_id=analysis_id),
+                         principal=principal)
+    return analysis_json(reply)

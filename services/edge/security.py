@@ -1,0 +1,80 @@
+"""Authentication at the edge: JWTs verified locally against the auth service's JWKS; API keys via auth."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+
+from fastapi import Request
+from google.protobuf.json_format import MessageToDict
+
+from kataforge.auth.v1 import auth_pb2
+from services.auth.verify import JwksVerifier
+from services.kit import errors
+from services.kit.config import Settings
+from services.kit.context import ANONYMOUS_ADMIN, Principal
+from services.edge.backends import Backends
+
+log = logging.getLogger(__name__)
+
+# An unknown `kid` triggers a JWKS refresh, at most this often (keys rotate rarely; this bounds
+# the calls an attacker can cause with made-up kids).
+JWKS_REFRESH_INTERVAL_SECONDS = 30.0
+
+
+class Authenticator:
+    def __init__(self, settings: Settings, backends: Backends) -> None:
+        self.settings = settings
+        self.backends = backends
+        self._verifier: JwksVerifier | None = None
+        self._fetched_at = 0.0
+        self._lock = asyncio.Lock()
+
+    async def _load_jwks(self, force: bool = False) -> JwksVerifier:
+        async with self._lock:
+            stale = time.monotonic() - self._fetched_at > JWKS_REFRESH_INTERVAL_SECONDS
+            if self._verifier is None or (force and stale):
+                jwks = await self.backends.call(self.backends.auth.GetJwks, auth_pb2.GetJwksRequest())
+                self._verifier = JwksVerifier(MessageToDict(jwks, preserving_proto_field_name=True),
+                                              issuer=self.settings.jwt_issuer, audience=self.settings.jwt_audience)
+                self._fetched_at = time.monotonic()
+            return self._verifier
+
+    async def verify_bearer(self, token: str) -> Principal:
+        verifier = await self._load_jwks()
+        if not verifier.knows(token):
+            verifier = await self._load_jwks(force=True)
+        claims = verifier.verify(token)
+        return Principal(user_id=str(claims["sub"]), username=str(claims.get("username", "")),
+                         role=str(claims.get("role", "student")), method="jwt")
+
+    async def verify_api_key(self, key: str) -> Principal:
+        reply = await self.backends.call(self.backends.auth.VerifyApiKey, auth_pb2.VerifyApiKeyRequest(key=key))
+        return Principal(user_id=reply.user_id, username=reply.username, role=reply.role, method=reply.method)
+
+    async def authenticate(self, request: Request) -> Principal | None:
+        """The verified caller, None when no credentials were sent; raises Unauthorized on bad ones."""
+        if not self.settings.auth_enabled:
+            return ANONYMOUS_ADMIN
+        authorization = request.headers.get("authorization")
+        if authorization:
+            scheme, _, token = authorization.partition(" ")
+            if scheme.lower() != "bearer" or not token.strip():
+                raise errors.Unauthorized("Authorization header must be 'Bearer <token>'")
+            return await self.verify_bearer(token.strip())
+        key = request.headers.get("x-api-key") or request.query_params.get("api_key")
+        if key:
+            return await self.verify_api_key(key)
+        return None
+
+
+async def require_principal(request: Request) -> Principal:
+    principal = await request.app.state.authenticator.authenticate(request)
+    if principal is None:
+        raise errors.Unauthorized("Authentication required: send 'Authorization: Bearer <token>' or 'X-API-Key'")
+    return principal
+
+
+async def optional_principal(request: Request) -> Principal | None:
+    return await request.app.state.authenticator.authenticate(request)

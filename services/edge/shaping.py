@@ -1,0 +1,31 @@
+"""Protobuf messages to the spec's JSON shapes."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from google.protobuf.json_format import MessageToDict
+from google.protobuf.message import Message
+
+# Internal fields that are not part of the public response shapes.
+_PRIVATE = {"owner_id", "model_timings"}
+
+
+def to_json(message: Message, *, keep_empty: bool = True) -> dict[str, Any]:
+    data = MessageToDict(message, preserving_proto_field_name=True,
+                         always_print_fields_with_no_presence=keep_empty)
+    return {k: v for k, v in data.items() if k not in _PRIVATE}
+
+
+def coach_json(coach: Message) -> dict[str, Any]:
+    data = to_json(coach)
+    if not data.get("teaching_philosophy"):
+        data.pop("teaching_philosophy", None)
+    return data
+
+
+def analysis_json(analysis: Message) -> dict[str, Any]:
+    data = to_json(analysis)
+    if not data.get("details"):
+        data.pop("details", None)
+    return data

@@ -1,0 +1,89 @@
+"""`kataforge serve`: embedded PostgreSQL plus the five services as supervised child processes."""
+
+from __future__ import annotations
+
+import logging
+import os
+import signal
+import subprocess
+import sys
+import time
+from dataclasses import dataclass, field
+
+from services.kit.config import Settings
+
+log = logging.getLogger("kataforge.supervisor")
+
+# Start order: backends before their callers (gRPC clients reconnect anyway, this just avoids noise).
+SERVICES = ("auth", "coach", "pose", "scoring", "edge")
+STOP_GRACE_SECONDS = 25.0
+MAX_BACKOFF_SECONDS = 30.0
+
+
+@dataclass
+class Child:
+    name: str
+    process: subprocess.Popen | None = None
+    restarts: int = 0
+    next_start: float = 0.0
+    started_at: float = field(default=0.0)
+
+
+def _spawn(name: str, env: dict[str, str]) -> subprocess.Popen:
+    return subprocess.Popen([sys.executable, "-m", f"services.{name}.main"], env=env)
+
+
+def run(settings: Settings, names: tuple[str, ...] = SERVICES) -> int:
+    """Start everything, restart a child that dies (with backoff), stop all on SIGINT/SIGTERM."""
+    env = dict(os.environ)
+    pg = None
+    if not settings.database_url:
+        from services.kit import embedded_pg
+        pg = embedded_pg.start(settings.state_dir)
+        env["DOJO_DATABASE_URL"] = pg.get_uri()
+        log.info("embedded PostgreSQL: %s", env["DOJO_DATABASE_URL"])
+    stopping = False
+
+    def _stop(signum, _frame):
+        nonlocal stopping
+        stopping = True
+
+    signal.signal(signal.SIGTERM, _stop)
+    signal.signal(signal.SIGINT, _stop)
+    children = [Child(name) for name in names]
+    try:
+        while not stopping:
+            now = time.monotonic()
+            for child in children:
+                if child.process is not None and child.process.poll() is not None:
+                    code = child.process.returncode
+                    # A child that ran for a minute has recovered: reset its backoff.
+                    if now - child.started_at > 60:
+                        child.restarts = 0
+                    delay = min(MAX_BACKOFF_SECONDS, 2.0 ** child.restarts)
+                    log.warning("%s exited with %s; restarting in %.0fs", child.name, code, delay)
+                    child.process, child.next_start = None, now + delay
+                    child.restarts += 1
+                if child.process is None and now >= child.next_start:
+                    child.process, child.started_at = _spawn(child.name, env), now
+                    log.info("started %s (pid %d)", child.name, child.process.pid)
+            time.sleep(0.2)
+    finally:
+        log.info("stopping services")
+        for child in reversed(children):
+            if child.process is not None and child.process.poll() is None:
+                child.process.send_signal(signal.SIGTERM)
+        deadline = time.monotonic() + STOP_GRACE_SECONDS
+        for child in children:
+            if child.process is None:
+                continue
+            try:
+                child.process.wait(max(0.1, deadline - time.monotonic()))
+            except subprocess.TimeoutExpired:
+                log.warning("%s did not stop in time; killing it", child.name)
+                child.process.kill()
+                child.process.wait()
+        if pg is not None:
+            pg.cleanup()
+        log.info("all services stopped")
+    return 0

@@ -1,0 +1,50 @@
+"""Scoring service process: analysis orchestration and storage on gRPC."""
+
+from __future__ import annotations
+
+import asyncio
+
+from kataforge.scoring.v1 import scoring_pb2, scoring_pb2_grpc
+from services.kit.channels import channel
+from services.kit.config import Settings, settings as load
+from services.kit.db import open_pool
+from services.kit.server import ServiceSpec, port_of, serve
+from services.scoring.analysis import Analyzer
+from services.scoring.clients import GrpcCoaches, GrpcPose
+from services.scoring.servicer import ScoringServicer
+from services.scoring.store import AnalysisStore
+
+
+def build(settings: Settings) -> ServiceSpec:
+    state: dict = {}
+    pose_channel, coach_channel = channel(settings.pose_addr), channel(settings.coach_addr)
+    pose = GrpcPose(pose_channel)
+    servicer = ScoringServicer(None, settings.max_request_size)  # analyzer set once the pool is open
+
+    def register(server) -> list[str]:
+        scoring_pb2_grpc.add_ScoringServiceServicer_to_server(servicer, server)
+        return [scoring_pb2.DESCRIPTOR.services_by_name["ScoringService"].full_name]
+
+    async def warmup() -> None:
+        state["pool"] = await open_pool(settings, "scoring", "services.scoring.migrations")
+        servicer.analyzer = Analyzer(pose, GrpcCoaches(coach_channel), AnalysisStore(state["pool"]),
+                                     default_body_mass_kg=settings.default_body_mass_kg,
+                                     gpu_available=await pose.gpu_available())
+
+    async def close() -> None:
+        if "pool" in state:
+            await state["pool"].close()
+        await pose_channel.close()
+        await coach_channel.close()
+
+    return ServiceSpec(name="scoring", port=port_of(settings.scoring_addr), register=register,
+                       warmup=warmup, close=close)
+
+
+def main() -> None:
+    settings = load()
+    asyncio.run(serve(build(settings), settings))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,1 @@
+"""SQL migrations of the scoring schema, applied in order at start."""

@@ -1,0 +1,77 @@
+"""ScoringService servicer: protobuf <-> the analysis core."""
+
+from __future__ import annotations
+
+from typing import AsyncIterator
+
+from google.protobuf import struct_pb2
+from google.protobuf.json_format import ParseDict
+
+from kataforge.scoring.v1 import scoring_pb2, scoring_pb2_grpc
+from services.kit import errors
+from services.kit.context import principal_var
+from services.kit.video_source import parse_video_url
+from services.scoring.analysis import AnalyzeCommand, Analyzer
+from services.scoring.store import AnalysisRecord
+
+
+def _command(req: scoring_pb2.AnalyzeRequest, **source) -> AnalyzeCommand:
+    return AnalyzeCommand(coach=req.coach, technique=req.technique, verbose=req.verbose, device=req.device,
+                          llm_backend=req.llm_backend, body_mass_kg=req.body_mass_kg,
+                          video_label=req.video_label or req.video_url[:200], **source)
+
+
+def to_proto(record: AnalysisRecord) -> scoring_pb2.Analysis:
+    result = record.result
+    analysis = scoring_pb2.Analysis(
+        id=record.id, status=record.status, video=record.video, coach=record.coach, technique=record.technique,
+        corrections=result["corrections"], recommendations=result["recommendations"],
+        processing_time=record.processing_time, owner_id=record.owner_id,
+        model_timings=[scoring_pb2.ModelTiming(**t) for t in result.get("model_timings", [])])
+    analysis.timestamp.FromDatetime(record.created_at)
+    ParseDict(result["metrics"], analysis.metrics)
+    if result.get("details"):
+        details = struct_pb2.Struct()
+        details.update(result["details"])
+        analysis.details.CopyFrom(details)
+    return analysis
+
+
+class ScoringServicer(scoring_pb2_grpc.ScoringServiceServicer):
+    def __init__(self, analyzer: Analyzer, max_bytes: int) -> None:
+        self.analyzer = analyzer
+        self.max_bytes = max_bytes
+
+    async def Analyze(self, request, context):
+        source = parse_video_url(request.video_url, self.max_bytes)
+        if source.url:
+            cmd = _command(request, url=source.url)
+        else:
+            async def one_chunk() -> AsyncIterator[bytes]:
+                yield source.data
+            cmd = _command(request, chunks=one_chunk())
+            if not request.video_label:
+                cmd.video_label = f"base64 video ({len(source.data)} bytes)"
+        return to_proto(await self.analyzer.analyze(cmd, principal_var.get()))
+
+    async def AnalyzeUpload(self, request_iterator, context):
+        first = await anext(aiter(request_iterator), None)
+        if first is None or first.WhichOneof("part") != "request":
+            raise errors.InvalidRequest("The first message of an upload must carry the analysis request")
+        if first.request.video_url:
+            raise errors.InvalidRequest("An upload carries the video as data; leave video_url empty",
+                                        details={"video_url": "must be empty for an upload"})
+
+        async def chunks() -> AsyncIterator[bytes]:
+            async for message in request_iterator:
+                if message.WhichOneof("part") != "data":
+                    raise errors.InvalidRequest("Only data chunks may follow the analysis request")
+                yield message.data
+
+        return to_proto(await self.analyzer.analyze(_command(first.request, chunks=chunks()), principal_var.get()))
+
+    async def GetAnalysis(self, request, context):
+        return to_proto(await self.analyzer.get(request.analysis_id, principal_var.get()))
+
+    async def GetStats(self, request, context):
+        return scoring_pb2.ScoringStats(analyses_total=await self.analyzer.store.count())
