@@ -17,9 +17,22 @@ def to_json(message: Message, *, keep_empty: bool = True) -> dict[str, Any]:
     return {k: v for k, v in data.items() if k not in _PRIVATE}
 
 
+def _whole_numbers(value: Any) -> Any:
+    """google.protobuf.Struct stores every number as a double; give integers back as integers."""
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    if isinstance(value, dict):
+        return {k: _whole_numbers(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_whole_numbers(v) for v in value]
+    return value
+
+
 def coach_json(coach: Message) -> dict[str, Any]:
     data = to_json(coach)
-    if not data.get("teaching_philosophy"):
+    if data.get("teaching_philosophy"):
+        data["teaching_philosophy"] = _whole_numbers(data["teaching_philosophy"])
+    else:
         data.pop("teaching_philosophy", None)
     return data
 

@@ -1,0 +1,1 @@
+"""Coach registry service: coaches, their techniques and teaching philosophy."""
