@@ -10,7 +10,7 @@ from fastapi import Request
 from google.protobuf.json_format import MessageToDict
 
 from kataforge.auth.v1 import auth_pb2
-from services.auth.verify import JwksVerifier
+from services.auth.verify import JwksVerifier, UnknownSigningKey
 from services.kit import errors
 from services.kit.config import Settings
 from services.kit.context import ANONYMOUS_ADMIN, Principal
@@ -43,11 +43,11 @@ class Authenticator:
 
     async def verify_bearer(self, token: str) -> Principal:
         verifier = await self._load_jwks()
-        if not verifier.knows(token):
-            verifier = await self._load_jwks(force=True)
-        claims = verifier.verify(token)
-        return Principal(user_id=str(claims["sub"]), username=str(claims.get("username", "")),
-                         role=str(claims.get("role", "student")), method="jwt")
+        try:
+            return verifier.principal(token)
+        except UnknownSigningKey:
+            # The auth service may have rotated its keys since we last fetched them.
+            return (await self._load_jwks(force=True)).principal(token)
 
     async def verify_api_key(self, key: str) -> Principal:
         reply = await self.backends.call(self.backends.auth.VerifyApiKey, auth_pb2.VerifyApiKeyRequest(key=key))

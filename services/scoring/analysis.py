@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import re
 import time
 import uuid
@@ -122,7 +123,7 @@ def _result_body(report: Any, pose: PoseResult, cmd: AnalyzeCommand, mass: float
     return {
         "metrics": {
             "overall_score": report.overall_score,
-            "aspect_scores": dict(report.aspect_scores),
+            "aspect_scores": dataclasses.asdict(report.aspect_scores),
             "biomechanics": {"max_speed": report.max_speed, "peak_force": report.peak_force,
                              "mean_power": report.mean_power,
                              "kinetic_chain_efficiency": report.kinetic_chain_efficiency},

@@ -1,0 +1,1 @@
+"""Pose service: video in, BlazePose landmark sequence out (MediaPipe Tasks, CPU)."""

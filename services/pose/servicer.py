@@ -1,0 +1,96 @@
+"""gRPC PoseService: streamed upload or source_url in, PoseSequence out (protobuf <-> core only)."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import threading
+from pathlib import Path
+from typing import AsyncIterator
+
+import grpc
+
+from kataforge.common.v1 import common_pb2
+from kataforge.pose.v1 import pose_pb2, pose_pb2_grpc
+from services.kit import errors
+from services.kit.config import Settings
+from services.pose import extract, fetch, landmarker, video
+
+
+def to_proto(seq: extract.PoseSequence) -> common_pb2.PoseSequence:
+    out = common_pb2.PoseSequence(fps=seq.fps, width=seq.width, height=seq.height, frame_count=seq.frame_count,
+                                  duration_ms=seq.duration_ms, model=seq.model, people_seen=seq.people_seen,
+                                  inference_seconds=seq.inference_seconds)
+    for frame in seq.frames:
+        pf = out.frames.add(index=frame.index, timestamp_ms=frame.timestamp_ms, detected=frame.detected)
+        if frame.landmarks is not None:
+            for x, y, z, wx, wy, wz, vis, pres in frame.landmarks.tolist():
+                pf.landmarks.add(x=x, y=y, z=z, wx=wx, wy=wy, wz=wz, visibility=vis, presence=pres)
+    return out
+
+
+class PoseServicer(pose_pb2_grpc.PoseServiceServicer):
+    """Each call gets its own landmarker; decoding and inference run in a worker thread."""
+
+    def __init__(self, settings: Settings, bundle: Path, *, max_parallel: int | None = None,
+                 temp_root: str | Path | None = None) -> None:
+        self.settings, self.bundle, self.temp_root = settings, bundle, temp_root
+        self.model_loaded = False
+        self.gpu_available = False
+        # Each extraction keeps CPU cores busy; more at once would only slow every one of them.
+        self._slots = asyncio.Semaphore(max_parallel or max(1, (os.cpu_count() or 2) // 2))
+
+    async def warm_up(self) -> None:
+        landmarker.require_bundle(self.bundle)
+        await asyncio.to_thread(landmarker.warm_up, self.bundle)
+        self.model_loaded = True
+        self.gpu_available = await asyncio.to_thread(landmarker.gpu_usable, self.bundle)
+
+    async def ExtractPoses(self, request_iterator: AsyncIterator[pose_pb2.ExtractPosesChunk],
+                           context: grpc.aio.ServicerContext) -> common_pb2.PoseSequence:
+        header = await self._header(request_iterator)
+        stride = header.frame_stride or 1
+        if stride > extract.MAX_FRAME_STRIDE:
+            raise errors.InvalidRequest(f"frame_stride must be between 1 and {extract.MAX_FRAME_STRIDE}",
+                                        details={"frame_stride": f"got {stride}"})
+        with video.private_dir(self.temp_root) as workdir:
+            path = workdir / "video"  # our own name: the user's filename is only used in messages
+            if header.source_url:
+                async for _ in request_iterator:
+                    raise errors.InvalidRequest("Send either source_url or data chunks, not both",
+                                                details={"source_url": "data chunks were sent as well"})
+                await fetch.fetch_to_file(header.source_url, path, max_bytes=self.settings.max_request_size,
+                                          timeout=self.settings.fetch_timeout)
+            else:
+                await self._receive(request_iterator, path)
+            stop = threading.Event()
+            try:
+                async with self._slots:
+                    seq = await asyncio.to_thread(extract.extract_poses, path, self.bundle, frame_stride=stride,
+                                                  max_video_seconds=self.settings.max_video_seconds,
+                                                  cancelled=stop.is_set)
+            except asyncio.CancelledError:
+                stop.set()  # the client went away or its deadline passed: free the CPU
+                raise
+        return await asyncio.to_thread(to_proto, seq)
+
+    async def _header(self, request_iterator: AsyncIterator[pose_pb2.ExtractPosesChunk]) -> pose_pb2.VideoHeader:
+        async for first in request_iterator:
+            if first.WhichOneof("part") != "header":
+                raise errors.InvalidRequest("The first message of ExtractPoses must be a header (VideoHeader), "
+                                            "then the video bytes", details={"header": "missing"})
+            return first.header
+        raise errors.InvalidRequest("ExtractPoses received no messages: send a header, then the video bytes",
+                                    details={"header": "missing"})
+
+    async def _receive(self, request_iterator: AsyncIterator[pose_pb2.ExtractPosesChunk], path: Path) -> None:
+        with video.UploadSink(path, self.settings.max_request_size) as sink:
+            async for chunk in request_iterator:
+                if chunk.WhichOneof("part") != "data":
+                    raise errors.InvalidRequest("Only the first message of ExtractPoses may be a header",
+                                                details={"header": "sent more than once"})
+                sink.write(chunk.data)
+
+    async def GetInfo(self, request: pose_pb2.GetInfoRequest, context: grpc.aio.ServicerContext) -> pose_pb2.PoseInfo:
+        return pose_pb2.PoseInfo(model=landmarker.MODEL_NAME, model_loaded=self.model_loaded, delegate="cpu",
+                                 gpu_available=self.gpu_available)

@@ -1,0 +1,1 @@
+"""Scoring service: pose sequence -> biomechanics -> scores, corrections and stored analyses."""

@@ -1,0 +1,102 @@
+"""Corrections and training recommendations: deterministic rules over the measured values.
+
+Every message names the measured number and the reference it was compared with, so the user can
+see why it was given. Thresholds are fractions of the references in norms.py / chain.py.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+from .balance import Balance
+from .chain import Chain
+from .norms import LAG_MAX_MS, LAG_MIN_MS, TechniqueRef
+
+SPEED_LOW = 0.7      # below 70 % of the reference speed: correction
+SPEED_GOOD = 0.9     # at or above 90 %: acknowledged
+FORCE_LOW = 0.7
+BALANCE_OUT_MAX = 0.10  # CoM outside the support in more than 10 % of the frames: correction
+SWAY_HIGH_M = 0.05      # RMS sway above 5 cm: recommendation
+
+
+@dataclass(frozen=True)
+class Findings:
+    ref: TechniqueRef
+    effector: str          # e.g. "right_wrist"
+    max_speed: float       # m/s
+    speed_ref: float       # m/s
+    peak_force: float      # N
+    force_ref: float       # N
+    mean_power: float      # W
+    chain: Chain
+    balance: Balance
+
+
+def _part(effector: str) -> str:
+    return {"wrist": "hand", "toe": "foot", "ankle": "ankle"}[effector.split("_", 1)[1]]
+
+
+def _ratio_words(r: float) -> str:
+    if r < 0.4:
+        return "well under half of"
+    if r < 0.6:
+        return "about half of"
+    if r < 0.9:
+        return f"{r * 100:.0f} % of"
+    return "close to" if r < 1.0 else "above"
+
+
+def feedback(f: Findings) -> tuple[list[str], list[str]]:
+    corrections: list[str] = []
+    recs: list[str] = []
+    part, action = _part(f.effector), ("kick" if f.ref.family == "kick" else "strike")
+    r_speed = f.max_speed / f.speed_ref
+    speed_txt = (f"Peak {part} speed was {f.max_speed:.1f} m/s, {_ratio_words(r_speed)} the "
+                 f"{f.speed_ref:.1f} m/s reference for a {f.ref.label}")
+    if r_speed < SPEED_LOW:
+        corrections.append(f"{speed_txt}: relax the {'leg' if f.ref.family == 'kick' else 'arm'} until the last "
+                           f"moment and snap the {action} out and back.")
+        recs.append(f"To raise your {part} speed from {f.max_speed:.1f} m/s towards {f.speed_ref:.1f} m/s, add "
+                    "plyometric drills and fast shadow repetitions (3 x 10, full speed, full recovery).")
+    elif r_speed >= SPEED_GOOD:
+        recs.append(f"{speed_txt}: keep it while working on the other aspects.")
+
+    if math.isfinite(f.force_ref) and f.force_ref > 0 and f.peak_force / f.force_ref < FORCE_LOW:
+        corrections.append(f"Peak limb force was {f.peak_force:.0f} N, {f.peak_force / f.force_ref * 100:.0f} % of the "
+                           f"{f.force_ref:.0f} N expected for your body mass in a {f.ref.label}: accelerate through "
+                           "the whole movement instead of only at its end.")
+        recs.append(f"Build force (now {f.peak_force:.0f} N peak, {f.mean_power:.0f} W mean power) with heavy-bag "
+                    "rounds and explosive resistance work such as medicine-ball throws or jump squats.")
+
+    for p in f.chain.pairs:
+        if p.lag_ms <= 0:
+            corrections.append(f"Your {p.distal} reached peak speed {abs(p.lag_ms):.0f} ms before your {p.proximal}: "
+                               f"start the {action} by driving the {p.proximal}, then let the {p.distal} follow.")
+        elif p.lag_ms > LAG_MAX_MS:
+            corrections.append(f"Your {p.distal} peaked {p.lag_ms:.0f} ms after your {p.proximal}, longer than the "
+                               f"{LAG_MIN_MS:.0f}-{LAG_MAX_MS:.0f} ms of a linked sequence: do not pause between "
+                               "the two, let one motion flow into the next.")
+    if f.chain.measured and f.chain.order_fraction < 1.0:
+        recs.append(f"Only {f.chain.order_fraction * 100:.0f} % of your segment pairs moved in proximal-to-distal "
+                    f"order (observed: {' -> '.join(f.chain.observed_order)}): practise the {action} slowly, "
+                    "hip first, then speed it up keeping the order.")
+    elif not f.chain.measured:
+        recs.append("The striking limb was not tracked well enough to measure its sequencing: film the whole "
+                    "body, side-on, in good light.")
+
+    b = f.balance
+    if b.frames_used == 0:
+        recs.append("The feet were not tracked well enough to measure balance: keep both feet in the frame.")
+    else:
+        if b.fraction_outside > BALANCE_OUT_MAX:
+            corrections.append(f"Your centre of mass was outside your base of support in {b.fraction_outside * 100:.0f} % "
+                               f"of the frames (up to {b.max_excursion_m * 100:.0f} cm outside): keep your weight over "
+                               "the supporting foot and your stance wider.")
+        if b.sway_rms_m > SWAY_HIGH_M or b.fraction_outside > BALANCE_OUT_MAX:
+            recs.append(f"Your centre of mass swayed {b.sway_rms_m * 100:.1f} cm (RMS) over your support: add "
+                        "single-leg balance drills (30 s holds, then chambering the technique on one leg).")
+    if not corrections:
+        recs.append(f"No major fault measured ({speed_txt.lower()}; the kinetic chain and balance were within "
+                    "their reference ranges): increase the difficulty, e.g. combinations or a moving target.")
+    return corrections, recs

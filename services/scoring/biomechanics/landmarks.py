@@ -1,0 +1,60 @@
+"""BlazePose 33-landmark indices and the body chains built from them (left = odd indices)."""
+
+from __future__ import annotations
+
+N_LANDMARKS = 33
+
+NOSE = 0
+LEFT_EAR, RIGHT_EAR = 7, 8
+LEFT_SHOULDER, RIGHT_SHOULDER = 11, 12
+LEFT_ELBOW, RIGHT_ELBOW = 13, 14
+LEFT_WRIST, RIGHT_WRIST = 15, 16
+LEFT_PINKY, RIGHT_PINKY = 17, 18
+LEFT_INDEX, RIGHT_INDEX = 19, 20
+LEFT_THUMB, RIGHT_THUMB = 21, 22
+LEFT_HIP, RIGHT_HIP = 23, 24
+LEFT_KNEE, RIGHT_KNEE = 25, 26
+LEFT_ANKLE, RIGHT_ANKLE = 27, 28
+LEFT_HEEL, RIGHT_HEEL = 29, 30
+LEFT_TOE, RIGHT_TOE = 31, 32  # "foot index" in MediaPipe's naming
+
+NAMES: dict[int, str] = {
+    NOSE: "nose", LEFT_EAR: "left_ear", RIGHT_EAR: "right_ear",
+    LEFT_SHOULDER: "left_shoulder", RIGHT_SHOULDER: "right_shoulder",
+    LEFT_ELBOW: "left_elbow", RIGHT_ELBOW: "right_elbow",
+    LEFT_WRIST: "left_wrist", RIGHT_WRIST: "right_wrist",
+    LEFT_HIP: "left_hip", RIGHT_HIP: "right_hip",
+    LEFT_KNEE: "left_knee", RIGHT_KNEE: "right_knee",
+    LEFT_ANKLE: "left_ankle", RIGHT_ANKLE: "right_ankle",
+    LEFT_HEEL: "left_heel", RIGHT_HEEL: "right_heel",
+    LEFT_TOE: "left_toe", RIGHT_TOE: "right_toe",
+}
+
+# Striking end effectors and the proximal-to-distal chain of each (Putnam 1993: striking skills
+# sequence the segments of the striking limb from the trunk outwards).
+PUNCH_CHAINS: dict[str, tuple[int, ...]] = {
+    "left_wrist": (LEFT_HIP, LEFT_SHOULDER, LEFT_ELBOW, LEFT_WRIST),
+    "right_wrist": (RIGHT_HIP, RIGHT_SHOULDER, RIGHT_ELBOW, RIGHT_WRIST),
+}
+KICK_CHAINS: dict[str, tuple[int, ...]] = {
+    "left_toe": (LEFT_HIP, LEFT_KNEE, LEFT_ANKLE, LEFT_TOE),
+    "right_toe": (RIGHT_HIP, RIGHT_KNEE, RIGHT_ANKLE, RIGHT_TOE),
+    # Fallback when the toe is not tracked well enough: the chain ends at the ankle.
+    "left_ankle": (LEFT_HIP, LEFT_KNEE, LEFT_ANKLE),
+    "right_ankle": (RIGHT_HIP, RIGHT_KNEE, RIGHT_ANKLE),
+}
+EFFECTORS: dict[str, int] = {
+    "left_wrist": LEFT_WRIST, "right_wrist": RIGHT_WRIST,
+    "left_toe": LEFT_TOE, "right_toe": RIGHT_TOE,
+    "left_ankle": LEFT_ANKLE, "right_ankle": RIGHT_ANKLE,
+}
+FOOT_POINTS = {"left": (LEFT_HEEL, LEFT_TOE), "right": (RIGHT_HEEL, RIGHT_TOE)}
+
+
+def side_of(effector: str) -> str:
+    return effector.split("_", 1)[0]
+
+
+def label(index: int) -> str:
+    """Human name of a landmark without its side ("left_knee" -> "knee")."""
+    return NAMES.get(index, f"landmark {index}").split("_", 1)[-1]

@@ -1,0 +1,160 @@
+"""analyze_motion: a BlazePose world-landmark sequence in, a BiomechanicsReport out."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from services.kit.errors import InvalidRequest, ValidationFailed
+
+from . import landmarks as L
+from .balance import balance
+from .chain import analyse_chain
+from .feedback import Findings, feedback
+from .filtering import smooth
+from .kinematics import kinematics, peak
+from .kinetics import limb_kinetics
+from .motion import Motion
+from .norms import acc_ref, family_ref, speed_ref, technique_ref
+from .scores import WEIGHTS, balance_score, combine, force_score, speed_score
+from .segments import effector_segment, limb_segments
+
+MIN_DETECTED_FRAMES = 5
+MIN_SPEED_SAMPLES = 3
+BODY_MASS_RANGE_KG = (20.0, 300.0)
+
+
+@dataclass(frozen=True)
+class AspectScores:
+    """0-10, rounded to 1 decimal (raw values in BiomechanicsReport.details["scores_raw"])."""
+
+    speed: float
+    force: float
+    timing: float
+    balance: float
+    coordination: float
+
+
+@dataclass(frozen=True)
+class BiomechanicsReport:
+    max_speed: float                 # m/s, 2 decimals
+    peak_force: float                # N, 1 decimal
+    mean_power: float                # W, 1 decimal
+    kinetic_chain_efficiency: float  # %, 0-100, 1 decimal
+    aspect_scores: AspectScores
+    overall_score: float             # 0-10, 1 decimal
+    effector: str                    # e.g. "right_wrist", "left_toe"
+    technique_family: str            # "kick" or "punch"
+    corrections: list[str] = field(default_factory=list)
+    recommendations: list[str] = field(default_factory=list)
+    details: dict[str, Any] = field(default_factory=dict)  # JSON-serialisable, raw values
+
+
+def _f(x: float, nd: int = 4) -> float | None:
+    """JSON-friendly float: rounded, None for NaN/inf."""
+    return round(float(x), nd) if x is not None and math.isfinite(x) else None
+
+
+def _check_inputs(motion: Motion, body_mass_kg: float) -> None:
+    lo, hi = BODY_MASS_RANGE_KG
+    if not (isinstance(body_mass_kg, (int, float)) and math.isfinite(body_mass_kg) and lo <= body_mass_kg <= hi):
+        raise InvalidRequest(f"Body mass must be between {lo:.0f} and {hi:.0f} kg, got {body_mass_kg}",
+                             details={"body_mass_kg": f"must be between {lo:.0f} and {hi:.0f} kg"})
+    n = int(np.count_nonzero(motion.detected))
+    if n == 0:
+        raise ValidationFailed("No person was detected in the video: film the whole body in good light",
+                               details={"video": "no person detected"})
+    if n < MIN_DETECTED_FRAMES:
+        raise ValidationFailed(
+            f"The video has only {n} frame{'s' if n != 1 else ''} with a detected person; at least "
+            f"{MIN_DETECTED_FRAMES} are needed to measure motion",
+            details={"video": f"{n} frames with a person, {MIN_DETECTED_FRAMES} needed"})
+
+
+def analyze_motion(motion: Motion, *, body_mass_kg: float, technique: str | None = None) -> BiomechanicsReport:
+    """Measure speed, force, power, sequencing and balance of a technique and score them."""
+    _check_inputs(motion, body_mass_kg)
+    sm = smooth(motion)
+    kin = kinematics(sm)
+
+    peaks: dict[str, tuple[float, float]] = {}
+    for name, idx in L.EFFECTORS.items():
+        if np.count_nonzero(np.isfinite(kin.speed[:, idx])) >= MIN_SPEED_SAMPLES:
+            found = peak(kin.speed[:, idx], kin.t)
+            if found is not None:
+                peaks[name] = found
+    ref = technique_ref(technique)
+    # The toe is the kick's effector (the CMU references are toe speeds); the ankle stands in only
+    # for a foot whose toe was not tracked.
+    feet = [f"{s}_toe" if f"{s}_toe" in peaks else f"{s}_ankle" for s in ("left", "right")]
+    wanted = {"punch": ["left_wrist", "right_wrist"], "kick": feet}
+    candidates = [c for c in (wanted[ref.family] if ref else wanted["punch"] + wanted["kick"]) if c in peaks]
+    if not candidates:
+        limbs = "feet" if ref and ref.family == "kick" else ("wrists" if ref else "wrists and feet")
+        raise ValidationFailed(f"The {limbs} were not tracked clearly enough to measure the technique: film the "
+                               "whole body, side-on, in good light", details={"video": f"{limbs} not visible"})
+    effector = max(candidates, key=lambda c: (peaks[c][0], -candidates.index(c)))
+    family = "punch" if effector.endswith("wrist") else "kick"
+    ref = ref or family_ref(family)
+    max_speed, t_peak = peaks[effector]
+    v_ref = speed_ref(ref, effector)
+
+    chains = L.PUNCH_CHAINS if family == "punch" else L.KICK_CHAINS
+    chain = analyse_chain(kin, chains[effector], t_peak)
+    limb = limb_segments(effector)
+    kinetic = limb_kinetics(kin, limb, body_mass_kg, kin.speed[:, L.EFFECTORS[effector]],
+                            effector_segment(effector))
+    a_ref = acc_ref(ref, effector)
+    f_ref = kinetic.limb_mass_kg * a_ref * kinetic.lever_fraction
+    bal = balance(kin.pos)
+
+    raw = combine(
+        speed=speed_score(max_speed, v_ref),
+        force=force_score(kinetic.peak_force_n, f_ref),
+        timing=10.0 * chain.timing_fraction,
+        balance=balance_score(bal.fraction_outside, bal.max_excursion_m),
+        coordination=10.0 * chain.order_fraction,
+    )
+    corrections, recommendations = feedback(Findings(
+        ref=ref, effector=effector, max_speed=max_speed, speed_ref=v_ref, peak_force=kinetic.peak_force_n,
+        force_ref=f_ref, mean_power=kinetic.mean_power_w, chain=chain, balance=bal))
+    kce = chain.efficiency if chain.measured else 50.0
+
+    details: dict[str, Any] = {
+        "axes": "MediaPipe world landmarks: metres, origin at hip centre, x right, y down, z away from camera",
+        "technique": technique or "", "technique_family": family, "reference_label": ref.label,
+        "effector": effector,
+        "effector_peak_speeds_m_s": {k: _f(v[0]) for k, v in sorted(peaks.items())},
+        "effector_peak_times_s": {k: _f(v[1]) for k, v in sorted(peaks.items())},
+        "speed_ref_m_s": _f(v_ref), "acc_ref_m_s2": _f(a_ref), "force_ref_n": _f(f_ref, 2),
+        "limb_mass_kg": _f(kinetic.limb_mass_kg), "lever_fraction": _f(kinetic.lever_fraction),
+        "body_mass_kg": float(body_mass_kg),
+        "max_speed_m_s": _f(max_speed), "peak_force_n": _f(kinetic.peak_force_n, 2),
+        "mean_power_w": _f(kinetic.mean_power_w, 2), "peak_kinetic_energy_j": _f(kinetic.peak_kinetic_energy_j),
+        "active_phase_s": [_f(x) for x in kinetic.active_phase_s],
+        "chain_measured": chain.measured, "chain_joints": chain.joints,
+        "chain_order": chain.observed_order,
+        "chain_peak_times_ms": {k: _f(v, 1) for k, v in chain.peak_times_ms.items()},
+        "chain_lags_ms": [{"proximal": p.proximal, "distal": p.distal, "lag_ms": _f(p.lag_ms, 1),
+                           "order_score": p.order_score, "timing_score": _f(p.timing_score)} for p in chain.pairs],
+        "kinetic_chain_efficiency_pct": _f(kce),
+        "balance_measured": bal.frames_used > 0, "balance_frames": bal.frames_used,
+        "com_outside_fraction": _f(bal.fraction_outside), "com_max_excursion_m": _f(bal.max_excursion_m),
+        "com_mean_excursion_m": _f(bal.mean_excursion_m), "com_sway_rms_m": _f(bal.sway_rms_m),
+        "frames_total": motion.n_frames, "frames_detected": int(np.count_nonzero(motion.detected)),
+        "frames_resampled": int(kin.t.size), "sample_rate_hz": _f(sm.video_fs, 3),
+        "analysis_rate_hz": _f(sm.fs, 3),
+        "duration_s": _f(float(kin.t[-1] - kin.t[0])),
+        "filter": {k: (_f(v) if isinstance(v, float) else v) for k, v in sm.settings.items()},
+        "scores_raw": {k: _f(v) for k, v in raw.as_dict().items()}, "score_weights": dict(WEIGHTS),
+    }
+    return BiomechanicsReport(
+        max_speed=round(max_speed, 2), peak_force=round(kinetic.peak_force_n, 1),
+        mean_power=round(kinetic.mean_power_w, 1), kinetic_chain_efficiency=round(kce, 1),
+        aspect_scores=AspectScores(speed=round(raw.speed, 1), force=round(raw.force, 1), timing=round(raw.timing, 1),
+                                   balance=round(raw.balance, 1), coordination=round(raw.coordination, 1)),
+        overall_score=round(raw.overall, 1), effector=effector, technique_family=family,
+        corrections=corrections, recommendations=recommendations, details=details)

@@ -1,0 +1,73 @@
+"""The whole system in this process: real gRPC servers on loopback, real PostgreSQL, real MediaPipe, and
+the edge on uvicorn, exercised over HTTP."""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+
+import httpx
+import pytest
+import uvicorn
+
+from services.edge.app import create_app
+from services.kit.config import replace
+
+ADMIN_PASSWORD = "admin-password-123"
+
+
+@pytest.fixture(scope="session")
+def system_settings(base_settings):
+    return replace(base_settings, admin_username="root", admin_password=ADMIN_PASSWORD,
+                   admin_email="root@example.com", api_keys=("static-operator-key-0123456789",))
+
+
+@pytest.fixture(scope="session")
+async def system(system_settings, start_service):
+    """Start auth, coach, pose, scoring and the edge; yield the edge's base URL."""
+    from services.auth.main import build as auth
+    from services.coach.main import build as coach
+    from services.pose.main import build as pose
+    from services.scoring.main import build as scoring
+
+    running = []
+    for build in (auth, coach, pose, scoring):
+        running.append(await start_service(build(system_settings), system_settings))
+    server = uvicorn.Server(uvicorn.Config(create_app(system_settings), host="127.0.0.1",
+                                           port=system_settings.api_port, log_config=None, lifespan="on"))
+    task = asyncio.create_task(server.serve())
+    while not server.started:
+        await asyncio.sleep(0.05)
+    yield f"http://127.0.0.1:{system_settings.api_port}"
+    server.should_exit = True
+    await asyncio.wait_for(task, 30)
+    for service in reversed(running):
+        await service.stop()
+
+
+@pytest.fixture
+async def http(system):
+    async with httpx.AsyncClient(base_url=system, timeout=300) as client:
+        yield client
+
+
+async def login(http: httpx.AsyncClient, username: str, password: str) -> dict:
+    reply = await http.post("/auth/login", data={"username": username, "password": password})
+    assert reply.status_code == 200, reply.text
+    return reply.json()
+
+
+async def new_user(http: httpx.AsyncClient, role: str = "student") -> tuple[str, dict]:
+    """Register a fresh user and return (username, bearer headers)."""
+    name = f"{role}_{uuid.uuid4().hex[:8]}"
+    reply = await http.post("/auth/register", json={"username": name, "email": f"{name}@example.com",
+                                                    "password": "correct-horse-battery", "role": role})
+    assert reply.status_code == 201, reply.text
+    tokens = await login(http, name, "correct-horse-battery")
+    return name, {"Authorization": f"Bearer {tokens['access_token']}"}
+
+
+@pytest.fixture
+async def admin_headers(http):
+    tokens = await login(http, "root", ADMIN_PASSWORD)
+    return {"Authorization": f"Bearer {tokens['access_token']}"}

@@ -1,0 +1,61 @@
+"""Proximal-to-distal sequencing of a kick: correct order and lags score higher than the reverse."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from services.scoring.biomechanics import analyze_motion
+from services.scoring.biomechanics.chain import lag_timing_score
+
+from biomech_skeleton import motion, smooth_step, still
+
+KICK_CHAIN = [24, 26, 28, 32]          # right hip, knee, ankle, toe
+REACH = [0.03, 0.25, 0.45, 0.55]       # m each landmark travels forward (distal travels further)
+
+
+def kick(order: list[int], lag_s: float = 0.040, fps: float = 60.0) -> tuple[np.ndarray, np.ndarray]:
+    """Each chain landmark moves forward with a Gaussian speed pulse; pulse k peaks at 0.5 + k * lag."""
+    t, w = still(int(1.4 * fps), fps)
+    w = w.copy()
+    for k, idx in enumerate(order):
+        reach = REACH[KICK_CHAIN.index(idx)]
+        w[:, idx, 2] -= reach * smooth_step(t, 0.5 + k * lag_s, 0.035)
+    w[:, 30, 2] -= REACH[3] * smooth_step(t, 0.5 + order.index(32) * lag_s, 0.035)  # heel with the toe
+    return t, w
+
+
+def test_proximal_to_distal_kick_scores_full_and_reports_lags():
+    t, w = kick(KICK_CHAIN)
+    report = analyze_motion(motion(t, w), body_mass_kg=70, technique="front_kick")
+    assert report.effector == "right_toe"
+    assert report.details["chain_order"] == ["hip", "knee", "ankle", "toe"]
+    lags = [p["lag_ms"] for p in report.details["chain_lags_ms"]]
+    assert lags == pytest.approx([40.0, 40.0, 40.0], abs=4.0)
+    assert report.kinetic_chain_efficiency == pytest.approx(100.0)
+    assert report.aspect_scores.coordination == 10.0 and report.aspect_scores.timing == 10.0
+
+
+def test_reversed_chain_scores_lower_and_is_corrected():
+    forward = analyze_motion(motion(*kick(KICK_CHAIN)), body_mass_kg=70, technique="front_kick")
+    reverse = analyze_motion(motion(*kick(KICK_CHAIN[::-1])), body_mass_kg=70, technique="front_kick")
+    assert reverse.details["chain_order"] == ["toe", "ankle", "knee", "hip"]
+    assert reverse.kinetic_chain_efficiency < 10.0 < forward.kinetic_chain_efficiency
+    assert reverse.aspect_scores.coordination < forward.aspect_scores.coordination
+    assert reverse.overall_score < forward.overall_score
+    assert any("knee reached peak speed 40 ms before your hip" in c for c in reverse.corrections)
+
+
+def test_slow_links_are_penalised_by_the_lag_window():
+    slow = analyze_motion(motion(*kick(KICK_CHAIN, lag_s=0.190)), body_mass_kg=70, technique="front_kick")
+    assert slow.details["chain_order"] == ["hip", "knee", "ankle", "toe"]
+    assert slow.aspect_scores.coordination == 10.0
+    # 190 ms is 40 ms past the 150 ms window: timing 1 - 40/150 = 0.73 per pair
+    assert slow.details["scores_raw"]["timing"] == pytest.approx(10 * (1 - 40 / 150), abs=0.4)
+    assert any("peaked 190 ms after your" in c for c in slow.corrections)
+
+
+@pytest.mark.parametrize("lag, expected", [(-40, 0.0), (0, 0.0), (5, 0.5), (10, 1.0), (80, 1.0), (150, 1.0),
+                                           (225, 0.5), (300, 0.0), (500, 0.0)])
+def test_lag_timing_score(lag, expected):
+    assert lag_timing_score(lag) == pytest.approx(expected)
