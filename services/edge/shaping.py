@@ -42,3 +42,10 @@ def analysis_json(analysis: Message) -> dict[str, Any]:
     if not data.get("details"):
         data.pop("details", None)
     return data
+
+
+def token_json(tokens: Message) -> dict[str, Any]:
+    """int64 fields print as strings in proto JSON; the spec's expires_in is a number of seconds."""
+    data = to_json(tokens)
+    data["expires_in"] = int(data["expires_in"])
+    return data

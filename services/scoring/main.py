@@ -17,8 +17,6 @@ from services.scoring.store import AnalysisStore
 
 def build(settings: Settings) -> ServiceSpec:
     state: dict = {}
-    pose_channel, coach_channel = channel(settings.pose_addr), channel(settings.coach_addr)
-    pose = GrpcPose(pose_channel)
     servicer = ScoringServicer(None, settings.max_request_size)  # analyzer set once the pool is open
 
     def register(server) -> list[str]:
@@ -26,6 +24,10 @@ def build(settings: Settings) -> ServiceSpec:
         return [scoring_pb2.DESCRIPTOR.services_by_name["ScoringService"].full_name]
 
     async def warmup() -> None:
+        # Channels belong to the running event loop, so they are made here rather than in build().
+        state["channels"] = (channel(settings.pose_addr), channel(settings.coach_addr))
+        pose_channel, coach_channel = state["channels"]
+        pose = GrpcPose(pose_channel)
         state["pool"] = await open_pool(settings, "scoring", "services.scoring.migrations")
         servicer.analyzer = Analyzer(pose, GrpcCoaches(coach_channel), AnalysisStore(state["pool"]),
                                      default_body_mass_kg=settings.default_body_mass_kg,
@@ -34,8 +36,8 @@ def build(settings: Settings) -> ServiceSpec:
     async def close() -> None:
         if "pool" in state:
             await state["pool"].close()
-        await pose_channel.close()
-        await coach_channel.close()
+        for ch in state.get("channels", ()):
+            await ch.close()
 
     return ServiceSpec(name="scoring", port=port_of(settings.scoring_addr), register=register,
                        warmup=warmup, close=close)
