@@ -7,7 +7,6 @@ find the row and to let users tell their keys apart."""
 
 from __future__ import annotations
 
-import hashlib
 import hmac
 import secrets
 import uuid
@@ -16,6 +15,7 @@ from datetime import datetime
 
 import asyncpg
 
+from services.auth.secret_hash import secret_hash
 from services.kit.context import Principal
 from services.kit.errors import InvalidRequest, NotFound, Unauthorized
 
@@ -25,9 +25,6 @@ MAX_KEY_CHARS = 256
 # last_used_at is written at most this often per key, so busy keys do not turn reads into writes.
 LAST_USED_RESOLUTION_SECONDS = 60
 
-
-def key_hash(key: str) -> bytes:
-    return hashlib.sha256(key.encode()).digest()
 
 
 @dataclass(frozen=True)
@@ -64,7 +61,7 @@ async def create(pool: asyncpg.Pool, user_id: str, name: str) -> tuple[ApiKey, s
             row = await pool.fetchrow(
                 "INSERT INTO api_keys (user_id, name, prefix, key_hash) VALUES ($1, $2, $3, $4) "
                 "RETURNING id, name, prefix, created_at, last_used_at, revoked_at",
-                uuid.UUID(user_id), name, prefix, key_hash(key))
+                uuid.UUID(user_id), name, prefix, secret_hash(key))
         except asyncpg.UniqueViolationError:
             continue
         return _api_key(row), key
@@ -96,10 +93,10 @@ class StaticKeys:
     """Operator keys from DOJO_API_KEYS / DOJO_API_KEYS_FILE; each acts as an admin."""
 
     def __init__(self, keys: tuple[str, ...]) -> None:
-        self._hashes = [key_hash(k) for k in keys if k]
+        self._hashes = [secret_hash(k) for k in keys if k]
 
     def match(self, key: str) -> Principal | None:
-        presented = key_hash(key)
+        presented = secret_hash(key)
         found = None
         for stored in self._hashes:  # every entry is compared, so timing does not tell which matched
             if hmac.compare_digest(stored, presented):
@@ -123,7 +120,7 @@ async def verify(pool: asyncpg.Pool, static: StaticKeys, key: str) -> Principal:
     row = await pool.fetchrow(
         "SELECT k.id, k.key_hash, k.revoked_at, u.id AS user_id, u.username, u.role "
         "FROM api_keys k JOIN users u ON u.id = k.user_id WHERE k.prefix = $1", prefix)
-    if row is None or not hmac.compare_digest(row["key_hash"], key_hash(key)) or row["revoked_at"] is not None:
+    if row is None or not hmac.compare_digest(row["key_hash"], secret_hash(key)) or row["revoked_at"] is not None:
         raise Unauthorized(INVALID_MESSAGE)
     await pool.execute(
         "UPDATE api_keys SET last_used_at = now() WHERE id = $1 "

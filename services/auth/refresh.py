@@ -6,20 +6,17 @@ low-entropy passwords) and it keeps lookup a single indexed equality."""
 
 from __future__ import annotations
 
-import hashlib
 import secrets
 import uuid
 from dataclasses import dataclass
 
 import asyncpg
 
+from services.auth.secret_hash import secret_hash
 from services.kit.errors import Unauthorized
 
 REUSE_MESSAGE = "Refresh token reuse detected; please log in again"
 
-
-def token_hash(token: str) -> bytes:
-    return hashlib.sha256(token.encode()).digest()
 
 
 @dataclass(frozen=True)
@@ -32,7 +29,7 @@ async def _insert(conn: asyncpg.Connection, family_id: uuid.UUID, ttl_seconds: i
     token = secrets.token_urlsafe(32)
     await conn.execute("INSERT INTO refresh_tokens (token_hash, family_id, expires_at) "
                        "VALUES ($1, $2, now() + make_interval(secs => $3))",
-                       token_hash(token), family_id, float(ttl_seconds))
+                       secret_hash(token), family_id, float(ttl_seconds))
     return token
 
 
@@ -54,7 +51,7 @@ async def rotate(pool: asyncpg.Pool, token: str, ttl_seconds: int) -> Rotated:
         row = await conn.fetchrow(
             """SELECT t.family_id, t.used_at, t.expires_at <= now() AS expired, f.revoked_at, f.user_id
                FROM refresh_tokens t JOIN refresh_families f ON f.id = t.family_id
-               WHERE t.token_hash = $1 FOR UPDATE OF t, f""", token_hash(token))
+               WHERE t.token_hash = $1 FOR UPDATE OF t, f""", secret_hash(token))
         if row is None:
             raise Unauthorized("Invalid refresh token")
         if row["revoked_at"] is not None:
@@ -65,7 +62,7 @@ async def rotate(pool: asyncpg.Pool, token: str, ttl_seconds: int) -> Rotated:
         elif row["expired"]:
             raise Unauthorized("Refresh token expired; please log in again")
         else:
-            await conn.execute("UPDATE refresh_tokens SET used_at = now() WHERE token_hash = $1", token_hash(token))
+            await conn.execute("UPDATE refresh_tokens SET used_at = now() WHERE token_hash = $1", secret_hash(token))
             new = await _insert(conn, row["family_id"], ttl_seconds)
     if reused:  # raised after the commit, so the revocation sticks
         raise Unauthorized(REUSE_MESSAGE)
@@ -79,7 +76,7 @@ async def revoke_family(conn: asyncpg.Connection | asyncpg.Pool, family_id: uuid
 
 async def logout(pool: asyncpg.Pool, token: str) -> None:
     """Revoke the session the token belongs to (idempotent); unknown tokens are Unauthorized."""
-    family_id = await pool.fetchval("SELECT family_id FROM refresh_tokens WHERE token_hash = $1", token_hash(token))
+    family_id = await pool.fetchval("SELECT family_id FROM refresh_tokens WHERE token_hash = $1", secret_hash(token))
     if family_id is None:
         raise Unauthorized("Invalid refresh token")
     await revoke_family(pool, family_id, "logout")

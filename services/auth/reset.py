@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import hashlib
 import logging
 import secrets
 import uuid
 
 import asyncpg
 
+from services.auth.secret_hash import secret_hash
 from services.auth import passwords, refresh, users
 from services.auth.mailer import Mail, Mailer
 from services.kit.errors import InvalidRequest
@@ -20,10 +20,6 @@ INVALID_MESSAGE = "Reset token is invalid or expired"
 MAX_TOKEN_CHARS = 128
 
 
-def _hash(token: str) -> bytes:
-    # 256-bit random tokens: SHA-256 suffices (see refresh.py) and allows an indexed lookup.
-    return hashlib.sha256(token.encode()).digest()
-
 
 async def request(pool: asyncpg.Pool, mailer: Mailer, email: str, ttl_seconds: int) -> None:
     """Mail a reset token if the address belongs to a user; say nothing either way."""
@@ -34,7 +30,7 @@ async def request(pool: asyncpg.Pool, mailer: Mailer, email: str, ttl_seconds: i
     token = secrets.token_urlsafe(32)
     await pool.execute("INSERT INTO password_resets (token_hash, user_id, expires_at) "
                        "VALUES ($1, $2, now() + make_interval(secs => $3))",
-                       _hash(token), uuid.UUID(user.id), float(ttl_seconds))
+                       secret_hash(token), uuid.UUID(user.id), float(ttl_seconds))
     minutes = max(1, ttl_seconds // 60)
     text = (f"Hello {user.full_name or user.username},\n\n"
             f"Someone asked to reset the password of your KataForge account '{user.username}'.\n"
@@ -57,7 +53,7 @@ async def reset(pool: asyncpg.Pool, token: str, new_password: str) -> str:
     async with pool.acquire() as conn, conn.transaction():
         user_id = await conn.fetchval(
             "UPDATE password_resets SET used_at = now() "
-            "WHERE token_hash = $1 AND used_at IS NULL AND expires_at > now() RETURNING user_id", _hash(token))
+            "WHERE token_hash = $1 AND used_at IS NULL AND expires_at > now() RETURNING user_id", secret_hash(token))
         if user_id is None:
             raise InvalidRequest(INVALID_MESSAGE)
         # Other outstanding tokens of this user die with this one.

@@ -8,22 +8,11 @@ import grpc
 from google.protobuf import json_format, struct_pb2
 
 from kataforge.coach.v1 import coach_pb2, coach_pb2_grpc
+from services.kit.structs import whole_numbers
 from services.coach.registry import CoachRegistry
 from services.coach.validation import SERVICE_SET_FIELDS
 from services.kit.context import principal_var
 
-_SAFE_INT = 2**53  # doubles represent every integer up to here exactly
-
-
-def _plain(value: Any) -> Any:
-    """Struct holds every number as a double; give integral ones back as int so JSON shows 5, not 5.0."""
-    if isinstance(value, float) and value.is_integer() and abs(value) <= _SAFE_INT:
-        return int(value)
-    if isinstance(value, dict):
-        return {k: _plain(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_plain(v) for v in value]
-    return value
 
 
 def coach_to_dict(message: coach_pb2.Coach) -> dict[str, Any]:
@@ -36,7 +25,7 @@ def coach_to_dict(message: coach_pb2.Coach) -> dict[str, Any]:
         "years_experience": message.years_experience if message.HasField("years_experience") else None,
         "teachers": list(message.teachers),
         "techniques": list(message.techniques),
-        "teaching_philosophy": (_plain(json_format.MessageToDict(message.teaching_philosophy))
+        "teaching_philosophy": (whole_numbers(json_format.MessageToDict(message.teaching_philosophy))
                                 if message.HasField("teaching_philosophy") else None),
     }
 

@@ -7,6 +7,8 @@ from typing import Any
 from google.protobuf.json_format import MessageToDict
 from google.protobuf.message import Message
 
+from services.kit.structs import whole_numbers
+
 # Internal fields that are not part of the public response shapes.
 _PRIVATE = {"owner_id", "model_timings"}
 
@@ -17,21 +19,10 @@ def to_json(message: Message, *, keep_empty: bool = True) -> dict[str, Any]:
     return {k: v for k, v in data.items() if k not in _PRIVATE}
 
 
-def _whole_numbers(value: Any) -> Any:
-    """google.protobuf.Struct stores every number as a double; give integers back as integers."""
-    if isinstance(value, float) and value.is_integer():
-        return int(value)
-    if isinstance(value, dict):
-        return {k: _whole_numbers(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_whole_numbers(v) for v in value]
-    return value
-
-
 def coach_json(coach: Message) -> dict[str, Any]:
     data = to_json(coach)
     if data.get("teaching_philosophy"):
-        data["teaching_philosophy"] = _whole_numbers(data["teaching_philosophy"])
+        data["teaching_philosophy"] = whole_numbers(data["teaching_philosophy"])
     else:
         data.pop("teaching_philosophy", None)
     return data

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from services.auth.secret_hash import secret_hash
 from services.auth import refresh
 from services.auth.verify import JwksVerifier
 from services.kit.errors import Unauthorized
@@ -42,7 +43,7 @@ async def test_refresh_token_is_stored_hashed(core, pool):
     pair = await core.login(user.username, PASSWORD)
     rows = await pool.fetch("SELECT t.token_hash FROM refresh_tokens t JOIN refresh_families f ON f.id = t.family_id "
                             "WHERE f.user_id = $1::uuid", user.id)
-    assert [r["token_hash"] for r in rows] == [refresh.token_hash(pair.refresh_token)]
+    assert [r["token_hash"] for r in rows] == [secret_hash(pair.refresh_token)]
     assert pair.refresh_token.encode() not in rows[0]["token_hash"]
 
 
@@ -76,7 +77,7 @@ async def test_expired_refresh_token_rejected(core, pool):
     user = await register(core)
     pair = await core.login(user.username, PASSWORD)
     await pool.execute("UPDATE refresh_tokens SET expires_at = now() - interval '1 second' WHERE token_hash = $1",
-                       refresh.token_hash(pair.refresh_token))
+                       secret_hash(pair.refresh_token))
     with pytest.raises(Unauthorized) as err:
         await core.refresh(pair.refresh_token)
     assert "expired" in err.value.message
