@@ -68,6 +68,17 @@ class Settings:
     fetch_timeout: float = 30.0
     max_video_seconds: float = 600.0
 
+    # Pose service: limits of the sandboxed decoder and of live streams, landmark smoothing.
+    max_video_pixels: int = 3840 * 2160  # per frame; larger videos are refused from the header
+    decoder_memory_mb: int = 2048  # address-space limit of each pose worker process (model + decoder)
+    decoder_cpu_seconds: float = 0.0  # CPU-time limit of one worker's job; 0 = 2 x max_video_seconds
+    pose_num_poses: int = 3  # people the landmarker looks for per frame (performer + bystanders)
+    pose_workers: int = 0  # sandboxed worker processes per video (time segments in parallel); 0 = CPU count
+    live_num_poses: int = 1  # live: multi-person mode runs the detector every frame (2x the time)
+    pose_smoothing: str = "butterworth"  # "butterworth", "one_euro" or "none" for videos
+    max_live_streams: int = 4  # concurrent StreamPoses calls per pose process
+    live_idle_seconds: float = 30.0  # a live stream without a frame for this long is ended
+
     otel_exporter: str = ""  # "" (no export) or "console"
 
     @property
@@ -153,6 +164,12 @@ def load_settings(env: Mapping[str, str] | None = None, config_file: str | None 
         raise ConfigError(f"DOJO_API_PORT: {settings.api_port} is not a TCP port")
     if settings.max_request_size <= 0:
         raise ConfigError("DOJO_MAX_REQUEST_SIZE: must be positive")
+    for name in ("max_video_pixels", "decoder_memory_mb", "pose_num_poses", "live_num_poses", "max_live_streams"):
+        if getattr(settings, name) <= 0:
+            raise ConfigError(f"DOJO_{name.upper()}: must be positive")
+    if settings.pose_smoothing not in ("butterworth", "one_euro", "none"):
+        raise ConfigError("DOJO_POSE_SMOOTHING: expected butterworth, one_euro or none, "
+                          f"got {settings.pose_smoothing!r}")
     settings.all_api_keys()  # fail fast on an unreadable keys file
     return settings
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import time
 from typing import Any, Awaitable, Callable
@@ -87,7 +88,7 @@ def _wrap_stream(method: str, behavior: Callable[..., Any]):
                 async for item in behavior(request, context):
                     yield item
             except BaseException as exc:  # noqa: BLE001
-                if isinstance(exc, (KeyboardInterrupt, SystemExit, GeneratorExit)):
+                if isinstance(exc, (KeyboardInterrupt, SystemExit, GeneratorExit, asyncio.CancelledError)):
                     raise
                 await scope.fail(exc)
     return wrapped

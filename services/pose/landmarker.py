@@ -61,11 +61,15 @@ class Landmarker:
             raise errors.ModelError(f"Cannot load the pose model bundle {bundle}: {exc}. "
                                     "Rebuild it with `make model`.") from exc
         self._last_ts = -1
+        self._origin: float | None = None
 
     def detect(self, rgb: np.ndarray, timestamp_ms: float) -> list[Candidate]:
         """People in one RGB uint8 frame (H, W, 3). Timestamps must increase from call to call."""
-        # VIDEO mode needs strictly increasing integer milliseconds; keep order if two round alike.
-        ts = max(int(round(timestamp_ms)), self._last_ts + 1)
+        # VIDEO mode needs strictly increasing integer milliseconds from 0; the caller's clock may
+        # start anywhere (live clients send their own), so time counts from the first frame.
+        if self._origin is None:
+            self._origin = timestamp_ms
+        ts = max(int(round(timestamp_ms - self._origin)), self._last_ts + 1)
         self._last_ts = ts
         image = mp.Image(image_format=mp.ImageFormat.SRGB, data=np.ascontiguousarray(rgb))
         result = self._task.detect_for_video(image, ts)

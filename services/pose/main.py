@@ -24,7 +24,8 @@ def build(settings: Settings) -> ServiceSpec:
 
     # Loads the bundle and runs one synthetic frame: SERVING means the model is ready. A missing
     # bundle fails the start with a ModelError that says to run `make model`.
-    return ServiceSpec(name="pose", port=port_of(settings.pose_addr), register=register, warmup=servicer.warm_up)
+    return ServiceSpec(name="pose", port=port_of(settings.pose_addr), register=register, warmup=servicer.warm_up,
+                       close=servicer.close)
 
 
 def main() -> None:

@@ -14,18 +14,22 @@ from kataforge.common.v1 import common_pb2
 from kataforge.pose.v1 import pose_pb2, pose_pb2_grpc
 from services.kit import errors
 from services.kit.config import Settings
-from services.pose import extract, fetch, landmarker, video
+from services.pose import extract, fetch, landmarker, signal_quality, video
+from services.pose.workers import CoreBudget, WorkerLimits, WorkerPool
+from services.pose.live_servicer import LiveStreams, add_landmarks
 
 
 def to_proto(seq: extract.PoseSequence) -> common_pb2.PoseSequence:
     out = common_pb2.PoseSequence(fps=seq.fps, width=seq.width, height=seq.height, frame_count=seq.frame_count,
                                   duration_ms=seq.duration_ms, model=seq.model, people_seen=seq.people_seen,
-                                  inference_seconds=seq.inference_seconds)
+                                  inference_seconds=seq.inference_seconds, rotation=seq.rotation % 360,
+                                  smoothing=seq.smoothing, rejected_samples=seq.rejected_samples,
+                                  filled_samples=seq.filled_samples)
     for frame in seq.frames:
-        pf = out.frames.add(index=frame.index, timestamp_ms=frame.timestamp_ms, detected=frame.detected)
+        pf = out.frames.add(index=frame.index, timestamp_ms=frame.timestamp_ms, detected=frame.detected,
+                            filled=frame.filled)
         if frame.landmarks is not None:
-            for x, y, z, wx, wy, wz, vis, pres in frame.landmarks.tolist():
-                pf.landmarks.add(x=x, y=y, z=z, wx=wx, wy=wy, wz=wz, visibility=vis, presence=pres)
+            add_landmarks(pf.landmarks, frame.landmarks)
     return out
 
 
@@ -37,12 +41,22 @@ class PoseServicer(pose_pb2_grpc.PoseServiceServicer):
         self.settings, self.bundle, self.temp_root = settings, bundle, temp_root
         self.model_loaded = False
         self.gpu_available = False
-        # Each extraction keeps CPU cores busy; more at once would only slow every one of them.
-        self._slots = asyncio.Semaphore(max_parallel or max(1, (os.cpu_count() or 2) // 2))
+        self.limits = WorkerLimits(max_seconds=settings.max_video_seconds, max_pixels=settings.max_video_pixels,
+                                   memory_mb=settings.decoder_memory_mb, cpu_seconds=settings.decoder_cpu_seconds,
+                                   num_poses=settings.pose_num_poses)
+        self.workers = settings.pose_workers or os.cpu_count() or 1
+        self.pool: WorkerPool | None = None
+        self.signal = signal_quality.SignalConfig(smoothing=settings.pose_smoothing)
+        self.live = LiveStreams(bundle, settings)
+        # One core per worker process busy at a time, across all requests (segments of long videos
+        # and concurrent short ones alike).
+        self.cores = CoreBudget(max_parallel or os.cpu_count() or 1)
 
     async def warm_up(self) -> None:
         landmarker.require_bundle(self.bundle)
         await asyncio.to_thread(landmarker.warm_up, self.bundle)
+        # Workers load the model in the background; a request arriving first starts its own.
+        self.pool = WorkerPool(self.bundle, self.limits, self.workers)
         self.model_loaded = True
         self.gpu_available = await asyncio.to_thread(landmarker.gpu_usable, self.bundle)
 
@@ -65,10 +79,9 @@ class PoseServicer(pose_pb2_grpc.PoseServiceServicer):
                 await self._receive(request_iterator, path)
             stop = threading.Event()
             try:
-                async with self._slots:
-                    seq = await asyncio.to_thread(extract.extract_poses, path, self.bundle, frame_stride=stride,
-                                                  max_video_seconds=self.settings.max_video_seconds,
-                                                  cancelled=stop.is_set)
+                seq = await asyncio.to_thread(extract.extract_poses, path, self.bundle, frame_stride=stride,
+                                              limits=self.limits, workers=self.workers, pool=self.pool,
+                                              cores=self.cores, signal=self.signal, cancelled=stop.is_set)
             except asyncio.CancelledError:
                 stop.set()  # the client went away or its deadline passed: free the CPU
                 raise
@@ -91,6 +104,15 @@ class PoseServicer(pose_pb2_grpc.PoseServiceServicer):
                                                 details={"header": "sent more than once"})
                 sink.write(chunk.data)
 
+    async def close(self) -> None:
+        if self.pool is not None:
+            await asyncio.to_thread(self.pool.close)
+
     async def GetInfo(self, request: pose_pb2.GetInfoRequest, context: grpc.aio.ServicerContext) -> pose_pb2.PoseInfo:
         return pose_pb2.PoseInfo(model=landmarker.MODEL_NAME, model_loaded=self.model_loaded, delegate="cpu",
-                                 gpu_available=self.gpu_available)
+                                 gpu_available=self.gpu_available, live_streams=self.live.active,
+                                 max_live_streams=self.settings.max_live_streams)
+
+    def StreamPoses(self, request_iterator: AsyncIterator[pose_pb2.LiveFrame],
+                    context: grpc.aio.ServicerContext) -> AsyncIterator[pose_pb2.LivePose]:
+        return self.live.serve(request_iterator)

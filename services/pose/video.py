@@ -1,23 +1,19 @@
-"""Video files: private temp storage with a size cap, format sniffing, OpenCV probing and frame decoding."""
+"""Video files: private temp storage with a size cap, format sniffing and structural checks (no decoding)."""
 
 from __future__ import annotations
 
 import contextlib
-import os
 import shutil
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO, Iterator
 
-import cv2
 import numpy as np
 
 from services.kit import errors
 
 TEMP_PREFIX = "kataforge-pose-"
-# FFmpeg may only read local files: a container that references URLs (playlists) cannot make us fetch.
-_FFMPEG_OPTIONS = "protocol_whitelist;file"
 SUPPORTED = "MP4, MOV, M4V, 3GP, WebM, MKV, AVI, MPEG-TS, MPEG-PS, FLV or Ogg"
 # HEIF/AVIF still images are ISO-BMFF files too; these ftyp brands mark them.
 _IMAGE_BRANDS = {b"heic", b"heix", b"heim", b"heis", b"hevc", b"hevx", b"mif1", b"msf1", b"avif", b"avis"}
@@ -152,21 +148,12 @@ def check_iso_boxes(path: Path) -> None:
             offset += box_size
 
 
-@contextlib.contextmanager
-def _capture(path: Path) -> Iterator[cv2.VideoCapture]:
-    # OpenCV reads this variable when a capture is opened; only our own temp path is ever passed.
-    os.environ.setdefault("OPENCV_FFMPEG_CAPTURE_OPTIONS", _FFMPEG_OPTIONS)
-    cap = cv2.VideoCapture(str(path), cv2.CAP_FFMPEG)
-    try:
-        yield cap
-    finally:
-        cap.release()
-
-
-def probe(path: Path, max_seconds: float) -> VideoInfo:
-    """Check that the file is a decodable video within the duration limit and read its properties."""
-    size = path.stat().st_size
-    if size == 0:
+def preflight(path: Path) -> str:
+    """The checks made in the service process before any decoder sees the file: not empty, a known
+    video container (by its magic bytes, never its name), and for MP4/MOV an intact box structure.
+    Returns the container kind. The header limits (pixels, duration, streams) are checked next by
+    services.pose.container, and decoding itself happens in the sandboxed decoder process."""
+    if path.stat().st_size == 0:
         raise errors.InvalidRequest("The uploaded video is empty", details={"video": "0 bytes"})
     with open(path, "rb") as handle:
         head = handle.read(4096)
@@ -176,68 +163,4 @@ def probe(path: Path, max_seconds: float) -> VideoInfo:
                                     details={"video": "unrecognised file format"})
     if kind in ("mp4", "mov"):
         check_iso_boxes(path)
-    with _capture(path) as cap:
-        if not cap.isOpened():
-            raise errors.InvalidRequest("The video could not be opened: the file is damaged or incomplete "
-                                        f"(e.g. an MP4 without its index), or its {kind} content is unsupported",
-                                        details={"video": "cannot be decoded"})
-        fps = cap.get(cv2.CAP_PROP_FPS)
-        declared = cap.get(cv2.CAP_PROP_FRAME_COUNT)
-        rotation = int(cap.get(cv2.CAP_PROP_ORIENTATION_META) or 0)
-        ok, first = cap.read()
-    if not ok or first is None:
-        raise errors.InvalidRequest("The video has no decodable frames", details={"video": "no frame could be decoded"})
-    if not fps or not np.isfinite(fps) or fps <= 0 or fps > 1000:
-        raise errors.InvalidRequest("The video does not declare a usable frame rate",
-                                    details={"video": f"frame rate {fps!r}"})
-    frame_count = int(declared) if np.isfinite(declared) and declared > 0 else 0
-    duration_ms = frame_count * 1000.0 / fps
-    if duration_ms > max_seconds * 1000.0:
-        raise errors.InvalidRequest(f"The video is {duration_ms / 1000:.1f} s long; the limit is {max_seconds:g} s",
-                                    details={"video": f"longer than {max_seconds:g} s"})
-    height, width = first.shape[:2]  # OpenCV applies the rotation metadata to decoded frames
-    return VideoInfo(fps=float(fps), frame_count=frame_count, width=width, height=height,
-                     duration_ms=duration_ms, rotation=rotation)
-
-
-@dataclass
-class DecodeStats:
-    decoded: int = 0  # frames decoded so far, analysed or not
-    last_timestamp_ms: float = 0.0
-
-
-def frames(path: Path, info: VideoInfo, max_seconds: float, stride: int = 1,
-           stats: DecodeStats | None = None) -> Iterator[Frame]:
-    """Decode every frame (timestamps need it) and yield every `stride`-th one as RGB.
-
-    Timestamps are the container's presentation times (CAP_PROP_POS_MSEC). Where a container gives
-    a non-increasing time, the frame is placed one nominal frame period (1000 / fps ms) after the last.
-    """
-    stats = stats if stats is not None else DecodeStats()
-    period = 1000.0 / info.fps
-    last = -np.inf
-    index = 0
-    with _capture(path) as cap:
-        cap.set(cv2.CAP_PROP_ORIENTATION_AUTO, 1)
-        while True:
-            ok = cap.grab()
-            if not ok:
-                break
-            ts = cap.get(cv2.CAP_PROP_POS_MSEC)
-            ts = ts if np.isfinite(ts) and ts > last else (last + period if np.isfinite(last) else 0.0)
-            last = ts
-            stats.decoded, stats.last_timestamp_ms = index + 1, float(ts)
-            if ts > max_seconds * 1000.0:
-                raise errors.InvalidRequest(f"The video is longer than the {max_seconds:g} s limit",
-                                            details={"video": f"longer than {max_seconds:g} s"})
-            if index % stride == 0:
-                ok, bgr = cap.retrieve()
-                if not ok or bgr is None:
-                    break
-                yield Frame(index=index, timestamp_ms=float(ts), rgb=cv2.cvtColor(bgr, cv2.COLOR_BGR2RGB))
-            index += 1
-    # Containers with an exact frame table (MP4, MOV) declare their count; far fewer decoded = damaged data.
-    if info.frame_count and index < 0.9 * info.frame_count - 1:
-        raise errors.InvalidRequest(
-            f"The video is truncated or damaged: only {index} of its {info.frame_count} frames could be decoded",
-            details={"video": f"{index} of {info.frame_count} frames decoded"})
+    return kind

@@ -31,7 +31,7 @@ def motion_from_sequence(seq: common_pb2.PoseSequence) -> Motion:
             detected[i] = True
             world[i] = [(lm.wx, lm.wy, lm.wz) for lm in frame.landmarks]
             visibility[i] = [lm.visibility for lm in frame.landmarks]
-    return Motion(t=t, world=world, visibility=visibility, detected=detected)
+    return Motion(t=t, world=world, visibility=visibility, detected=detected, smoothing=seq.smoothing or "none")
 
 
 class GrpcPose:

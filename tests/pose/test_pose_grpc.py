@@ -58,6 +58,12 @@ async def test_get_info(pose_server):
     assert (info.model, info.model_loaded, info.delegate, info.gpu_available) == ("blazepose_full", True, "cpu", False)
 
 
+async def test_get_info_reports_live_stream_capacity(pose_server, base_settings):
+    stub, _ = pose_server
+    info = await stub.GetInfo(pose_pb2.GetInfoRequest(), timeout=5)
+    assert (info.live_streams, info.max_live_streams) == (0, base_settings.max_live_streams)
+
+
 async def test_streamed_video_gives_poses_while_health_keeps_answering(pose_server):
     stub, health = pose_server
     data = (VIDEOS / "pose2sim-balancing-cam04.mp4").read_bytes()
@@ -129,6 +135,29 @@ async def test_first_message_must_be_a_header(pose_server):
     with pytest.raises(grpc.aio.AioRpcError) as caught:
         await stub.ExtractPoses(nothing(), timeout=10)
     assert caught.value.code() == grpc.StatusCode.INVALID_ARGUMENT and "no messages" in caught.value.details()
+    assert await _serving(health)
+
+
+async def test_malformed_upload_streams_are_refused(pose_server):
+    stub, health = pose_server
+    data = (VIDEOS / "pose2sim-balancing-cam01.mp4").read_bytes()
+    header = pose_pb2.ExtractPosesChunk(header=pose_pb2.VideoHeader(filename="clip.mp4"))
+
+    async def two_headers():
+        yield header
+        yield pose_pb2.ExtractPosesChunk(data=data[:CHUNK])
+        yield header
+    cases = [(two_headers(), "Only the first message of ExtractPoses may be a header"),
+             (_upload(data, stride=1001), "frame_stride must be between 1 and 1000"),
+             (_upload(data, first=pose_pb2.ExtractPosesChunk(header=pose_pb2.VideoHeader(
+                 source_url="https://example.com/v.mp4"))), "Send either source_url or data chunks, not both")]
+    before = _temp_dirs()
+    for messages, expected in cases:
+        with pytest.raises(grpc.aio.AioRpcError) as caught:
+            await stub.ExtractPoses(messages, timeout=30)
+        assert caught.value.code() == grpc.StatusCode.INVALID_ARGUMENT, expected
+        assert expected in caught.value.details() and _error(caught.value)["code"] == "invalid_request"
+    assert not _temp_dirs() - before
     assert await _serving(health)
 
 

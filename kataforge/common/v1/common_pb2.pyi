@@ -27,19 +27,21 @@ class Landmark(_message.Message):
     def __init__(self, x: _Optional[float] = ..., y: _Optional[float] = ..., z: _Optional[float] = ..., wx: _Optional[float] = ..., wy: _Optional[float] = ..., wz: _Optional[float] = ..., visibility: _Optional[float] = ..., presence: _Optional[float] = ...) -> None: ...
 
 class PoseFrame(_message.Message):
-    __slots__ = ("index", "timestamp_ms", "detected", "landmarks")
+    __slots__ = ("index", "timestamp_ms", "detected", "landmarks", "filled")
     INDEX_FIELD_NUMBER: _ClassVar[int]
     TIMESTAMP_MS_FIELD_NUMBER: _ClassVar[int]
     DETECTED_FIELD_NUMBER: _ClassVar[int]
     LANDMARKS_FIELD_NUMBER: _ClassVar[int]
+    FILLED_FIELD_NUMBER: _ClassVar[int]
     index: int
     timestamp_ms: float
     detected: bool
     landmarks: _containers.RepeatedCompositeFieldContainer[Landmark]
-    def __init__(self, index: _Optional[int] = ..., timestamp_ms: _Optional[float] = ..., detected: _Optional[bool] = ..., landmarks: _Optional[_Iterable[_Union[Landmark, _Mapping]]] = ...) -> None: ...
+    filled: bool
+    def __init__(self, index: _Optional[int] = ..., timestamp_ms: _Optional[float] = ..., detected: _Optional[bool] = ..., landmarks: _Optional[_Iterable[_Union[Landmark, _Mapping]]] = ..., filled: _Optional[bool] = ...) -> None: ...
 
 class PoseSequence(_message.Message):
-    __slots__ = ("fps", "width", "height", "frame_count", "duration_ms", "frames", "model", "people_seen", "inference_seconds")
+    __slots__ = ("fps", "width", "height", "frame_count", "duration_ms", "frames", "model", "people_seen", "inference_seconds", "rotation", "smoothing", "rejected_samples", "filled_samples")
     FPS_FIELD_NUMBER: _ClassVar[int]
     WIDTH_FIELD_NUMBER: _ClassVar[int]
     HEIGHT_FIELD_NUMBER: _ClassVar[int]
@@ -49,6 +51,10 @@ class PoseSequence(_message.Message):
     MODEL_FIELD_NUMBER: _ClassVar[int]
     PEOPLE_SEEN_FIELD_NUMBER: _ClassVar[int]
     INFERENCE_SECONDS_FIELD_NUMBER: _ClassVar[int]
+    ROTATION_FIELD_NUMBER: _ClassVar[int]
+    SMOOTHING_FIELD_NUMBER: _ClassVar[int]
+    REJECTED_SAMPLES_FIELD_NUMBER: _ClassVar[int]
+    FILLED_SAMPLES_FIELD_NUMBER: _ClassVar[int]
     fps: float
     width: int
     height: int
@@ -58,4 +64,8 @@ class PoseSequence(_message.Message):
     model: str
     people_seen: int
     inference_seconds: float
-    def __init__(self, fps: _Optional[float] = ..., width: _Optional[int] = ..., height: _Optional[int] = ..., frame_count: _Optional[int] = ..., duration_ms: _Optional[float] = ..., frames: _Optional[_Iterable[_Union[PoseFrame, _Mapping]]] = ..., model: _Optional[str] = ..., people_seen: _Optional[int] = ..., inference_seconds: _Optional[float] = ...) -> None: ...
+    rotation: int
+    smoothing: str
+    rejected_samples: int
+    filled_samples: int
+    def __init__(self, fps: _Optional[float] = ..., width: _Optional[int] = ..., height: _Optional[int] = ..., frame_count: _Optional[int] = ..., duration_ms: _Optional[float] = ..., frames: _Optional[_Iterable[_Union[PoseFrame, _Mapping]]] = ..., model: _Optional[str] = ..., people_seen: _Optional[int] = ..., inference_seconds: _Optional[float] = ..., rotation: _Optional[int] = ..., smoothing: _Optional[str] = ..., rejected_samples: _Optional[int] = ..., filled_samples: _Optional[int] = ...) -> None: ...

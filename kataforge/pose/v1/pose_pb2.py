@@ -25,7 +25,7 @@ _sym_db = _symbol_database.Default()
 from kataforge.common.v1 import common_pb2 as kataforge_dot_common_dot_v1_dot_common__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x1ckataforge/pose/v1/pose.proto\x12\x11kataforge.pose.v1\x1a kataforge/common/v1/common.proto\"_\n\x0bVideoHeader\x12\x10\n\x08\x66ilename\x18\x01 \x01(\t\x12\x14\n\x0c\x63ontent_type\x18\x02 \x01(\t\x12\x14\n\x0c\x66rame_stride\x18\x03 \x01(\r\x12\x12\n\nsource_url\x18\x04 \x01(\t\"]\n\x11\x45xtractPosesChunk\x12\x30\n\x06header\x18\x01 \x01(\x0b\x32\x1e.kataforge.pose.v1.VideoHeaderH\x00\x12\x0e\n\x04\x64\x61ta\x18\x02 \x01(\x0cH\x00\x42\x06\n\x04part\"\x10\n\x0eGetInfoRequest\"X\n\x08PoseInfo\x12\r\n\x05model\x18\x01 \x01(\t\x12\x14\n\x0cmodel_loaded\x18\x02 \x01(\x08\x12\x10\n\x08\x64\x65legate\x18\x03 \x01(\t\x12\x15\n\rgpu_available\x18\x04 \x01(\x08\x32\xb3\x01\n\x0bPoseService\x12Y\n\x0c\x45xtractPoses\x12$.kataforge.pose.v1.ExtractPosesChunk\x1a!.kataforge.common.v1.PoseSequence(\x01\x12I\n\x07GetInfo\x12!.kataforge.pose.v1.GetInfoRequest\x1a\x1b.kataforge.pose.v1.PoseInfoB\x1aZ\x18kataforge/pose/v1;posev1b\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x1ckataforge/pose/v1/pose.proto\x12\x11kataforge.pose.v1\x1a kataforge/common/v1/common.proto\" \n\x0bLiveOptions\x12\x11\n\tsmoothing\x18\x01 \x01(\t\"G\n\x08RawImage\x12\r\n\x05width\x18\x01 \x01(\r\x12\x0e\n\x06height\x18\x02 \x01(\r\x12\x0e\n\x06\x66ormat\x18\x03 \x01(\t\x12\x0c\n\x04\x64\x61ta\x18\x04 \x01(\x0c\"\xac\x01\n\tLiveFrame\x12\x14\n\x0ctimestamp_ms\x18\x01 \x01(\x01\x12\x11\n\x07\x65ncoded\x18\x02 \x01(\x0cH\x00\x12*\n\x03raw\x18\x03 \x01(\x0b\x32\x1b.kataforge.pose.v1.RawImageH\x00\x12\x10\n\x08sequence\x18\x04 \x01(\x04\x12/\n\x07options\x18\x05 \x01(\x0b\x32\x1e.kataforge.pose.v1.LiveOptionsB\x07\n\x05image\"\xba\x01\n\x08LivePose\x12\x10\n\x08sequence\x18\x01 \x01(\x04\x12\x14\n\x0ctimestamp_ms\x18\x02 \x01(\x01\x12\x10\n\x08\x64\x65tected\x18\x03 \x01(\x08\x12\x30\n\tlandmarks\x18\x04 \x03(\x0b\x32\x1d.kataforge.common.v1.Landmark\x12\x13\n\x0bpeople_seen\x18\x05 \x01(\r\x12\x16\n\x0e\x64ropped_frames\x18\x06 \x01(\x04\x12\x15\n\rprocessing_ms\x18\x07 \x01(\x01\"_\n\x0bVideoHeader\x12\x10\n\x08\x66ilename\x18\x01 \x01(\t\x12\x14\n\x0c\x63ontent_type\x18\x02 \x01(\t\x12\x14\n\x0c\x66rame_stride\x18\x03 \x01(\r\x12\x12\n\nsource_url\x18\x04 \x01(\t\"]\n\x11\x45xtractPosesChunk\x12\x30\n\x06header\x18\x01 \x01(\x0b\x32\x1e.kataforge.pose.v1.VideoHeaderH\x00\x12\x0e\n\x04\x64\x61ta\x18\x02 \x01(\x0cH\x00\x42\x06\n\x04part\"\x10\n\x0eGetInfoRequest\"\x88\x01\n\x08PoseInfo\x12\r\n\x05model\x18\x01 \x01(\t\x12\x14\n\x0cmodel_loaded\x18\x02 \x01(\x08\x12\x10\n\x08\x64\x65legate\x18\x03 \x01(\t\x12\x15\n\rgpu_available\x18\x04 \x01(\x08\x12\x14\n\x0clive_streams\x18\x05 \x01(\r\x12\x18\n\x10max_live_streams\x18\x06 \x01(\r2\x81\x02\n\x0bPoseService\x12Y\n\x0c\x45xtractPoses\x12$.kataforge.pose.v1.ExtractPosesChunk\x1a!.kataforge.common.v1.PoseSequence(\x01\x12I\n\x07GetInfo\x12!.kataforge.pose.v1.GetInfoRequest\x1a\x1b.kataforge.pose.v1.PoseInfo\x12L\n\x0bStreamPoses\x12\x1c.kataforge.pose.v1.LiveFrame\x1a\x1b.kataforge.pose.v1.LivePose(\x01\x30\x01\x42\x1aZ\x18kataforge/pose/v1;posev1b\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
@@ -33,14 +33,22 @@ _builder.BuildTopDescriptorsAndMessages(DESCRIPTOR, 'kataforge.pose.v1.pose_pb2'
 if not _descriptor._USE_C_DESCRIPTORS:
   _globals['DESCRIPTOR']._loaded_options = None
   _globals['DESCRIPTOR']._serialized_options = b'Z\030kataforge/pose/v1;posev1'
-  _globals['_VIDEOHEADER']._serialized_start=85
-  _globals['_VIDEOHEADER']._serialized_end=180
-  _globals['_EXTRACTPOSESCHUNK']._serialized_start=182
-  _globals['_EXTRACTPOSESCHUNK']._serialized_end=275
-  _globals['_GETINFOREQUEST']._serialized_start=277
-  _globals['_GETINFOREQUEST']._serialized_end=293
-  _globals['_POSEINFO']._serialized_start=295
-  _globals['_POSEINFO']._serialized_end=383
-  _globals['_POSESERVICE']._serialized_start=386
-  _globals['_POSESERVICE']._serialized_end=565
+  _globals['_LIVEOPTIONS']._serialized_start=85
+  _globals['_LIVEOPTIONS']._serialized_end=117
+  _globals['_RAWIMAGE']._serialized_start=119
+  _globals['_RAWIMAGE']._serialized_end=190
+  _globals['_LIVEFRAME']._serialized_start=193
+  _globals['_LIVEFRAME']._serialized_end=365
+  _globals['_LIVEPOSE']._serialized_start=368
+  _globals['_LIVEPOSE']._serialized_end=554
+  _globals['_VIDEOHEADER']._serialized_start=556
+  _globals['_VIDEOHEADER']._serialized_end=651
+  _globals['_EXTRACTPOSESCHUNK']._serialized_start=653
+  _globals['_EXTRACTPOSESCHUNK']._serialized_end=746
+  _globals['_GETINFOREQUEST']._serialized_start=748
+  _globals['_GETINFOREQUEST']._serialized_end=764
+  _globals['_POSEINFO']._serialized_start=767
+  _globals['_POSEINFO']._serialized_end=903
+  _globals['_POSESERVICE']._serialized_start=906
+  _globals['_POSESERVICE']._serialized_end=1163
 # @@protoc_insertion_point(module_scope)

@@ -45,6 +45,11 @@ class PoseServiceStub:
                 request_serializer=kataforge_dot_pose_dot_v1_dot_pose__pb2.GetInfoRequest.SerializeToString,
                 response_deserializer=kataforge_dot_pose_dot_v1_dot_pose__pb2.PoseInfo.FromString,
                 _registered_method=True)
+        self.StreamPoses = channel.stream_stream(
+                '/kataforge.pose.v1.PoseService/StreamPoses',
+                request_serializer=kataforge_dot_pose_dot_v1_dot_pose__pb2.LiveFrame.SerializeToString,
+                response_deserializer=kataforge_dot_pose_dot_v1_dot_pose__pb2.LivePose.FromString,
+                _registered_method=True)
 
 
 class PoseServiceServicer:
@@ -64,6 +69,16 @@ class PoseServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def StreamPoses(self, request_iterator, context):
+        """Live analysis: camera frames in, the performer's landmarks out, one response per processed
+        frame. When frames arrive faster than they can be processed, older waiting frames are dropped
+        in favour of the newest (counted in LivePose.dropped_frames), so latency stays bounded. The
+        call ends when the client closes its side (after the last frame is answered) or cancels.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_PoseServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -76,6 +91,11 @@ def add_PoseServiceServicer_to_server(servicer, server):
                     servicer.GetInfo,
                     request_deserializer=kataforge_dot_pose_dot_v1_dot_pose__pb2.GetInfoRequest.FromString,
                     response_serializer=kataforge_dot_pose_dot_v1_dot_pose__pb2.PoseInfo.SerializeToString,
+            ),
+            'StreamPoses': grpc.stream_stream_rpc_method_handler(
+                    servicer.StreamPoses,
+                    request_deserializer=kataforge_dot_pose_dot_v1_dot_pose__pb2.LiveFrame.FromString,
+                    response_serializer=kataforge_dot_pose_dot_v1_dot_pose__pb2.LivePose.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -132,6 +152,33 @@ class PoseService:
             '/kataforge.pose.v1.PoseService/GetInfo',
             kataforge_dot_pose_dot_v1_dot_pose__pb2.GetInfoRequest.SerializeToString,
             kataforge_dot_pose_dot_v1_dot_pose__pb2.PoseInfo.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def StreamPoses(request_iterator,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.stream_stream(
+            request_iterator,
+            target,
+            '/kataforge.pose.v1.PoseService/StreamPoses',
+            kataforge_dot_pose_dot_v1_dot_pose__pb2.LiveFrame.SerializeToString,
+            kataforge_dot_pose_dot_v1_dot_pose__pb2.LivePose.FromString,
             options,
             channel_credentials,
             insecure,

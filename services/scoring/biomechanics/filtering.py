@@ -112,11 +112,16 @@ def smooth(motion: Motion, *, cutoff_hz: float = CUTOFF_HZ, visibility_min: floa
     b, a = butter(FILTER_ORDER, (fc / WINTER_DOUBLE_PASS_CORRECTION) / (fs / 2.0))
     good = sample_mask(motion, visibility_min)
     pos = np.full((n, N_LANDMARKS, 3), np.nan)
+    # The pose service's zero-phase Butterworth already removed the jitter: filtering again would
+    # lower the effective cut-off (two 10 Hz passes are -6 dB at 10 Hz), so only resample then.
+    prefiltered = motion.smoothing.startswith("butterworth")
     for j in range(N_LANDMARKS):
         ts, xs = motion.t[good[:, j]], motion.world[good[:, j], j]
-        pos[:, j] = _lowpass(_resample(ts, xs, grid, max_gap), b, a)
+        resampled = _resample(ts, xs, grid, max_gap)
+        pos[:, j] = resampled if prefiltered else _lowpass(resampled, b, a)
     settings = {
-        "filter": f"Butterworth low-pass, order {FILTER_ORDER}, zero-phase (filtfilt), Winter 2009",
+        "filter": (f"{motion.smoothing} (pose service)" if prefiltered else
+                   f"Butterworth low-pass, order {FILTER_ORDER}, zero-phase (filtfilt), Winter 2009"),
         "cutoff_hz": float(fc), "design_cutoff_hz": float(fc / WINTER_DOUBLE_PASS_CORRECTION),
         "visibility_min": float(visibility_min), "max_gap_s": float(max_gap),
         "video_rate_hz": float(video_fs), "resampled_to_hz": float(fs), "interpolation": INTERPOLATION,

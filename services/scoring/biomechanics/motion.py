@@ -24,12 +24,14 @@ from .landmarks import N_LANDMARKS
 @dataclass(frozen=True)
 class Motion:
     """t: [T] seconds, strictly increasing; world: [T,33,3] metres (NaN where unknown);
-    visibility: [T,33] in 0..1; detected: [T] bool (False: no person in that frame)."""
+    visibility: [T,33] in 0..1; detected: [T] bool (False: no person in that frame);
+    smoothing: what the pose service already applied (e.g. "butterworth 10 Hz"), "none" for raw."""
 
     t: np.ndarray
     world: np.ndarray
     visibility: np.ndarray
     detected: np.ndarray
+    smoothing: str = "none"
 
     def __post_init__(self) -> None:
         t = np.asarray(self.t, dtype=float).reshape(-1)

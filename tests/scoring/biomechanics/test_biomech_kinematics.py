@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 
 from services.scoring.biomechanics import analyze_motion
+from services.scoring.biomechanics.motion import Motion
 from services.scoring.biomechanics.kinetics import ACTIVE_FRACTION
 
 from biomech_skeleton import motion, smooth_step, still
@@ -104,3 +105,22 @@ def test_undetected_frames_inside_the_clip_are_bridged():
     full = analyze_motion(motion(t, punch(t)), body_mass_kg=75)
     assert report.details["max_speed_m_s"] == pytest.approx(full.details["max_speed_m_s"], rel=0.02)
     assert report.details["frames_detected"] == 69
+
+
+def test_sequence_already_smoothed_by_the_pose_service_is_not_filtered_twice():
+    """A sequence the pose service low-passed is only resampled: its peak speed is kept, whereas a
+    second 10 Hz pass over a fast punch would lower it further."""
+    from services.scoring.biomechanics.filtering import smooth
+
+    t = np.arange(72) / 60.0
+    w = punch(t)
+    raw = motion(t, w)
+    pre = Motion(t=raw.t, world=raw.world, visibility=raw.visibility, detected=raw.detected,
+                 smoothing="butterworth 10 Hz")
+    once, twice = smooth(pre), smooth(raw)
+    assert "pose service" in once.settings["filter"] and "Butterworth" in twice.settings["filter"]
+    wrist = 16
+    speed = lambda sm: np.nanmax(np.linalg.norm(np.diff(sm.pos[:, wrist], axis=0), axis=1) / sm.dt)  # m/s
+    true_peak = 0.5 / (np.sqrt(2 * np.pi) * 0.04)
+    assert speed(once) == pytest.approx(true_peak, rel=0.03)
+    assert speed(twice) < speed(once)

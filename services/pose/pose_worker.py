@@ -1,0 +1,223 @@
+"""Sandboxed pose worker: decodes a video and runs BlazePose on its share (lane) of the frames.
+
+Started ahead of time by the service's worker pool (`python -m services.pose.pose_worker BUNDLE
+NUM_POSES MEMORY_MB`): it limits itself (address space, no file writes, few descriptors, no core
+dumps), imports OpenCV and MediaPipe, loads the model, says READY, then waits for a SegmentJob on
+stdin. The CPU-time limit is set when the job arrives. A malformed or malicious video can crash,
+exhaust or hang only this process; the parent sees a dead pipe and answers with an error. A worker
+whose job ended in any error exits and is never reused; one that finished cleanly says READY again
+(up to MAX_JOBS), which saves the ~1 s import per request. FFmpeg may read local files only.
+"""
+
+from __future__ import annotations
+
+import os
+import queue
+import resource
+import signal
+import sys
+import threading
+from pathlib import Path
+from typing import BinaryIO, Iterator
+
+from services.pose import appearance
+from services.pose.decode_protocol import DONE, ERROR, INFO, READY, SegmentJob, write_json, write_poses
+
+# FFmpeg reads this when a capture opens: only the `file` protocol, so a container or playlist that
+# points at URLs or other files cannot make the decoder fetch anything.
+FFMPEG_OPTIONS = "protocol_whitelist;file"
+READ_AHEAD = 4  # decoded frames buffered ahead of inference (memory: 4 x one frame)
+# Jobs a worker serves before it exits and is replaced (bounds any slow leak in native code).
+MAX_JOBS = 50
+
+
+class Refused(Exception):
+    """The video is unusable; the message tells the user why (becomes InvalidRequest in the parent)."""
+
+    def __init__(self, message: str, detail: str) -> None:
+        super().__init__(message)
+        self.message, self.detail = message, detail
+
+
+def limit_self(memory_mb: int) -> None:
+    """The sandbox limits that hold from before the model loads until the process ends."""
+    mem = memory_mb * 1024 * 1024
+    resource.setrlimit(resource.RLIMIT_AS, (mem, mem))
+    # The worker writes only to its stdout pipe: any file write fails (EFBIG, signal ignored).
+    signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
+    resource.setrlimit(resource.RLIMIT_FSIZE, (0, 0))
+    resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
+    resource.setrlimit(resource.RLIMIT_NOFILE, (256, 256))
+
+
+def limit_cpu(seconds: float) -> None:
+    """CPU time for this job on top of what the process used before it (SIGXCPU ends the process).
+
+    Only the soft limit moves (an unprivileged process cannot raise a hard limit again for its next
+    job); the parent's wall-clock watchdog is the backstop that always kills."""
+    used = resource.getrusage(resource.RUSAGE_SELF)
+    limit = int(used.ru_utime + used.ru_stime + max(1.0, seconds)) + 1
+    resource.setrlimit(resource.RLIMIT_CPU, (limit, resource.RLIM_INFINITY))
+
+
+def peak_rss_kb() -> int:
+    """Peak resident memory of this process (KiB). VmHWM belongs to the current program image;
+    getrusage's ru_maxrss would include the parent's memory inherited across fork and exec."""
+    try:
+        with open("/proc/self/status") as status:
+            for line in status:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1])
+    except OSError:
+        pass
+    return 0
+
+
+def _decode(cap, job: SegmentJob, fps: float, stats: dict) -> Iterator[tuple[int, float, object]]:
+    """(index, presentation time in ms, BGR frame) of this lane's frames. Every frame is decoded
+    (grab: timestamps and the decoder's state need them); only this lane's are converted."""
+    import cv2
+    import numpy as np
+
+    period = 1000.0 / fps
+    last, index = -np.inf, 0
+    while cap.grab():
+        ts = cap.get(cv2.CAP_PROP_POS_MSEC)  # the frame's presentation time (variable frame rate)
+        ts = ts if np.isfinite(ts) and ts > last else (last + period if np.isfinite(last) else 0.0)
+        last = ts
+        stats["decoded"], stats["last"] = index + 1, float(ts)
+        if ts > job.max_seconds * 1000.0:
+            raise Refused(f"The video is longer than the {job.max_seconds:g} s limit",
+                          f"longer than {job.max_seconds:g} s")
+        if index % job.stride == 0 and (index // job.stride) % job.lanes == job.lane:
+            ok, bgr = cap.retrieve()
+            if not ok or bgr is None:
+                return
+            yield index, float(ts), bgr
+        index += 1
+
+
+def _read_ahead(frames: Iterator, depth: int = READ_AHEAD) -> Iterator:
+    """Run `frames` on a thread, `depth` items ahead: FFmpeg decodes (without the GIL) the next
+    frames while MediaPipe works on this one. Exceptions are re-raised in the consumer."""
+    slots: queue.Queue = queue.Queue(maxsize=depth)
+    stop = threading.Event()
+    end = object()
+
+    def produce() -> None:
+        try:
+            for item in frames:
+                while not stop.is_set():
+                    try:
+                        slots.put(item, timeout=0.1)
+                        break
+                    except queue.Full:
+                        continue
+                if stop.is_set():
+                    return
+            slots.put(end)
+        except BaseException as exc:  # noqa: BLE001 - handed to the consumer, raised there
+            slots.put(exc)
+
+    thread = threading.Thread(target=produce, name="decode-ahead", daemon=True)
+    thread.start()
+    try:
+        while (item := slots.get()) is not end:
+            if isinstance(item, BaseException):
+                raise item
+            yield item
+    finally:
+        stop.set()
+        thread.join(timeout=5.0)
+
+
+def run_segment(job: SegmentJob, landmarker, out: BinaryIO) -> None:
+    import cv2
+    import numpy as np
+
+    cap = cv2.VideoCapture(job.path, cv2.CAP_FFMPEG, [cv2.CAP_PROP_N_THREADS, 1])
+    frames = None
+    try:
+        if not cap.isOpened():
+            raise Refused("The video could not be opened: the file is damaged or incomplete, "
+                          "or it holds no video stream (audio only?)", "cannot be decoded")
+        fps = cap.get(cv2.CAP_PROP_FPS)
+        width, height = int(cap.get(cv2.CAP_PROP_FRAME_WIDTH)), int(cap.get(cv2.CAP_PROP_FRAME_HEIGHT))
+        declared = cap.get(cv2.CAP_PROP_FRAME_COUNT)
+        rotation = int(cap.get(cv2.CAP_PROP_ORIENTATION_META) or 0)
+        # The same limits as the parent's MP4 header check, for containers it cannot parse itself.
+        if width * height > job.max_pixels:
+            raise Refused(f"The video's frames are {width}x{height}, more than the {job.max_pixels:,}-pixel "
+                          "limit; resize the video (1920x1080 is plenty)", f"{width}x{height} frames")
+        if not fps or not np.isfinite(fps) or fps <= 0 or fps > 1000:
+            raise Refused("The video does not declare a usable frame rate", f"frame rate {fps!r}")
+        frame_count = int(declared) if np.isfinite(declared) and declared > 0 else 0
+        if frame_count / fps > job.max_seconds:
+            raise Refused(f"The video is {frame_count / fps:.1f} s long; the limit is {job.max_seconds:g} s",
+                          f"longer than {job.max_seconds:g} s")
+        cap.set(cv2.CAP_PROP_ORIENTATION_AUTO, 1)  # portrait phone video: apply the rotation metadata
+        stats = {"decoded": 0, "last": 0.0}
+        analysed, informed = 0, False
+        frames = _read_ahead(_decode(cap, job, fps, stats))
+        for index, ts, bgr in frames:
+            if not informed:
+                write_json(out, INFO, {"fps": float(fps), "frame_count": frame_count, "rotation": rotation,
+                                       "width": int(bgr.shape[1]), "height": int(bgr.shape[0])})
+                informed = True
+            people = [p.landmarks for p in landmarker.detect(cv2.cvtColor(bgr, cv2.COLOR_BGR2RGB), ts)]
+            write_poses(out, index, ts, people, [appearance.describe(bgr, p) for p in people])
+            analysed += 1
+        decoded = stats["decoded"]
+        if decoded == 0:
+            raise Refused("The video has no decodable frames", "no frame could be decoded")
+        # Containers with an exact frame table (MP4, MOV) declare their count; far fewer = damaged.
+        if frame_count and decoded < 0.9 * frame_count - 1:
+            raise Refused(f"The video is truncated or damaged: only {decoded} of its {frame_count} frames "
+                          "could be decoded", f"{decoded} of {frame_count} frames decoded")
+        write_json(out, DONE, {"decoded": decoded, "analysed": analysed, "last_timestamp_ms": float(stats["last"]),
+                               "peak_rss_kb": peak_rss_kb()})
+    finally:
+        if frames is not None:
+            frames.close()  # stops and joins the decoding thread before the capture goes away
+        cap.release()
+
+
+def main() -> int:
+    bundle, num_poses, memory_mb = Path(sys.argv[1]), int(sys.argv[2]), int(sys.argv[3])
+    out = os.fdopen(sys.stdout.fileno(), "wb", buffering=1 << 16, closefd=False)
+    os.environ["OPENCV_FFMPEG_CAPTURE_OPTIONS"] = FFMPEG_OPTIONS
+    limit_self(memory_mb)
+    import cv2
+    import numpy as np
+
+    from services.pose.landmarker import Landmarker
+
+    cv2.setNumThreads(1)
+    for _ in range(MAX_JOBS):
+        # A fresh landmarker per job: its VIDEO-mode clock and tracking state start with the segment.
+        with Landmarker(bundle, num_poses=num_poses) as landmarker:
+            landmarker.detect(np.full((256, 256, 3), 127, dtype=np.uint8), 0)  # warm: the first call is slow
+            write_json(out, READY, {"pid": os.getpid()})
+            line = sys.stdin.buffer.readline(65536)
+            if not line:
+                return 0  # the pool let us go
+            job = SegmentJob.from_json(line)
+            limit_cpu(job.cpu_seconds)
+            try:
+                run_segment(job, landmarker, out)
+            except Refused as exc:
+                write_json(out, ERROR, {"message": exc.message, "detail": exc.detail, "peak_rss_kb": peak_rss_kb()})
+                return 0  # a refused file ends the worker: it is never reused after touching one
+            except MemoryError:
+                write_json(out, ERROR, {"message": "Decoding the video needs more memory than the service allows "
+                                                   f"({memory_mb} MiB per worker); send a smaller or shorter video",
+                                        "detail": "worker memory limit", "peak_rss_kb": peak_rss_kb()})
+                return 0
+            except BrokenPipeError:
+                return 0  # the parent stopped reading (cancelled): nothing left to do
+            out.flush()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

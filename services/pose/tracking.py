@@ -1,0 +1,247 @@
+"""Who is who across frames: people linked into tracks, tracks stitched, and the performer rule.
+
+Linking: duplicate detections of one person are merged first; then each frame's people are assigned
+to the open tracks by the Hungarian method (scipy.optimize.linear_sum_assignment) on a cost of box
+overlap, centre distance and clothing colour (services.pose.appearance), so identities survive
+crossings and fast changes of shape. A track unseen for MAX_GAP_MS is closed.
+
+Stitching: a person lost for a moment (mid-flip, occluded) comes back as a new track. Tracks that
+do not overlap in time, follow within MAX_STITCH_GAP_MS and look alike (appearance similarity at
+least MIN_STITCH_SIMILARITY) are joined into one identity.
+
+Performer rule: the identity with the highest
+    score = sum over its frames of (box height / frame height) x (1 + motion)
+where motion is its mean speed of wrists and ankles in body heights per second, capped at
+MAX_MOTION: the person who is large in the frame, stays there and moves. A bystander in the
+background is small, and a passer-by is in few frames.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+
+import numpy as np
+from scipy.optimize import linear_sum_assignment
+
+from services.pose.appearance import similarity
+
+MAX_GAP_MS = 1000.0  # a person unseen for longer is considered gone; a later detection starts a new track
+MIN_IOU = 0.1  # below this overlap, and farther than MAX_CENTRE_SHIFT, a detection is someone else
+MAX_CENTRE_SHIFT = 0.75  # centre movement between matched frames, in box diagonals of the track
+DUPLICATE_IOU = 0.5  # two detections overlapping more than this are the same person...
+DUPLICATE_COVER = 0.8  # ...as are two where this much of the smaller box lies inside the larger
+MIN_MATCH_SIMILARITY = 0.5  # clothing this different is never the same person, however close
+MAX_STITCH_GAP_MS = 2500.0
+MIN_STITCH_SIMILARITY = 0.75
+MAX_MOTION = 2.0  # body heights per second; faster "motion" is landmark noise, not a person moving more
+_LIMB_ENDS = [15, 16, 27, 28]  # BlazePose wrists and ankles
+_INFEASIBLE = 1e6
+
+Box = tuple[float, float, float, float]
+
+
+def box_of(landmarks: np.ndarray, width: int, height: int) -> Box:
+    """Body bounding box in pixels (x0, y0, x1, y1) over the 33 image landmarks."""
+    xs, ys = landmarks[:, 0] * width, landmarks[:, 1] * height
+    return float(xs.min()), float(ys.min()), float(xs.max()), float(ys.max())
+
+
+def _area(b: Box) -> float:
+    return max(0.0, b[2] - b[0]) * max(0.0, b[3] - b[1])
+
+
+def _intersection(a: Box, b: Box) -> float:
+    return max(0.0, min(a[2], b[2]) - max(a[0], b[0])) * max(0.0, min(a[3], b[3]) - max(a[1], b[1]))
+
+
+def iou(a: Box, b: Box) -> float:
+    inter = _intersection(a, b)
+    union = _area(a) + _area(b) - inter
+    return inter / union if union > 0 else 0.0
+
+
+def _centre_shift(a: Box, b: Box) -> float:
+    diag = math.hypot(a[2] - a[0], a[3] - a[1]) or 1.0
+    return math.hypot((a[0] + a[2] - b[0] - b[2]) / 2, (a[1] + a[3] - b[1] - b[3]) / 2) / diag
+
+
+def distinct(people: list[np.ndarray], looks: list[np.ndarray], width: int,
+             height: int) -> tuple[list[np.ndarray], list[np.ndarray]]:
+    """Drop duplicate detections of one person (multi-pose BlazePose can return two skeletons for
+    one body, one of them partial): of two such boxes keep the more visible skeleton."""
+    order = sorted(range(len(people)), key=lambda i: -float(people[i][:, 6].mean()))
+    kept: list[int] = []
+    for i in order:
+        box = box_of(people[i], width, height)
+        if all(not _duplicates(box, box_of(people[k], width, height)) for k in kept):
+            kept.append(i)
+    kept.sort()
+    return [people[i] for i in kept], [looks[i] for i in kept]
+
+
+def _duplicates(a: Box, b: Box) -> bool:
+    smaller = min(_area(a), _area(b))
+    return iou(a, b) > DUPLICATE_IOU or (smaller > 0 and _intersection(a, b) / smaller > DUPLICATE_COVER)
+
+
+@dataclass
+class Track:
+    id: int
+    frame_height: int
+    positions: list[int] = field(default_factory=list)  # frame positions (order of analysis)
+    times_ms: list[float] = field(default_factory=list)
+    boxes: list[Box] = field(default_factory=list)
+    landmarks: list[np.ndarray] = field(default_factory=list)
+    look: np.ndarray | None = None  # running mean appearance descriptor
+    _size: float = 0.0  # running sum of box height / frame height
+    _travel: float = 0.0  # body heights travelled by wrists and ankles (mean of the four)
+    _moving_ms: float = 0.0
+
+    def add(self, position: int, timestamp_ms: float, box: Box, landmarks: np.ndarray,
+            look: np.ndarray | None) -> None:
+        if self.landmarks:
+            prev, dt = self.landmarks[-1], timestamp_ms - self.times_ms[-1]
+            body = max(box[3] - box[1], 1.0) / self.frame_height  # body height as a fraction of the frame
+            step = np.linalg.norm(landmarks[_LIMB_ENDS, :2] - prev[_LIMB_ENDS, :2], axis=1).mean()
+            if dt > 0:
+                self._travel += min(step / body, MAX_MOTION * dt / 1000.0)
+                self._moving_ms += dt
+        if look is not None and look.sum() > 0:
+            n = len(self.positions)
+            self.look = look.copy() if self.look is None else (self.look * min(n, 30) + look) / (min(n, 30) + 1)
+        self.positions.append(position)
+        self.times_ms.append(timestamp_ms)
+        self.boxes.append(box)
+        self.landmarks.append(landmarks)
+        self._size += (box[3] - box[1]) / self.frame_height
+
+    def forget_history(self) -> None:
+        for name in ("positions", "times_ms", "boxes", "landmarks"):
+            del getattr(self, name)[:-1]
+
+    @property
+    def motion(self) -> float:
+        """Mean speed of wrists and ankles, body heights per second (0 for a single frame)."""
+        return self._travel / (self._moving_ms / 1000.0) if self._moving_ms > 0 else 0.0
+
+    @property
+    def score(self) -> float:
+        return self._size * (1.0 + min(self.motion, MAX_MOTION))
+
+
+@dataclass
+class Identity:
+    """One person over the clip: one or more tracks stitched together, in time order."""
+
+    tracks: list[Track]
+
+    @property
+    def score(self) -> float:
+        return sum(t.score for t in self.tracks)
+
+    @property
+    def positions(self) -> list[int]:
+        return [p for t in self.tracks for p in t.positions]
+
+    @property
+    def landmarks(self) -> list[np.ndarray]:
+        return [lm for t in self.tracks for lm in t.landmarks]
+
+
+def _alike(a: Track, b: Track, threshold: float) -> bool:
+    if a.look is None or b.look is None:
+        return False
+    sim = similarity(a.look, b.look)
+    return sim is not None and sim >= threshold
+
+
+class PeopleTracker:
+    """Links detections frame by frame; `performer()` stitches tracks and applies the rule."""
+
+    def __init__(self, width: int, height: int, max_gap_ms: float = MAX_GAP_MS, keep_history: bool = True) -> None:
+        # keep_history=False (live streams): only each track's last frame is kept, so memory stays flat.
+        self.width, self.height, self.max_gap_ms, self.keep_history = width, height, max_gap_ms, keep_history
+        self.tracks: list[Track] = []
+        self._open: list[Track] = []
+        self._next_id = 0
+
+    def update(self, position: int, timestamp_ms: float, people: list[np.ndarray],
+               looks: list[np.ndarray] | None = None) -> int:
+        """Assign this frame's people ((33, 8) landmark arrays, with optional appearance
+        descriptors) to tracks; returns how many distinct people the frame holds."""
+        self._open = [t for t in self._open if timestamp_ms - t.times_ms[-1] <= self.max_gap_ms]
+        looks = looks if looks is not None else [np.zeros(0, dtype=np.float32)] * len(people)
+        people, looks = distinct(people, looks, self.width, self.height)
+        boxes = [box_of(p, self.width, self.height) for p in people]
+        assigned: list[Track | None] = [None] * len(people)
+        if self._open and people:
+            cost = np.full((len(self._open), len(people)), _INFEASIBLE)
+            for i, track in enumerate(self._open):
+                for j, box in enumerate(boxes):
+                    cost[i, j] = self._cost(track, box, looks[j])
+            for i, j in zip(*linear_sum_assignment(cost)):
+                if cost[i, j] < _INFEASIBLE:
+                    assigned[j] = self._open[i]
+        for j, person in enumerate(people):
+            track = assigned[j]
+            if track is None:
+                track = Track(id=self._next_id, frame_height=self.height)
+                self._next_id += 1
+                self.tracks.append(track)
+                self._open.append(track)
+            track.add(position, timestamp_ms, boxes[j], person, looks[j] if looks[j].size else None)
+            if not self.keep_history:
+                track.forget_history()
+        if not self.keep_history:
+            self.tracks = [t for t in self.tracks if t in self._open]
+        return len(people)
+
+    @staticmethod
+    def _cost(track: Track, box: Box, look: np.ndarray) -> float:
+        overlap, shift = iou(track.boxes[-1], box), _centre_shift(track.boxes[-1], box)
+        if overlap < MIN_IOU and shift > MAX_CENTRE_SHIFT:
+            return _INFEASIBLE
+        cost = (1.0 - overlap) + shift
+        sim = similarity(track.look, look) if track.look is not None and look.size else None
+        if sim is not None:
+            if sim < MIN_MATCH_SIMILARITY:
+                return _INFEASIBLE
+            cost += 1.0 - sim
+        return cost
+
+    def identities(self) -> list[Identity]:
+        """Tracks joined greedily in time order: each track continues the most similar identity
+        that ended before it began (within MAX_STITCH_GAP_MS), or starts a new one."""
+        identities: list[Identity] = []
+        for track in sorted(self.tracks, key=lambda t: t.times_ms[0]):
+            best, best_sim = None, MIN_STITCH_SIMILARITY
+            for ident in identities:
+                last = ident.tracks[-1]
+                gap = track.times_ms[0] - last.times_ms[-1]
+                if 0 < gap <= MAX_STITCH_GAP_MS and _alike(last, track, best_sim):
+                    best, best_sim = ident, similarity(last.look, track.look)
+            if best is None:
+                identities.append(Identity([track]))
+            else:
+                best.tracks.append(track)
+        return identities
+
+    def performer(self) -> Identity | None:
+        return max(self.identities(), key=lambda ident: ident.score, default=None)
+
+
+class LivePerformer:
+    """The performer rule applied online: keep the current performer while they are in view,
+    otherwise switch to the open track with the highest score so far."""
+
+    def __init__(self, width: int, height: int) -> None:
+        self.tracker = PeopleTracker(width, height, keep_history=False)
+        self.current: Track | None = None
+
+    def choose(self, position: int, timestamp_ms: float, people: list[np.ndarray]) -> np.ndarray | None:
+        self.tracker.update(position, timestamp_ms, people)
+        seen_now = [t for t in self.tracker.tracks if t.positions and t.positions[-1] == position]
+        if self.current is None or self.current not in seen_now:
+            self.current = max(seen_now, key=lambda t: t.score, default=None)
+        return None if self.current is None else self.current.landmarks[-1]

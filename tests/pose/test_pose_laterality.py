@@ -1,0 +1,78 @@
+"""Left/right label swaps are undone by continuity; real fast motion and crossings are left alone."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from services.pose.laterality import GROUPS, unswap_sequence
+
+
+def _skeleton(n: int, fps: float = 60.0) -> tuple[np.ndarray, np.ndarray]:
+    """t (ms) and [n, 33, 8] landmarks: left side at x = +0.2 m, right side at x = -0.2 m, a slow sway."""
+    t = np.arange(n) * 1000.0 / fps
+    lms = np.zeros((n, 33, 8), dtype=np.float32)
+    for pairs in GROUPS.values():
+        for k, (left, right) in enumerate(pairs):
+            lms[:, left, 3], lms[:, right, 3] = 0.2, -0.2
+            lms[:, left, 4] = lms[:, right, 4] = -0.5 + 0.08 * k
+    lms[:, :, 4] += 0.01 * np.sin(t / 200.0)[:, None]
+    lms[:, :, 6:8] = 0.99
+    return t, lms
+
+
+def _swap(frame: np.ndarray, group: str) -> np.ndarray:
+    out = frame.copy()
+    for left, right in GROUPS[group]:
+        out[[left, right]] = frame[[right, left]]
+    return out
+
+
+def test_a_swapped_arm_group_is_exchanged_back():
+    t, lms = _skeleton(30)
+    corrupted = lms.copy()
+    for i in range(12, 20):  # BlazePose keeps the wrong labels for 8 frames
+        corrupted[i] = _swap(lms[i], "arms")
+    fixed, changed = unswap_sequence(t, corrupted)
+    np.testing.assert_allclose(fixed, lms)
+    assert changed == 8  # every frame that carried the wrong labels, and no other
+
+
+def test_legs_and_arms_are_judged_separately():
+    t, lms = _skeleton(20)
+    corrupted = lms.copy()
+    corrupted[10:] = np.stack([_swap(f, "legs") for f in lms[10:]])
+    fixed, _ = unswap_sequence(t, corrupted)
+    np.testing.assert_allclose(fixed, lms)
+
+
+def test_a_swap_spread_over_a_blended_frame_is_still_caught():
+    t, lms = _skeleton(30)
+    corrupted = lms.copy()
+    wrists = [15, 16]
+    corrupted[12, wrists, 3] = 0.0  # MediaPipe's smoothing: both wrists meet in the middle...
+    for i in range(13, 30):
+        corrupted[i] = _swap(lms[i], "arms")  # ...then stay crossed
+    fixed, _ = unswap_sequence(t, corrupted)
+    np.testing.assert_allclose(fixed[13:], lms[13:])
+
+
+def test_continuous_fast_motion_is_not_mistaken_for_a_swap():
+    t, lms = _skeleton(40)
+    moving = lms.copy()
+    # The left wrist travels 0.8 m across the body to the right side in 100 ms (8 m/s, a punch):
+    # at every frame it moves continuously, so nothing may be exchanged.
+    path = np.clip((t - 200.0) / 100.0, 0.0, 1.0)
+    moving[:, 15, 3] = 0.2 - 0.8 * path
+    fixed, changed = unswap_sequence(t, moving)
+    assert changed == 0
+    np.testing.assert_allclose(fixed, moving)
+
+
+def test_frames_without_a_person_are_skipped():
+    t, lms = _skeleton(10)
+    lms[4:6] = np.nan
+    corrupted = lms.copy()
+    corrupted[6:] = np.stack([_swap(f, "arms") for f in lms[6:]])
+    fixed, _ = unswap_sequence(t, corrupted)
+    assert np.isnan(fixed[4:6]).all()
+    np.testing.assert_allclose(fixed[6:], lms[6:])

@@ -1,0 +1,349 @@
+"""Sandboxed pose workers: a killed or over-limit worker, cancellation, the warm pool, and hostile output.
+
+Each test that starts workers gives them a model path of its own (a symlink to the bundle), so its
+worker processes are told apart, by command line, from the session's shared pool.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import os
+import signal
+import struct
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Callable, Iterable
+
+import numpy as np
+import psutil
+import pytest
+
+from services.kit import errors
+from services.pose import workers as workers_module
+from services.pose.appearance import SIZE as LOOK_FLOATS
+from services.pose.decode_protocol import (DONE, INFO, MAX_PEOPLE, PERSON_FLOATS, POSE_HEAD, POSES, READY, RECORD,
+                                           SegmentJob, read_poses, write_poses)
+from services.pose.extract import ExtractionCancelled, extract_poses
+from services.pose.workers import MAX_RECORD, WorkerLimits, WorkerPool, WorkerProcess
+from tests.conftest import VIDEOS
+
+SPORTS2D = VIDEOS / "sports2d-demo.mp4"  # 230 frames: ~10 s of CPU, long enough to interrupt
+CAM01 = VIDEOS / "pose2sim-balancing-cam01.mp4"
+
+
+@pytest.fixture
+def own_bundle(tmp_path: Path, bundle: Path) -> Path:
+    link = tmp_path / "own-model.task"
+    link.symlink_to(bundle)
+    return link
+
+
+def processes_of(marker: Path) -> set[int]:
+    """Live child processes of this test process whose command line names `marker`."""
+    found = set()
+    for proc in psutil.Process().children(recursive=True):
+        try:
+            if proc.status() != psutil.STATUS_ZOMBIE and str(marker) in proc.cmdline():
+                found.add(proc.pid)
+        except psutil.Error:
+            pass
+    return found
+
+
+def still_there(pids: Iterable[int]) -> set[int]:
+    """Those of `pids` still among this process's children, running or an unreaped zombie."""
+    return set(pids) & {proc.pid for proc in psutil.Process().children(recursive=True)}
+
+
+def wait_for(condition: Callable[[], bool], timeout: float = 90.0) -> None:
+    deadline = time.monotonic() + timeout
+    while not condition():
+        assert time.monotonic() < deadline, "timed out waiting for the pool"
+        time.sleep(0.05)
+
+
+def job(path: Path, stride: int = 1, limits: WorkerLimits = WorkerLimits()) -> SegmentJob:
+    return SegmentJob(path=str(path), lane=0, lanes=1, stride=stride, max_seconds=limits.max_seconds,
+                      max_pixels=limits.max_pixels, cpu_seconds=limits.cpu_limit)
+
+
+def run_job(worker: WorkerProcess, segment: SegmentJob) -> list[bytes]:
+    worker.start(segment)
+    return [tag for tag, _ in worker.records()]
+
+
+def ready(pool: WorkerPool) -> int:
+    """Warm workers waiting in the pool (white-box: the pool does not publish it)."""
+    return pool._ready.qsize()
+
+
+# ---- a worker that dies or overruns -----------------------------------------------------------------------------
+def test_worker_killed_mid_job_gives_a_clear_error_and_leaves_no_process(own_bundle):
+    worker = WorkerProcess(own_bundle, WorkerLimits()).wait_ready()
+    (pid,) = processes_of(own_bundle)
+    worker.start(job(SPORTS2D))
+    tags: list[bytes] = []
+    try:
+        with pytest.raises(errors.InvalidRequest) as caught:
+            for tag, _ in worker.records():
+                tags.append(tag)
+                if tags.count(POSES) == 1 and tag == POSES:
+                    os.killpg(pid, signal.SIGKILL)  # as the OOM killer or an operator would
+    finally:
+        worker.close()
+    assert tags[0] == INFO and DONE not in tags and tags.count(POSES) < 230
+    assert caught.value.message.startswith("The video could not be decoded")
+    assert caught.value.details == {"video": "worker stopped (exit status -9)"}
+    assert not worker.reusable
+    assert still_there({pid}) == set() and processes_of(own_bundle) == set()
+
+
+def test_cpu_time_limit_stops_a_long_job(own_bundle):
+    seen: set[int] = set()
+
+    def watch() -> bool:  # polled while extract_poses waits for records: note the workers running
+        seen.update(processes_of(own_bundle))
+        return False
+
+    # SIGXCPU after ~2 s of CPU for the job (the whole clip needs ~10 s): the worker dies of it.
+    with pytest.raises(errors.InvalidRequest) as caught:
+        extract_poses(SPORTS2D, own_bundle, limits=WorkerLimits(cpu_seconds=1), cancelled=watch)
+    assert "took longer than the service allows" in caught.value.message
+    assert caught.value.details == {"video": "worker time limit"}
+    assert len(seen) == 1 and still_there(seen) == set() and processes_of(own_bundle) == set()
+
+
+# ---- cancellation -----------------------------------------------------------------------------------------------
+def test_cancellation_raises_and_kills_the_workers(own_bundle):
+    seen: set[int] = set()
+    polls: list[float] = []
+
+    def cancelled() -> bool:
+        seen.update(processes_of(own_bundle))
+        polls.append(time.monotonic())
+        return len(polls) >= 3
+
+    with pytest.raises(ExtractionCancelled):
+        extract_poses(SPORTS2D, own_bundle, workers=2, cancelled=cancelled)
+    assert len(polls) == 3  # not asked again once the answer was yes
+    assert time.monotonic() - polls[-1] < 10.0  # killed, not left to finish (~10 s of CPU)
+    assert len(seen) == 2  # one worker per segment was running...
+    assert still_there(seen) == set() and processes_of(own_bundle) == set()  # ...and both are gone
+
+
+def test_pool_retires_cancelled_workers(own_bundle):
+    pool = WorkerPool(own_bundle, WorkerLimits(), size=2)
+    try:
+        wait_for(lambda: ready(pool) == 2)
+        warm = processes_of(own_bundle)
+        polls = []
+        with pytest.raises(ExtractionCancelled):
+            extract_poses(SPORTS2D, own_bundle, workers=2, pool=pool,
+                          cancelled=lambda: polls.append(1) or len(polls) >= 3)
+        assert len(warm) == 2 and still_there(warm) == set()  # a job cut short never goes back
+        wait_for(lambda: ready(pool) == 2)  # replaced by fresh ones
+        replacements = processes_of(own_bundle)
+        assert len(replacements) == 2 and replacements.isdisjoint(warm)
+    finally:
+        pool.close()
+    assert processes_of(own_bundle) == set() and still_there(replacements) == set()
+
+
+# ---- the warm pool ----------------------------------------------------------------------------------------------
+def test_pool_hands_out_warm_workers_and_takes_back_only_clean_ones(own_bundle, tmp_path):
+    pool = WorkerPool(own_bundle, WorkerLimits(), size=1)
+    everyone: set[int] = set()
+    try:
+        wait_for(lambda: ready(pool) == 1)
+        (warm,) = processes_of(own_bundle)
+        everyone.add(warm)
+        taken = pool.take(1)
+        assert processes_of(own_bundle) == {warm}  # the warm one was handed out; none was started
+        tags = run_job(taken[0], job(CAM01, stride=25))
+        assert tags == [INFO, POSES, POSES, POSES, POSES, DONE] and taken[0].reusable
+        pool.give_back(taken)
+        wait_for(lambda: ready(pool) == 1)
+        assert processes_of(own_bundle) == {warm}  # back in the pool, ready for the next request
+        (again,) = pool.take(1)
+        assert processes_of(own_bundle) == {warm}
+
+        # A job that fails retires its worker at once; the pool starts a fresh one.
+        not_a_video = tmp_path / "notes.mp4"
+        not_a_video.write_text("not a video\n")
+        with pytest.raises(errors.InvalidRequest, match="could not be opened"):
+            run_job(again, job(not_a_video))
+        assert not again.reusable
+        pool.give_back([again])
+        assert still_there({warm}) == set()
+        wait_for(lambda: ready(pool) == 1)
+        (fresh,) = processes_of(own_bundle)
+        assert fresh != warm
+        everyone.add(fresh)
+
+        # Asked for more than it holds, the pool starts extra workers, and keeps only its size of them.
+        extra = pool.take(2)
+        started = processes_of(own_bundle)
+        assert len(started) == 2 and fresh in started
+        everyone |= started
+        for worker in extra:
+            assert run_job(worker, job(CAM01, stride=50))[-1] == DONE
+        pool.give_back(extra)
+        wait_for(lambda: ready(pool) == 1 and len(processes_of(own_bundle)) == 1)
+    finally:
+        pool.close()
+    assert processes_of(own_bundle) == set() and still_there(everyone) == set()
+
+
+# ---- hostile worker output --------------------------------------------------------------------------------------
+def _payload(people: list[np.ndarray], looks: list[np.ndarray], index: int = 7, ts: float = 123.5) -> bytes:
+    out = io.BytesIO()
+    write_poses(out, index, ts, people, looks)
+    data = out.getvalue()
+    tag, length = RECORD.unpack_from(data)
+    assert tag == POSES and length == len(data) - RECORD.size
+    return data[RECORD.size:]
+
+
+def _people(n: int, seed: int = 0) -> tuple[list[np.ndarray], list[np.ndarray]]:
+    rng = np.random.default_rng(seed)
+    return ([rng.random((33, 8), dtype=np.float32) for _ in range(n)],
+            [rng.random(LOOK_FLOATS, dtype=np.float32) for _ in range(n)])
+
+
+def test_pose_records_round_trip():
+    people, looks = _people(2)
+    index, ts, got_people, got_looks = read_poses(_payload(people, looks))
+    assert (index, ts) == (7, 123.5)
+    assert all(np.array_equal(a, b) for a, b in zip(got_people, people, strict=True))
+    assert all(np.array_equal(a, b) for a, b in zip(got_looks, looks, strict=True))
+    assert read_poses(_payload([], []))[2:] == ([], [])
+
+
+def test_at_most_max_people_are_sent():
+    people, looks = _people(MAX_PEOPLE + 4)
+    assert len(read_poses(_payload(people, looks))[2]) == MAX_PEOPLE
+
+
+def _one_person() -> bytes:
+    return _payload(*_people(1))
+
+
+def _with_count(payload: bytes, count: int) -> bytes:
+    index, ts, _ = POSE_HEAD.unpack_from(payload)
+    return POSE_HEAD.pack(index, ts, count) + payload[POSE_HEAD.size:]
+
+
+def _poisoned(value: float, where: str) -> bytes:
+    people, looks = _people(1)
+    (looks if where == "look" else people)[0].flat[5] = value
+    return _payload(people, looks, ts=value if where == "timestamp" else 0.0)
+
+
+@pytest.mark.parametrize("payload, message", [
+    pytest.param(_with_count(_one_person(), 2), "for 2 people", id="count-above-data"),
+    pytest.param(_with_count(_payload(*_people(2)), 1), "for 1 people", id="count-below-data"),
+    pytest.param(_one_person()[:-4], "for 1 people", id="truncated"),
+    pytest.param(_one_person() + bytes(4), "for 1 people", id="trailing-bytes"),
+    pytest.param(_with_count(_payload(*_people(MAX_PEOPLE)) + bytes(4 * PERSON_FLOATS), MAX_PEOPLE + 1),
+                 f"for {MAX_PEOPLE + 1} people", id="too-many-people"),
+    pytest.param(_poisoned(float("nan"), "landmarks"), "non-finite", id="nan-landmark"),
+    pytest.param(_poisoned(float("inf"), "look"), "non-finite", id="inf-appearance"),
+    pytest.param(_poisoned(float("nan"), "timestamp"), "non-finite", id="nan-timestamp"),
+])
+def test_malformed_pose_records_are_rejected(payload, message):
+    with pytest.raises(ValueError, match=message):
+        read_poses(payload)
+
+
+def test_pose_record_shorter_than_its_header_is_rejected():
+    with pytest.raises((ValueError, struct.error)):
+        read_poses(_one_person()[:POSE_HEAD.size - 1])
+
+
+# A stand-in for a worker taken over by a hostile file: it starts and takes its job like a real one,
+# then writes the bytes given on its command line and would carry on running.
+FAKE_WORKER = r"""
+import json, struct, sys, time
+out = sys.stdout.buffer
+def record(tag, payload):
+    out.write(struct.pack("<cI", tag, len(payload)) + payload)
+    out.flush()
+record(b"R", b"{}")
+sys.stdin.buffer.readline()
+record(b"I", json.dumps({"fps": 30.0, "frame_count": 1, "rotation": 0, "width": 64, "height": 64}).encode())
+out.write(bytes.fromhex(sys.argv[1]))
+out.flush()
+time.sleep(120)
+"""
+
+
+class _Spawner:
+    """Stands in for the subprocess module inside services.pose.workers: workers for `bundle` run the
+    fake worker instead; any other (the shared pool's) start as usual."""
+
+    def __init__(self, bundle: Path, fake: Path, output: bytes) -> None:
+        self.bundle, self.fake, self.output = bundle, fake, output
+
+    def __getattr__(self, name: str):
+        return getattr(subprocess, name)
+
+    def Popen(self, cmd, **kwargs):  # noqa: N802 - the name it replaces
+        if str(self.bundle) in cmd:
+            cmd = [sys.executable, str(self.fake), self.output.hex()]
+        return subprocess.Popen(cmd, **kwargs)
+
+
+@pytest.mark.parametrize("output, detail", [
+    pytest.param(RECORD.pack(POSES, POSE_HEAD.size + 4 * PERSON_FLOATS)
+                 + _with_count(_one_person(), 2), "pose record of", id="people-count-mismatch"),
+    pytest.param(RECORD.pack(POSES, POSE_HEAD.size + 4 * PERSON_FLOATS) + _poisoned(float("nan"), "landmarks"),
+                 "non-finite", id="nan-landmarks"),
+    pytest.param(RECORD.pack(POSES, MAX_RECORD + 1), "oversized record", id="oversized-record"),
+    pytest.param(RECORD.pack(b"X", 2) + b"{}", "unknown record", id="unknown-tag"),
+    pytest.param(RECORD.pack(DONE, 5) + b"{nope", "", id="broken-json"),
+])
+def test_hostile_worker_output_is_rejected_and_the_worker_killed(own_bundle, tmp_path, monkeypatch, output, detail):
+    fake = tmp_path / "fake_worker.py"
+    fake.write_text(FAKE_WORKER)
+    monkeypatch.setattr(workers_module, "subprocess", _Spawner(own_bundle, fake, output))
+    worker = WorkerProcess(own_bundle, WorkerLimits()).wait_ready()
+    (pid,) = processes_of(fake)
+    try:
+        with pytest.raises(errors.InvalidRequest) as caught:
+            run_job(worker, job(CAM01))
+        assert caught.value.message.startswith("The video could not be decoded")
+        assert caught.value.details["video"].startswith("worker output rejected")
+        assert detail in caught.value.details["video"]
+        # Rejected output ends the worker there and then (it would have slept for two minutes).
+        wait_for(lambda: psutil.Process(pid).status() == psutil.STATUS_ZOMBIE, timeout=10)
+        assert not worker.reusable
+    finally:
+        worker.close()
+    assert still_there({pid}) == set()
+
+
+def test_pool_retires_a_worker_that_is_not_ready_after_its_job(own_bundle, tmp_path, monkeypatch):
+    """A worker that ends its job cleanly, then sends garbage instead of READY, is closed when the pool
+    takes it back, and the pool refills (the pool's filler thread once died of this, leaving the
+    worker running and the pool empty for good)."""
+    fake = tmp_path / "fake_worker.py"
+    fake.write_text(FAKE_WORKER)
+    done = json.dumps({"decoded": 1, "analysed": 0, "last_timestamp_ms": 0.0, "peak_rss_kb": 1}).encode()
+    output = RECORD.pack(DONE, len(done)) + done + RECORD.pack(READY, MAX_RECORD + 1)
+    monkeypatch.setattr(workers_module, "subprocess", _Spawner(own_bundle, fake, output))
+    pool = WorkerPool(own_bundle, WorkerLimits(), size=1)
+    try:
+        wait_for(lambda: ready(pool) == 1, timeout=30)
+        (hostile,) = processes_of(fake)
+        (worker,) = pool.take(1)
+        assert run_job(worker, job(CAM01)) == [INFO, DONE] and worker.reusable
+        pool.give_back([worker])
+        wait_for(lambda: ready(pool) == 1 and hostile not in processes_of(fake), timeout=30)
+        assert still_there({hostile}) == set()
+        assert len(processes_of(fake)) == 1  # its replacement
+    finally:
+        pool.close()
+    assert processes_of(fake) == set()
