@@ -21,9 +21,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import socket
 import statistics
-import subprocess
 import sys
 import tempfile
 import threading
@@ -39,39 +37,13 @@ sys.path.insert(0, str(REPO))
 
 from kataforge.pose.v1 import pose_pb2, pose_pb2_grpc  # noqa: E402
 from services.kit.grpc_errors import ERROR_TRAILER  # noqa: E402
+from bench.pose_service import free_port, start_pose_service  # noqa: E402
 from tests.pose.bad_videos import PERSON, REFUSED_BY, build_all  # noqa: E402
 
 CHUNK = 1 << 20
 SETTLE_S = 120.0
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def start_service(port: int) -> subprocess.Popen:
-    env = dict(os.environ, DOJO_POSE_ADDR=f"127.0.0.1:{port}", DOJO_MODEL_DIR=str(REPO / "models"),
-               DOJO_LOG_LEVEL="WARNING")
-    proc = subprocess.Popen([sys.executable, "-m", "services.pose.main"], cwd=REPO, env=env)
-    health = health_pb2_grpc.HealthStub(grpc.insecure_channel(f"127.0.0.1:{port}"))
-    deadline = time.monotonic() + 120
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            raise SystemExit(f"the pose service exited with status {proc.returncode}")
-        try:
-            reply = health.Check(health_pb2.HealthCheckRequest(), timeout=2)
-            if reply.status == health_pb2.HealthCheckResponse.SERVING:
-                return proc
-        except grpc.RpcError:
-            pass
-        time.sleep(0.2)
-    proc.kill()
-    raise SystemExit("the pose service did not become SERVING within 120 s")
-
-
-# ---- the service's worker processes ----------------------------------------------------------------------------
 def workers(service: psutil.Process) -> dict[int, psutil.Process]:
     found = {}
     for child in service.children(recursive=True):
@@ -211,7 +183,7 @@ def main() -> None:
     port = free_port()
     with tempfile.TemporaryDirectory(prefix="bad-inputs-") as tmp:
         cases = build_all(Path(tmp))
-        service_proc = start_service(port)
+        service_proc = start_pose_service(port)
         try:
             service = psutil.Process(service_proc.pid)
             stub = pose_pb2_grpc.PoseServiceStub(grpc.insecure_channel(f"127.0.0.1:{port}"))

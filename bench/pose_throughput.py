@@ -16,8 +16,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import os
-import socket
-import subprocess
 import sys
 import time
 from pathlib import Path
@@ -33,6 +31,7 @@ sys.path.insert(0, str(REPO))
 
 from kataforge.pose.v1 import pose_pb2, pose_pb2_grpc  # noqa: E402
 from services.kit.config import Settings  # noqa: E402
+from bench.pose_service import free_port, start_pose_service  # noqa: E402
 from services.pose.landmarker import bundle_path  # noqa: E402
 
 VIDEOS = REPO.parent / "shared" / "data" / "videos"
@@ -104,25 +103,6 @@ async def live_latency(addr: str, path: Path, fps: float, width: int, limit: int
             "p50": float(np.percentile(lat, 50)), "p95": float(np.percentile(lat, 95))}
 
 
-def start_service(port: int) -> subprocess.Popen:
-    env = dict(os.environ, DOJO_POSE_ADDR=f"127.0.0.1:{port}", DOJO_LOG_LEVEL="WARNING",
-               DOJO_MODEL_DIR=str(REPO / "models"))
-    proc = subprocess.Popen([sys.executable, "-m", "services.pose.main"], cwd=REPO, env=env)
-    channel = grpc.insecure_channel(f"127.0.0.1:{port}")
-    from grpc_health.v1 import health_pb2, health_pb2_grpc
-    health = health_pb2_grpc.HealthStub(channel)
-    deadline = time.monotonic() + 120
-    while time.monotonic() < deadline:
-        try:
-            if health.Check(health_pb2.HealthCheckRequest(), timeout=2).status == health_pb2.HealthCheckResponse.SERVING:
-                return proc
-        except grpc.RpcError:
-            pass
-        time.sleep(0.5)
-    proc.kill()
-    raise SystemExit("pose service did not become SERVING within 120 s")
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--videos", type=Path, default=VIDEOS)
@@ -133,10 +113,8 @@ def main() -> None:
     args = parser.parse_args()
     bundle = bundle_path(REPO / "models")
     num_poses = Settings().pose_num_poses
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]
-    service = start_service(port)
+    port = free_port()
+    service = start_pose_service(port)
     try:
         stub = pose_pb2_grpc.PoseServiceStub(grpc.insecure_channel(f"127.0.0.1:{port}",
                                              options=[("grpc.max_receive_message_length", 256 << 20)]))
