@@ -255,3 +255,20 @@ def test_video_without_a_person_is_refused(bundle, pose_pool, tmp_path):
     writer.release()
     with pytest.raises(errors.ValidationFailed, match="No person was detected in the video"):
         extract_poses(path, bundle, workers=EXTRACT_WORKERS, pool=pose_pool)
+
+
+def test_variable_frame_rate_keeps_the_real_presentation_times(bundle, pose_pool, tmp_path):
+    """A phone-style variable-frame-rate clip: the first 40 frames 1/60 s apart, the rest 1/30 s. The
+    sequence must carry each frame's own presentation time, not index / average fps."""
+    from tests.pose.bad_videos import PERSON, ffmpeg
+
+    path = tmp_path / "vfr.mp4"
+    ffmpeg("-i", PERSON, "-vf", "scale=540:960,setpts='if(lt(N,40),N/60,(40+(N-40)*2)/60)/TB'",
+           "-fps_mode", "vfr", "-c:v", "libx264", "-preset", "veryfast", "-threads", "1", "-an", path)
+    seq = extract_poses(path, bundle, workers=EXTRACT_WORKERS, pool=pose_pool)
+    steps = np.diff([f.timestamp_ms for f in seq.frames])
+    assert len(seq.frames) == seq.frame_count == 100
+    assert steps[:39] == pytest.approx(1000 / 60, abs=0.6)
+    assert steps[40:] == pytest.approx(1000 / 30, abs=0.6)
+    assert seq.duration_ms == pytest.approx((40 + 60 * 2) * 1000 / 60, abs=1000 / 60 + 1)
+    assert sum(f.detected for f in seq.frames) >= 90
