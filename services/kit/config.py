@@ -74,6 +74,7 @@ class Settings:
     decoder_cpu_seconds: float = 0.0  # CPU-time limit of one worker's job; 0 = 2 x max_video_seconds
     pose_num_poses: int = 3  # people the landmarker looks for per frame (performer + bystanders)
     pose_workers: int = 0  # sandboxed worker processes per video (time segments in parallel); 0 = CPU count
+    pose_delegate: str = "auto"  # "auto" (GPU when MediaPipe can use one here), "cpu" or "gpu"
     live_num_poses: int = 1  # live: multi-person mode runs the detector every frame (2x the time)
     pose_smoothing: str = "butterworth"  # "butterworth", "one_euro" or "none" for videos
     max_live_streams: int = 4  # concurrent StreamPoses calls per pose process
@@ -167,6 +168,8 @@ def load_settings(env: Mapping[str, str] | None = None, config_file: str | None 
     for name in ("max_video_pixels", "decoder_memory_mb", "pose_num_poses", "live_num_poses", "max_live_streams"):
         if getattr(settings, name) <= 0:
             raise ConfigError(f"DOJO_{name.upper()}: must be positive")
+    if settings.pose_delegate not in ("auto", "cpu", "gpu"):
+        raise ConfigError(f"DOJO_POSE_DELEGATE: expected auto, cpu or gpu, got {settings.pose_delegate!r}")
     if settings.pose_smoothing not in ("butterworth", "one_euro", "none"):
         raise ConfigError("DOJO_POSE_SMOOTHING: expected butterworth, one_euro or none, "
                           f"got {settings.pose_smoothing!r}")

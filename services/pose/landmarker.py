@@ -1,4 +1,4 @@
-"""The BlazePose landmarker: loads the `.task` bundle with MediaPipe Tasks (VIDEO mode, CPU delegate)."""
+"""The BlazePose landmarker: loads the `.task` bundle with MediaPipe Tasks (VIDEO mode, CPU or GPU delegate)."""
 
 from __future__ import annotations
 
@@ -48,10 +48,11 @@ class Landmarker:
     """A MediaPipe PoseLandmarker in VIDEO mode. Not thread-safe: one per video, closed after use."""
 
     def __init__(self, bundle: Path, *, num_poses: int = 2, min_detection: float = 0.5,
-                 min_presence: float = 0.5, min_tracking: float = 0.5) -> None:
+                 min_presence: float = 0.5, min_tracking: float = 0.5, delegate: str = "cpu") -> None:
         options = vision.PoseLandmarkerOptions(
             base_options=BaseOptions(model_asset_path=str(require_bundle(bundle)),
-                                     delegate=BaseOptions.Delegate.CPU),
+                                     delegate=BaseOptions.Delegate.GPU if delegate == "gpu"
+                                     else BaseOptions.Delegate.CPU),
             running_mode=vision.RunningMode.VIDEO, num_poses=num_poses,
             min_pose_detection_confidence=min_detection, min_pose_presence_confidence=min_presence,
             min_tracking_confidence=min_tracking)

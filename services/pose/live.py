@@ -103,12 +103,13 @@ class LiveResult:
 class LiveSession:
     """Tracking state of one live stream. Not thread-safe: call from one worker thread only."""
 
-    def __init__(self, bundle: Path, *, num_poses: int, smoothing: str, max_pixels: int) -> None:
+    def __init__(self, bundle: Path, *, num_poses: int, smoothing: str, max_pixels: int,
+                 delegate: str = "cpu") -> None:
         if smoothing not in ("", "one_euro", "none"):
             raise errors.InvalidRequest(f"Unknown live smoothing {smoothing!r}; use one_euro or none",
                                         details={"options.smoothing": smoothing})
         self.max_pixels = max_pixels
-        self._model = Landmarker(bundle, num_poses=num_poses)
+        self._model = Landmarker(bundle, num_poses=num_poses, delegate=delegate)
         self._filter = None if smoothing == "none" else streaming_filter(SignalConfig(smoothing="one_euro"))
         self._performer: LivePerformer | None = None
         self._position = 0

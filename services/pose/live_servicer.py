@@ -29,6 +29,7 @@ class LiveStreams:
     def __init__(self, bundle: Path, settings: Settings) -> None:
         self.bundle, self.settings = bundle, settings
         self.active = 0
+        self.delegate = "cpu"  # set by the servicer after its GPU probe
 
     async def serve(self, requests: AsyncIterator[pose_pb2.LiveFrame]) -> AsyncIterator[pose_pb2.LivePose]:
         if self.active >= self.settings.max_live_streams:
@@ -52,7 +53,7 @@ class LiveStreams:
         try:
             session = await loop.run_in_executor(worker, lambda: LiveSession(
                 self.bundle, num_poses=self.settings.live_num_poses, smoothing=first.options.smoothing,
-                max_pixels=self.settings.max_video_pixels))
+                max_pixels=self.settings.max_video_pixels, delegate=self.delegate))
         except BaseException:
             worker.shutdown(wait=False)
             raise

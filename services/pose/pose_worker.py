@@ -184,6 +184,7 @@ def run_segment(job: SegmentJob, landmarker, out: BinaryIO) -> None:
 
 def main() -> int:
     bundle, num_poses, memory_mb = Path(sys.argv[1]), int(sys.argv[2]), int(sys.argv[3])
+    delegate = sys.argv[4] if len(sys.argv) > 4 else "cpu"
     out = os.fdopen(sys.stdout.fileno(), "wb", buffering=1 << 16, closefd=False)
     os.environ["OPENCV_FFMPEG_CAPTURE_OPTIONS"] = FFMPEG_OPTIONS
     limit_self(memory_mb)
@@ -195,7 +196,7 @@ def main() -> int:
     cv2.setNumThreads(1)
     for _ in range(MAX_JOBS):
         # A fresh landmarker per job: its VIDEO-mode clock and tracking state start with the segment.
-        with Landmarker(bundle, num_poses=num_poses) as landmarker:
+        with Landmarker(bundle, num_poses=num_poses, delegate=delegate) as landmarker:
             landmarker.detect(np.full((256, 256, 3), 127, dtype=np.uint8), 0)  # warm: the first call is slow
             write_json(out, READY, {"pid": os.getpid()})
             line = sys.stdin.buffer.readline(65536)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import os
 import threading
 from pathlib import Path
@@ -41,6 +42,7 @@ class PoseServicer(pose_pb2_grpc.PoseServiceServicer):
         self.settings, self.bundle, self.temp_root = settings, bundle, temp_root
         self.model_loaded = False
         self.gpu_available = False
+        self.delegate = "cpu"
         self.limits = WorkerLimits(max_seconds=settings.max_video_seconds, max_pixels=settings.max_video_pixels,
                                    memory_mb=settings.decoder_memory_mb, cpu_seconds=settings.decoder_cpu_seconds,
                                    num_poses=settings.pose_num_poses)
@@ -55,10 +57,18 @@ class PoseServicer(pose_pb2_grpc.PoseServiceServicer):
     async def warm_up(self) -> None:
         landmarker.require_bundle(self.bundle)
         await asyncio.to_thread(landmarker.warm_up, self.bundle)
+        # MediaPipe's GPU delegate needs a working GL/EGL context; probed in a child process because a
+        # failing GPU graph can abort the process. "auto" uses it when the probe passes.
+        wanted = self.settings.pose_delegate
+        self.gpu_available = wanted != "cpu" and await asyncio.to_thread(landmarker.gpu_usable, self.bundle)
+        if wanted == "gpu" and not self.gpu_available:
+            raise errors.ModelError("DOJO_POSE_DELEGATE=gpu, but MediaPipe cannot use a GPU on this machine")
+        self.delegate = "gpu" if self.gpu_available else "cpu"
+        self.limits = dataclasses.replace(self.limits, delegate=self.delegate)
+        self.live.delegate = self.delegate
         # Workers load the model in the background; a request arriving first starts its own.
         self.pool = WorkerPool(self.bundle, self.limits, self.workers)
         self.model_loaded = True
-        self.gpu_available = await asyncio.to_thread(landmarker.gpu_usable, self.bundle)
 
     async def ExtractPoses(self, request_iterator: AsyncIterator[pose_pb2.ExtractPosesChunk],
                            context: grpc.aio.ServicerContext) -> common_pb2.PoseSequence:
@@ -109,7 +119,7 @@ class PoseServicer(pose_pb2_grpc.PoseServiceServicer):
             await asyncio.to_thread(self.pool.close)
 
     async def GetInfo(self, request: pose_pb2.GetInfoRequest, context: grpc.aio.ServicerContext) -> pose_pb2.PoseInfo:
-        return pose_pb2.PoseInfo(model=landmarker.MODEL_NAME, model_loaded=self.model_loaded, delegate="cpu",
+        return pose_pb2.PoseInfo(model=landmarker.MODEL_NAME, model_loaded=self.model_loaded, delegate=self.delegate,
                                  gpu_available=self.gpu_available, live_streams=self.live.active,
                                  max_live_streams=self.settings.max_live_streams)
 

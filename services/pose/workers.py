@@ -36,6 +36,7 @@ class WorkerLimits:
     memory_mb: int = 2048  # address space of each worker (the model needs ~1.4 GB of it)
     cpu_seconds: float = 0.0  # CPU time per job; 0 = 2 x max_seconds
     num_poses: int = 3  # people BlazePose looks for in each frame
+    delegate: str = "cpu"  # "gpu" when the service found MediaPipe's GPU delegate usable here
 
     @property
     def cpu_limit(self) -> float:
@@ -63,7 +64,7 @@ class WorkerProcess:
         self.limits = limits
         self._proc = subprocess.Popen(
             [sys.executable, "-m", "services.pose.pose_worker", str(bundle), str(limits.num_poses),
-             str(limits.memory_mb)], stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+             str(limits.memory_mb), limits.delegate], stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
             env=_worker_env(), start_new_session=True)
         self._records: queue.Queue = queue.Queue()
         self._stderr_tail = b""

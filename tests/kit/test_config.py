@@ -21,7 +21,9 @@ def test_env_overrides_yaml_over_defaults(tmp_path):
 
 
 @pytest.mark.parametrize("var,value", [("DOJO_API_PORT", "eighty"), ("DOJO_AUTH_ENABLED", "maybe"),
-                                       ("DOJO_TIMEOUT", "soon"), ("DOJO_API_PORT", "70000")])
+                                       ("DOJO_TIMEOUT", "soon"), ("DOJO_API_PORT", "70000"),
+                                       ("DOJO_POSE_SMOOTHING", "kalman"), ("DOJO_POSE_DELEGATE", "tpu"),
+                                       ("DOJO_MAX_LIVE_STREAMS", "0"), ("DOJO_MAX_VIDEO_PIXELS", "-1")])
 def test_bad_values_name_the_variable(tmp_path, var, value):
     with pytest.raises(ConfigError, match=var):
         load_settings({var: value}, config_file=str(tmp_path / "none.yaml"))

@@ -195,3 +195,17 @@ async def test_missing_bundle_fails_start_with_make_model_hint(base_settings, st
 def _free_port() -> int:
     from tests.conftest import free_port
     return free_port()
+
+
+async def test_asking_for_a_gpu_that_is_not_usable_fails_the_start(base_settings, bundle):
+    """DOJO_POSE_DELEGATE=gpu on a machine where MediaPipe's GPU delegate cannot run (CI has no GPU):
+    the service refuses to become ready instead of silently running on the CPU."""
+    from services.pose.landmarker import gpu_usable
+    from services.pose.servicer import PoseServicer
+
+    if await asyncio.to_thread(gpu_usable, bundle):
+        pytest.skip("a usable GPU is present here")
+    servicer = PoseServicer(replace(base_settings, pose_delegate="gpu"), bundle)
+    with pytest.raises(errors.ModelError, match="DOJO_POSE_DELEGATE=gpu"):
+        await servicer.warm_up()
+    assert servicer.pool is None and not servicer.model_loaded
