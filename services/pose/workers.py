@@ -63,7 +63,8 @@ class WorkerProcess:
     def __init__(self, bundle: Path, limits: WorkerLimits) -> None:
         self.limits = limits
         self._proc = subprocess.Popen(
-            [sys.executable, "-m", "services.pose.pose_worker", str(bundle), str(limits.num_poses),
+            # -P: the worker's code comes from our package path, never from the current directory.
+            [sys.executable, "-P", "-m", "services.pose.pose_worker", str(bundle), str(limits.num_poses),
              str(limits.memory_mb), limits.delegate], stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
             env=_worker_env(), start_new_session=True)
         self._records: queue.Queue = queue.Queue()
