@@ -60,11 +60,11 @@ def limit_cpu(seconds: float) -> None:
     resource.setrlimit(resource.RLIMIT_CPU, (limit, resource.RLIM_INFINITY))
 
 
-def peak_rss_kb() -> int:
-    """Peak resident memory of this process (KiB). VmHWM belongs to the current program image;
-    getrusage's ru_maxrss would include the parent's memory inherited across fork and exec."""
+def peak_rss_kb(pid: int | str = "self") -> int:
+    """Peak resident memory of a process (KiB; this one by default). VmHWM belongs to the current
+    program image; getrusage's ru_maxrss would include the parent's memory inherited across fork and exec."""
     try:
-        with open("/proc/self/status") as status:
+        with open(f"/proc/{pid}/status") as status:
             for line in status:
                 if line.startswith("VmHWM:"):
                     return int(line.split()[1])

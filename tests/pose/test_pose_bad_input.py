@@ -27,6 +27,7 @@ from kataforge.pose.v1 import pose_pb2, pose_pb2_grpc
 from services.kit.config import replace
 from services.kit.grpc_errors import ERROR_TRAILER
 from services.pose.main import build
+from services.pose.pose_worker import peak_rss_kb
 from services.pose.video import TEMP_PREFIX
 from tests.conftest import VIDEOS, free_port
 from tests.pose.bad_videos import CASES, REFUSED_BY, build_all
@@ -93,17 +94,6 @@ async def _settled() -> dict[int, psutil.Process]:
             raise AssertionError(f"the pool's {POOL} pose workers did not become idle")
 
 
-def _vm_hwm_kb(pid: int) -> int:
-    try:
-        with open(f"/proc/{pid}/status") as status:
-            for line in status:
-                if line.startswith("VmHWM:"):
-                    return int(line.split()[1])
-    except OSError:
-        pass
-    return 0
-
-
 class WorkerSampler:
     """Samples the pose workers every 20 ms while a request runs: the peak memory (VmHWM, else RSS) of
     each worker that did work during it (used CPU, or was retired after its job)."""
@@ -142,7 +132,7 @@ class WorkerSampler:
             except psutil.NoSuchProcess:
                 continue
             self._cpu1[pid] = cpu.user + cpu.system
-            self._peak_kb[pid] = max(self._peak_kb.get(pid, 0), _vm_hwm_kb(pid), rss)
+            self._peak_kb[pid] = max(self._peak_kb.get(pid, 0), peak_rss_kb(pid), rss)
 
     def _run(self) -> None:
         while not self._stop.wait(self.interval):
