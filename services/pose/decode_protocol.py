@@ -24,7 +24,7 @@ READY, INFO, POSES, ERROR, DONE = b"R", b"I", b"P", b"E", b"D"
 
 
 @dataclass(frozen=True)
-class SegmentJob:
+class LaneJob:
     """One worker's share of a video (sent as one JSON line on its stdin): of the frames to analyse
     (every `stride`-th), the worker takes those whose rank modulo `lanes` is `lane`."""
 
@@ -40,7 +40,7 @@ class SegmentJob:
         return json.dumps(asdict(self)).encode() + b"\n"
 
     @classmethod
-    def from_json(cls, raw: bytes) -> "SegmentJob":
+    def from_json(cls, raw: bytes) -> "LaneJob":
         return cls(**json.loads(raw))
 
 

@@ -19,9 +19,9 @@ import numpy as np
 
 from services.kit import errors
 from services.pose import container, laterality, signal_quality, video
-from services.pose.decode_protocol import INFO, POSES, SegmentJob
+from services.pose.decode_protocol import INFO, POSES, LaneJob
 from services.pose.landmarker import LANDMARK_FIELDS, MODEL_NAME, NUM_LANDMARKS
-from services.pose.workers import CoreBudget, WorkerLimits, WorkerPool, WorkerProcess, _Cancelled
+from services.pose.workers import CoreBudget, WorkerLimits, WorkerPool, WorkerProcess, Cancelled
 from services.pose.tracking import PeopleTracker
 
 MAX_FRAME_STRIDE = 1000
@@ -104,7 +104,7 @@ def extract_poses(path: Path, bundle: Path, *, frame_stride: int = 1, limits: Wo
     lanes = plan_lanes(frame_count, frame_stride, min(workers, cores.total) if cores else workers)
     try:
         held = cores.acquire(lanes, cancelled) if cores is not None else 0
-    except _Cancelled:
+    except Cancelled:
         raise ExtractionCancelled("the caller went away") from None
     try:
         return _extract(path, bundle, lanes, frame_stride, limits, pool, signal, cancelled)
@@ -134,7 +134,7 @@ def _extract(path: Path, bundle: Path, lanes: int, frame_stride: int, limits: Wo
     started = time.perf_counter()
     try:
         for lane, proc in enumerate(procs):
-            proc.start(SegmentJob(path=str(path), lane=lane, lanes=lanes, stride=frame_stride,
+            proc.start(LaneJob(path=str(path), lane=lane, lanes=lanes, stride=frame_stride,
                                   max_seconds=limits.max_seconds, max_pixels=limits.max_pixels,
                                   cpu_seconds=limits.cpu_limit))
         tracker: PeopleTracker | None = None
@@ -147,7 +147,7 @@ def _extract(path: Path, bundle: Path, lanes: int, frame_stride: int, limits: Wo
             people_seen = max(people_seen, tracker.update(len(times), ts, people, looks))
             times.append(ts)
             indices.append(index)
-    except _Cancelled:
+    except Cancelled:
         raise ExtractionCancelled("the caller went away") from None
     finally:
         if pool is not None:

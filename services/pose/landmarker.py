@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import subprocess
 import sys
-from dataclasses import dataclass
 from pathlib import Path
 
 import mediapipe as mp
@@ -32,18 +31,6 @@ def require_bundle(path: Path) -> Path:
     return path
 
 
-@dataclass(frozen=True)
-class Candidate:
-    """One person found in a frame: landmarks as a (33, 8) float32 array in LANDMARK_FIELDS order."""
-
-    landmarks: np.ndarray
-
-    def bbox(self, width: int, height: int) -> tuple[float, float, float, float]:
-        """Body bounding box in pixels (x0, y0, x1, y1) over all 33 image landmarks."""
-        xs, ys = self.landmarks[:, 0] * width, self.landmarks[:, 1] * height
-        return float(xs.min()), float(ys.min()), float(xs.max()), float(ys.max())
-
-
 class Landmarker:
     """A MediaPipe PoseLandmarker in VIDEO mode. Not thread-safe: one per video, closed after use."""
 
@@ -64,8 +51,9 @@ class Landmarker:
         self._last_ts = -1
         self._origin: float | None = None
 
-    def detect(self, rgb: np.ndarray, timestamp_ms: float) -> list[Candidate]:
-        """People in one RGB uint8 frame (H, W, 3). Timestamps must increase from call to call."""
+    def detect(self, rgb: np.ndarray, timestamp_ms: float) -> list[np.ndarray]:
+        """People in one RGB uint8 frame (H, W, 3), each a (33, 8) float32 array in LANDMARK_FIELDS order.
+        Timestamps must increase from call to call."""
         # VIDEO mode needs strictly increasing integer milliseconds from 0; the caller's clock may
         # start anywhere (live clients send their own), so time counts from the first frame.
         if self._origin is None:
@@ -79,7 +67,7 @@ class Landmarker:
             arr = np.empty((NUM_LANDMARKS, len(LANDMARK_FIELDS)), dtype=np.float32)
             for i, (p, w) in enumerate(zip(image_lms, world_lms)):
                 arr[i] = (p.x, p.y, p.z, w.x, w.y, w.z, _prob(p.visibility), _prob(p.presence))
-            people.append(Candidate(arr))
+            people.append(arr)
         return people
 
     def close(self) -> None:

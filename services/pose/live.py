@@ -120,7 +120,7 @@ class LiveSession:
         if self._performer is None:
             self._performer = LivePerformer(rgb.shape[1], rgb.shape[0])
         people = self._model.detect(rgb, timestamp_ms)
-        chosen = self._performer.choose(self._position, timestamp_ms, [p.landmarks for p in people])
+        chosen = self._performer.choose(self._position, timestamp_ms, people)
         self._position += 1
         if chosen is None:
             if self._filter is not None:

@@ -2,7 +2,7 @@
 
 Started ahead of time by the service's worker pool (`python -m services.pose.pose_worker BUNDLE
 NUM_POSES MEMORY_MB`): it limits itself (address space, no file writes, few descriptors, no core
-dumps), imports OpenCV and MediaPipe, loads the model, says READY, then waits for a SegmentJob on
+dumps), imports OpenCV and MediaPipe, loads the model, says READY, then waits for a LaneJob on
 stdin. The CPU-time limit is set when the job arrives. A malformed or malicious video can crash,
 exhaust or hang only this process; the parent sees a dead pipe and answers with an error. A worker
 whose job ended in any error exits and is never reused; one that finished cleanly says READY again
@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import BinaryIO, Iterator
 
 from services.pose import appearance
-from services.pose.decode_protocol import DONE, ERROR, INFO, READY, SegmentJob, write_json, write_poses
+from services.pose.decode_protocol import DONE, ERROR, INFO, READY, LaneJob, write_json, write_poses
 
 # FFmpeg reads this when a capture opens: only the `file` protocol, so a container or playlist that
 # points at URLs or other files cannot make the decoder fetch anything.
@@ -73,7 +73,7 @@ def peak_rss_kb(pid: int | str = "self") -> int:
     return 0
 
 
-def _decode(cap, job: SegmentJob, fps: float, stats: dict) -> Iterator[tuple[int, float, object]]:
+def _decode(cap, job: LaneJob, fps: float, stats: dict) -> Iterator[tuple[int, float, object]]:
     """(index, presentation time in ms, BGR frame) of this lane's frames. Every frame is decoded
     (grab: timestamps and the decoder's state need them); only this lane's are converted."""
     import cv2
@@ -131,7 +131,7 @@ def _read_ahead(frames: Iterator, depth: int = READ_AHEAD) -> Iterator:
         thread.join(timeout=5.0)
 
 
-def run_segment(job: SegmentJob, landmarker, out: BinaryIO) -> None:
+def run_lane(job: LaneJob, landmarker, out: BinaryIO) -> None:
     import cv2
     import numpy as np
 
@@ -164,7 +164,7 @@ def run_segment(job: SegmentJob, landmarker, out: BinaryIO) -> None:
                 write_json(out, INFO, {"fps": float(fps), "frame_count": frame_count, "rotation": rotation,
                                        "width": int(bgr.shape[1]), "height": int(bgr.shape[0])})
                 informed = True
-            people = [p.landmarks for p in landmarker.detect(cv2.cvtColor(bgr, cv2.COLOR_BGR2RGB), ts)]
+            people = landmarker.detect(cv2.cvtColor(bgr, cv2.COLOR_BGR2RGB), ts)
             write_poses(out, index, ts, people, [appearance.describe(bgr, p) for p in people])
             analysed += 1
         decoded = stats["decoded"]
@@ -195,17 +195,17 @@ def main() -> int:
 
     cv2.setNumThreads(1)
     for _ in range(MAX_JOBS):
-        # A fresh landmarker per job: its VIDEO-mode clock and tracking state start with the segment.
+        # A fresh landmarker per job: its VIDEO-mode clock and tracking state start with the video.
         with Landmarker(bundle, num_poses=num_poses, delegate=delegate) as landmarker:
             landmarker.detect(np.full((256, 256, 3), 127, dtype=np.uint8), 0)  # warm: the first call is slow
             write_json(out, READY, {"pid": os.getpid()})
             line = sys.stdin.buffer.readline(65536)
             if not line:
                 return 0  # the pool let us go
-            job = SegmentJob.from_json(line)
+            job = LaneJob.from_json(line)
             limit_cpu(job.cpu_seconds)
             try:
-                run_segment(job, landmarker, out)
+                run_lane(job, landmarker, out)
             except Refused as exc:
                 write_json(out, ERROR, {"message": exc.message, "detail": exc.detail, "peak_rss_kb": peak_rss_kb()})
                 return 0  # a refused file ends the worker: it is never reused after touching one

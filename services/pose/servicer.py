@@ -50,8 +50,8 @@ class PoseServicer(pose_pb2_grpc.PoseServiceServicer):
         self.pool: WorkerPool | None = None
         self.signal = signal_quality.SignalConfig(smoothing=settings.pose_smoothing)
         self.live = LiveStreams(bundle, settings)
-        # One core per worker process busy at a time, across all requests (segments of long videos
-        # and concurrent short ones alike).
+        # One core per worker process busy at a time, across all requests (the lanes of one video
+        # and concurrent videos alike).
         self.cores = CoreBudget(max_parallel or os.cpu_count() or 1)
 
     async def warm_up(self) -> None:

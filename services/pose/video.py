@@ -9,8 +9,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO, Iterator
 
-import numpy as np
-
 from services.kit import errors
 
 TEMP_PREFIX = "kataforge-pose-"
@@ -69,15 +67,7 @@ class VideoInfo:
     frame_count: int  # as declared by the container (0 when it declares none)
     width: int  # of decoded frames, after the rotation metadata is applied
     height: int
-    duration_ms: float
     rotation: int  # degrees from the container's metadata, already applied to frames
-
-
-@dataclass(frozen=True)
-class Frame:
-    index: int  # position in the decoded video, counting from 0
-    timestamp_ms: float  # presentation time from the container
-    rgb: np.ndarray  # (height, width, 3) uint8
 
 
 def describe(head: bytes) -> str | None:

@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Callable, Iterator
 
 from services.kit import errors
-from services.pose.decode_protocol import DONE, ERROR, INFO, POSES, READY, RECORD, SegmentJob, read_poses
+from services.pose.decode_protocol import DONE, ERROR, INFO, POSES, READY, RECORD, LaneJob, read_poses
 from services.pose.video import VideoInfo
 
 MAX_RECORD = 1 << 20  # JSON and pose records are small; anything bigger is corrupt output
@@ -90,7 +90,7 @@ class WorkerProcess:
                                     + self._stderr_tail.decode(errors="replace")[-500:])
         return self
 
-    def start(self, job: SegmentJob) -> None:
+    def start(self, job: LaneJob) -> None:
         assert self._proc.stdin is not None
         self._records, self.peak_rss_kb, self.reusable = queue.Queue(), 0, False
         self._started_job = time.monotonic()
@@ -108,7 +108,7 @@ class WorkerProcess:
                 tag, body = self._records.get(timeout=0.1)
             except queue.Empty:
                 if cancelled is not None and cancelled():
-                    raise _Cancelled()
+                    raise Cancelled()
                 continue
             if tag is None:
                 raise self._failure(body)
@@ -164,9 +164,8 @@ class WorkerProcess:
                 body = json.loads(payload)
                 self.peak_rss_kb = max(self.peak_rss_kb, int(body.get("peak_rss_kb", 0)))
                 if tag == INFO:
-                    fps, count = float(body["fps"]), int(body["frame_count"])
-                    self._records.put((INFO, VideoInfo(fps=fps, frame_count=count, width=int(body["width"]),
-                                                       height=int(body["height"]), duration_ms=count * 1000.0 / fps,
+                    self._records.put((INFO, VideoInfo(fps=float(body["fps"]), frame_count=int(body["frame_count"]),
+                                                       width=int(body["width"]), height=int(body["height"]),
                                                        rotation=int(body["rotation"]))))
                 elif tag == DONE:
                     if self._watchdog is not None:
@@ -200,12 +199,12 @@ class WorkerProcess:
             self._stderr_tail = (self._stderr_tail + line)[-4096:]
 
 
-class _Cancelled(Exception):
-    pass
+class Cancelled(Exception):
+    """The caller stopped waiting (polled `cancelled` turned true); the workers are being retired."""
 
 
 class CoreBudget:
-    """The cores shared by concurrent extractions: each takes one per segment, so requests run in
+    """The cores shared by concurrent extractions: each takes one per lane, so requests run in
     parallel on a many-core machine and queue instead of oversubscribing a small one."""
 
     def __init__(self, total: int) -> None:
@@ -221,7 +220,7 @@ class CoreBudget:
                     held += 1
                 elif cancelled is not None and cancelled():
                     self.release(held)
-                    raise _Cancelled()
+                    raise Cancelled()
         return n
 
     def release(self, n: int) -> None:

@@ -25,7 +25,7 @@ from services.kit import errors
 from services.pose import workers as workers_module
 from services.pose.appearance import SIZE as LOOK_FLOATS
 from services.pose.decode_protocol import (DONE, INFO, MAX_PEOPLE, PERSON_FLOATS, POSE_HEAD, POSES, READY, RECORD,
-                                           SegmentJob, read_poses, write_poses)
+                                           LaneJob, read_poses, write_poses)
 from services.pose.extract import ExtractionCancelled, extract_poses
 from services.pose.workers import MAX_RECORD, WorkerLimits, WorkerPool, WorkerProcess
 from tests.conftest import VIDEOS
@@ -65,13 +65,13 @@ def wait_for(condition: Callable[[], bool], timeout: float = 90.0) -> None:
         time.sleep(0.05)
 
 
-def job(path: Path, stride: int = 1, limits: WorkerLimits = WorkerLimits()) -> SegmentJob:
-    return SegmentJob(path=str(path), lane=0, lanes=1, stride=stride, max_seconds=limits.max_seconds,
+def job(path: Path, stride: int = 1, limits: WorkerLimits = WorkerLimits()) -> LaneJob:
+    return LaneJob(path=str(path), lane=0, lanes=1, stride=stride, max_seconds=limits.max_seconds,
                       max_pixels=limits.max_pixels, cpu_seconds=limits.cpu_limit)
 
 
-def run_job(worker: WorkerProcess, segment: SegmentJob) -> list[bytes]:
-    worker.start(segment)
+def run_job(worker: WorkerProcess, lane: LaneJob) -> list[bytes]:
+    worker.start(lane)
     return [tag for tag, _ in worker.records()]
 
 
@@ -130,7 +130,7 @@ def test_cancellation_raises_and_kills_the_workers(own_bundle):
         extract_poses(SPORTS2D, own_bundle, workers=2, cancelled=cancelled)
     assert len(polls) == 3  # not asked again once the answer was yes
     assert time.monotonic() - polls[-1] < 10.0  # killed, not left to finish (~10 s of CPU)
-    assert len(seen) == 2  # one worker per segment was running...
+    assert len(seen) == 2  # one worker per lane was running...
     assert still_there(seen) == set() and processes_of(own_bundle) == set()  # ...and both are gone
 
 
