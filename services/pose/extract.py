@@ -10,7 +10,6 @@ outliers rejected, smoothing (services.pose.signal_quality).
 from __future__ import annotations
 
 import heapq
-import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Iterator
@@ -52,7 +51,7 @@ class PoseSequence:
     model: str = MODEL_NAME
     people_seen: int = 0  # most people detected in any one frame
     frames: list[PoseFrame] = field(default_factory=list)
-    inference_seconds: float = 0.0  # wall time of decoding + inference in the workers
+    inference_seconds: float = 0.0  # time spent in the pose model, summed over the lanes (excludes decoding)
     rotation: int = 0  # degrees of rotation metadata applied to the frames
     smoothing: str = "none"  # what signal_quality applied, e.g. "butterworth 10 Hz"
     rejected_samples: int = 0  # landmark samples dropped as outliers
@@ -122,6 +121,7 @@ def _lane(proc: WorkerProcess, state: dict, cancelled: Callable[[], bool] | None
             yield body
         else:
             state.setdefault("done", body)
+            state["inference_seconds"] = state.get("inference_seconds", 0.0) + float(body.get("inference_seconds", 0.0))
 
 
 def _extract(path: Path, bundle: Path, lanes: int, frame_stride: int, limits: WorkerLimits,
@@ -131,7 +131,6 @@ def _extract(path: Path, bundle: Path, lanes: int, frame_stride: int, limits: Wo
     times: list[float] = []
     indices: list[int] = []
     people_seen, state = 0, {}
-    started = time.perf_counter()
     try:
         for lane, proc in enumerate(procs):
             proc.start(LaneJob(path=str(path), lane=lane, lanes=lanes, stride=frame_stride,
@@ -156,7 +155,6 @@ def _extract(path: Path, bundle: Path, lanes: int, frame_stride: int, limits: Wo
             for proc in procs:
                 proc.close()
     info, done = state.get("info"), state.get("done", {})
-    elapsed = time.perf_counter() - started
     peak_rss = max(p.peak_rss_kb for p in procs)
     performer = tracker.performer() if tracker is not None else None
     if performer is None or info is None:
@@ -181,7 +179,7 @@ def _extract(path: Path, bundle: Path, lanes: int, frame_stride: int, limits: Wo
     # Duration (ms) = time of the last decoded frame plus one nominal frame period (1000 / fps).
     return PoseSequence(fps=info.fps, width=info.width, height=info.height,
                         frame_count=int(done.get("decoded", len(times))), duration_ms=last_ms + 1000.0 / info.fps,
-                        people_seen=people_seen, frames=frames, inference_seconds=elapsed, rotation=info.rotation,
+                        people_seen=people_seen, frames=frames, inference_seconds=state.get("inference_seconds", 0.0), rotation=info.rotation,
                         smoothing=clean.method, rejected_samples=int(clean.rejected.sum()),
                         filled_samples=int(clean.filled.sum()), decoder_peak_rss_kb=peak_rss,
                         side_swaps_fixed=swapped)

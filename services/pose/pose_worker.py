@@ -17,6 +17,7 @@ import resource
 import signal
 import sys
 import threading
+import time
 from pathlib import Path
 from typing import BinaryIO, Iterator
 
@@ -157,14 +158,16 @@ def run_lane(job: LaneJob, landmarker, out: BinaryIO) -> None:
                           f"longer than {job.max_seconds:g} s")
         cap.set(cv2.CAP_PROP_ORIENTATION_AUTO, 1)  # portrait phone video: apply the rotation metadata
         stats = {"decoded": 0, "last": 0.0}
-        analysed, informed = 0, False
+        analysed, informed, inference = 0, False, 0.0
         frames = _read_ahead(_decode(cap, job, fps, stats))
         for index, ts, bgr in frames:
             if not informed:
                 write_json(out, INFO, {"fps": float(fps), "frame_count": frame_count, "rotation": rotation,
                                        "width": int(bgr.shape[1]), "height": int(bgr.shape[0])})
                 informed = True
+            started = time.perf_counter()
             people = landmarker.detect(cv2.cvtColor(bgr, cv2.COLOR_BGR2RGB), ts)
+            inference += time.perf_counter() - started
             write_poses(out, index, ts, people, [appearance.describe(bgr, p) for p in people])
             analysed += 1
         decoded = stats["decoded"]
@@ -174,7 +177,7 @@ def run_lane(job: LaneJob, landmarker, out: BinaryIO) -> None:
         if frame_count and decoded < 0.9 * frame_count - 1:
             raise Refused(f"The video is truncated or damaged: only {decoded} of its {frame_count} frames "
                           "could be decoded", f"{decoded} of {frame_count} frames decoded")
-        write_json(out, DONE, {"decoded": decoded, "analysed": analysed, "last_timestamp_ms": float(stats["last"]),
+        write_json(out, DONE, {"decoded": decoded, "analysed": analysed, "inference_seconds": inference, "last_timestamp_ms": float(stats["last"]),
                                "peak_rss_kb": peak_rss_kb()})
     finally:
         if frames is not None:

@@ -77,7 +77,9 @@ def test_person_found_in_most_frames(extracted, name):
     seq = extracted(name)
     detected = [f for f in seq.frames if f.detected]
     assert len(detected) >= MIN_DETECTED[name] * len(seq.frames), f"{len(detected)} of {len(seq.frames)}"
-    assert seq.people_seen >= 1 and seq.model == "blazepose_full" and seq.inference_seconds > 0
+    assert seq.people_seen >= 1 and seq.model == "blazepose_full"
+    # Model time summed over the lanes: a few to a few hundred ms per frame for BlazePose on a CPU.
+    assert 0.002 < seq.inference_seconds / len(seq.frames) < 0.5
     # The workers report their peak memory, which stays under their address-space limit.
     assert 0 < seq.decoder_peak_rss_kb < WorkerLimits().memory_mb * 1024
 
