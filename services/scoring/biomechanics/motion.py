@@ -6,7 +6,9 @@ image's right, y points DOWN (the nose has negative y in a standing person), z i
 values closer to the camera, i.e. +z points away from the camera. The vertical axis is therefore y
 (assuming a roughly level camera) and the horizontal (ground) plane is x-z. Because the origin
 rides with the hips, every position here is relative to the hip centre: whole-body translation
-(a step, a lunge) is not visible in these coordinates.
+(a step, a lunge) is not visible in these coordinates. Motion capture (services/scoring/mocap) uses
+the same axes but keeps the laboratory origin, so its speeds are those of the lab frame, as the
+CMU reference figures are.
 """
 
 from __future__ import annotations

@@ -1,0 +1,1 @@
+"""Optical motion capture (ASF/AMC) read into the 33-landmark layout the pose service produces."""
