@@ -8,10 +8,13 @@ radius end (elbow-wrist 0.18 m, wrist-knuckles 0.09 m, as an adult hand's metaca
         frame: palm down, thumb forward, so index = +z, pinky = -z in the rest pose)
   21/22 thumb     = thumb end             23/24 hip = hipjoint end       25/26 knee = femur end
   27/28 ankle     = tibia end             31/32 foot index (toe tip) = toes end
-  29/30 heel      = ankle + R_foot (0, -ANKLE_HEIGHT, -HEEL_BACK) in the rest frame: the calcaneus
-        moves rigidly with the foot; ankle height 0.039 H and heel 0.2 foot lengths (0.152 H) behind
-        the ankle (Drillis & Contini 1966 segment proportions, H = stature estimated from the leg:
-        thigh + shank = 0.491 H)
+  29/30 heel      = ankle + R_foot (0, -drop, -HEEL_BACK) in the rest frame: the calcaneus moves
+        rigidly with the foot, 0.2 foot lengths (0.152 H) behind the ankle (Drillis & Contini 1966
+        segment proportions, H = stature estimated from the leg: thigh + shank = 0.491 H). CMU's
+        foot chain runs along the top of the foot (in the rest pose the toes end is only ~2 cm below
+        the ankle centre), so the heel is put at the toes end's rest height (drop), not at the sole:
+        a flat foot's heel and toe are then level, as BlazePose's heel and foot index are, and
+        balance sees both in contact. The toe stays the toes end, the point of the CMU figures.
   7/8 ears        = head end -/+ HEAD_HALF_WIDTH_M along the head's lateral axis; 0 nose = head end +
         NOSE_FORWARD_M along the head's forward axis (the head bone ends at ear level in the rest pose)
   1-6 eyes, 9/10 mouth: no mocap counterpart -> NaN, visibility 0.
@@ -31,7 +34,6 @@ from .forward_kinematics import Pose, to_mediapipe_axes
 HAND_HALF_WIDTH_M = 0.04      # half the knuckle width of an adult hand (~8 cm across MCP 2-5)
 HEAD_HALF_WIDTH_M = 0.075     # half the bitragion breadth (~15 cm)
 NOSE_FORWARD_M = 0.10         # tip of the nose ahead of the ear line
-ANKLE_HEIGHT_OF_STATURE = 0.039
 FOOT_LENGTH_OF_STATURE = 0.152
 THIGH_SHANK_OF_STATURE = 0.491
 HEEL_BACK_OF_FOOT = 0.2
@@ -59,9 +61,10 @@ def to_landmarks(pose: Pose, frame: str = "lab") -> tuple[np.ndarray, np.ndarray
     frames = e["root"].shape[0]
     out = np.full((frames, L.N_LANDMARKS, 3), np.nan)
     height = stature_m(pose)
-    heel_rest = np.array([0.0, -ANKLE_HEIGHT_OF_STATURE * height,
-                          -HEEL_BACK_OF_FOOT * FOOT_LENGTH_OF_STATURE * height])
+    back = -HEEL_BACK_OF_FOOT * FOOT_LENGTH_OF_STATURE * height
     for side, s in (("left", "l"), ("right", "r")):
+        drop = pose.rest_end[f"{s}toes"][1] - pose.rest_end[f"{s}tibia"][1]
+        heel_rest = np.array([0.0, drop, back])
         idx = {name: getattr(L, f"{side.upper()}_{name}") for name in
                ("SHOULDER", "ELBOW", "WRIST", "PINKY", "INDEX", "THUMB", "HIP", "KNEE", "ANKLE", "HEEL", "TOE")}
         out[:, idx["SHOULDER"]] = e[f"{s}clavicle"]
