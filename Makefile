@@ -6,8 +6,12 @@ PIP := $(VENV)/bin/pip
 MODEL := models/pose_landmarker_full.task
 PROTO_SRC := $(wildcard protos/kataforge/*/v1/*.proto)
 DESCRIPTOR := deploy/envoy/kataforge.pb
+# Default learned models (services/scoring/learning), trained from the CMU karate capture.
+SCORING_MODELS_DIR := models/scoring
+SCORING_MODELS := $(foreach m,graphsage form_assessor style_encoder,$(SCORING_MODELS_DIR)/$(m).onnx)
+CMU_KARATE := ../shared/data/mocap/cmu-135-karate
 
-.PHONY: run test install proto proto-check model clean-state
+.PHONY: run test install proto proto-check model scoring-models clean-state
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -33,10 +37,18 @@ $(MODEL): install services/pose/model_bundle.py
 
 model: $(MODEL)
 
-run: install $(MODEL)
+# Trained offline (seeded, about a minute on 2 cores), never at request time; retrained when the code that
+# makes them (learning, the mocap reader, the biomechanics engine that gives the form targets) or the data change.
+$(SCORING_MODELS) &: $(VENV)/.installed $(wildcard services/scoring/learning/*.py services/scoring/mocap/*.py \
+		services/scoring/biomechanics/*.py $(CMU_KARATE)/*.asf $(CMU_KARATE)/*.amc)
+	$(PY) -m services.scoring.learning.build_default --data $(CMU_KARATE) --out $(SCORING_MODELS_DIR)
+
+scoring-models: $(SCORING_MODELS)
+
+run: install $(MODEL) $(SCORING_MODELS)
 	$(VENV)/bin/kataforge serve
 
-test: install $(MODEL) proto-check
+test: install $(MODEL) $(SCORING_MODELS) proto-check
 	$(PY) -m pytest -q
 
 clean-state:

@@ -1,1 +1,1 @@
-"""Coach registry service: coaches, their techniques and teaching philosophy."""
+"""Coach registry service: coaches, their techniques, teaching philosophy and reference performances."""

@@ -8,10 +8,14 @@ import asyncpg
 import grpc
 
 from kataforge.coach.v1 import coach_pb2, coach_pb2_grpc
+from services.coach.pose_client import GrpcPose
+from services.coach.reference_store import ReferenceStore
+from services.coach.references import ReferenceLibrary
 from services.coach.registry import CoachRegistry
 from services.coach.servicer import CoachServicer
 from services.coach.store import CoachStore
 from services.kit import config
+from services.kit.channels import channel
 from services.kit.db import open_pool
 from services.kit.server import ServiceSpec, port_of, serve
 
@@ -21,20 +25,28 @@ MIGRATIONS = "services.coach.migrations"
 
 def build(settings: config.Settings) -> ServiceSpec:
     """The coach service: the pool (and migrations) open during warm-up, so health turns SERVING
-    only once the database answers."""
+    only once the database answers. Video references are analysed by the pose service (pose_addr)."""
     pool: asyncpg.Pool | None = None
-    registry = CoachRegistry(CoachStore(None))  # the store gets its pool in warmup()
+    pose_channel: grpc.aio.Channel | None = None
+    coaches = CoachStore(None)  # the stores get their pool in warmup()
+    registry = CoachRegistry(coaches)
+    references = ReferenceLibrary(coaches, ReferenceStore(None), None, max_video_bytes=settings.max_request_size)
 
     def register(server: grpc.aio.Server) -> list[str]:
-        coach_pb2_grpc.add_CoachServiceServicer_to_server(CoachServicer(registry), server)
+        coach_pb2_grpc.add_CoachServiceServicer_to_server(CoachServicer(registry, references), server)
         return [coach_pb2.DESCRIPTOR.services_by_name["CoachService"].full_name]
 
     async def warmup() -> None:
-        nonlocal pool
+        nonlocal pool, pose_channel
         pool = await open_pool(settings, SCHEMA, MIGRATIONS)
-        registry.store.pool = pool
+        coaches.pool = references.store.pool = pool
+        # Channels belong to the running event loop, so it is made here rather than in build().
+        pose_channel = channel(settings.pose_addr)
+        references.pose = GrpcPose(pose_channel)
 
     async def close() -> None:
+        if pose_channel is not None:
+            await pose_channel.close()
         if pool is not None:
             await pool.close()
 

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import json
+import math
 import re
 from typing import Any, Callable, Iterable, Mapping
 
 from services.kit.errors import InvalidRequest
+from services.kit.techniques import normalise_technique
 
 ID_PATTERN = re.compile(r"^[a-z][a-z0-9_-]{1,63}$")
 NAME_MAX = 200
@@ -18,6 +20,11 @@ LIST_MAX_ITEMS = 200
 PHILOSOPHY_MAX_BYTES = 16 * 1024
 
 DEFAULT_LIMIT, MAX_LIMIT = 100, 500
+
+TECHNIQUE_RULE = ("short name of letters, digits and '_' starting with a letter, up to 64 characters "
+                  "(e.g. 'roundhouse', 'front_kick')")
+REFERENCE_NAME_MAX = 200
+BODY_MASS_MIN_KG, BODY_MASS_MAX_KG = 20.0, 300.0
 
 # Fields a client may change after creation, in the order they appear in the contract.
 EDITABLE_FIELDS = ("name", "style", "rank", "years_experience", "teachers", "techniques", "teaching_philosophy")
@@ -108,15 +115,22 @@ def check_teachers(value: Any) -> list[str]:
     return _string_list(value)
 
 
-def normalise_technique(name: str) -> str:
-    """'Spinning Back Kick ' -> 'spinning_back_kick' (the form analyses refer to techniques by)."""
-    return re.sub(r"\s+", "_", name.strip().lower())
+def _technique(name: str) -> str | None:
+    """The technique's normal form (services/kit/techniques), or None when it has none."""
+    try:
+        return normalise_technique(name) or None
+    except InvalidRequest:
+        return None
 
 
 def check_techniques(value: Any) -> list[str]:
+    """Normalised like references' techniques, so that a reference of a listed technique is not listed twice."""
     seen: dict[str, None] = {}  # dict keeps first-seen order
-    for item in _string_list(value):
-        seen.setdefault(normalise_technique(item), None)
+    for index, item in enumerate(_string_list(value)):
+        technique = _technique(item)
+        if technique is None:
+            raise _FieldError(f"Item {index} must be a {TECHNIQUE_RULE}")
+        seen.setdefault(technique, None)
     return list(seen)
 
 
@@ -141,12 +155,13 @@ _CHECKS: dict[str, Callable[[Any], Any]] = {
 }
 
 
-def _run(fields: Iterable[str], data: Mapping[str, Any], message: str) -> dict[str, Any]:
+def _run(fields: Iterable[str], data: Mapping[str, Any], message: str,
+         checks: Mapping[str, Callable[[Any], Any]] = _CHECKS) -> dict[str, Any]:
     clean: dict[str, Any] = {}
     details: dict[str, str] = {}
     for field in fields:
         try:
-            clean[field] = _CHECKS[field](data.get(field))
+            clean[field] = checks[field](data.get(field))
         except _FieldError as exc:
             details[field] = str(exc)
     if details:
@@ -214,3 +229,46 @@ def check_page(limit: int, offset: int) -> tuple[int, int]:
     if details:
         raise InvalidRequest("Invalid pagination parameters", details=details)
     return limit, offset
+
+
+def check_reference_technique(value: Any) -> str:
+    """'Front-Kick ' -> 'front_kick': the same rule as coaches' techniques and analyses, so they meet."""
+    if value is None or (isinstance(value, str) and not value.strip()):
+        raise _FieldError(REQUIRED)
+    if not isinstance(value, str):
+        raise _FieldError("Must be a string")
+    technique = _technique(value)
+    if technique is None:
+        raise _FieldError(f"Must be a {TECHNIQUE_RULE}")
+    return technique
+
+
+def check_reference_name(value: Any) -> str | None:
+    return _text(value, max_len=REFERENCE_NAME_MAX, required=False)
+
+
+def check_body_mass(value: Any) -> float | None:
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
+        raise _FieldError("Must be a number of kilograms")
+    if not BODY_MASS_MIN_KG <= value <= BODY_MASS_MAX_KG:
+        raise _FieldError(f"Must be between {BODY_MASS_MIN_KG:g} and {BODY_MASS_MAX_KG:g} kg (got {value:g})")
+    return float(value)
+
+
+_REFERENCE_CHECKS: dict[str, Callable[[Any], Any]] = {
+    "technique": check_reference_technique, "name": check_reference_name, "body_mass_kg": check_body_mass,
+}
+
+
+def validate_reference(data: Mapping[str, Any]) -> dict[str, Any]:
+    """Check the descriptive fields of a new reference (technique, name, body_mass_kg); normalised or InvalidRequest."""
+    return _run(_REFERENCE_CHECKS, data, "Invalid reference", _REFERENCE_CHECKS)
+
+
+def check_technique_filter(value: str) -> str | None:
+    """A listing's optional technique filter, normalised like a reference's technique ("" = no filter)."""
+    if not value or not value.strip():
+        return None
+    return _run(("technique",), {"technique": value}, "Invalid technique filter", _REFERENCE_CHECKS)["technique"]

@@ -14,7 +14,7 @@ from services.kit.config import Settings
 from services.edge import errors as edge_errors
 from services.edge.backends import Backends
 from services.edge.middleware import EdgeMiddleware
-from services.edge.routes import analysis, auth, coaches, system
+from services.edge.routes import analysis, auth, coaches, models, references, system
 from services.edge.security import Authenticator
 
 
@@ -30,7 +30,8 @@ def create_app(settings: Settings) -> FastAPI:
                   description="Martial-arts technique analysis: pose, biomechanics, coach comparison.")
     app.state.settings = settings
     app.state.started_at = time.time()
-    for router in (system.router, auth.router, coaches.router, analysis.router):
+    for router in (system.router, auth.router, coaches.router, references.router, analysis.router,
+                   models.router):
         app.include_router(router)
         app.include_router(router, prefix="/v1", include_in_schema=False)
     edge_errors.install(app)

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictInt, StrictStr, model_validator
+from pydantic import (AfterValidator, AllowInfNan, BaseModel, ConfigDict, Field, StrictBool, StrictInt, StrictStr,
+                      model_validator)
+from pydantic import Strict as StrictType
+from pydantic_core import PydanticCustomError
 
 
 class Strict(BaseModel):
@@ -98,3 +101,54 @@ class AnalyzeForm(Strict):
 class AnalyzeBody(AnalyzeForm):
     video_url: StrictStr = Field(description="An http(s) URL, or the video as base64 (optionally a data: URI)")
     verbose: StrictBool = False
+
+
+# A finite JSON number (integers accepted); strings and booleans are refused rather than converted.
+Number = Annotated[float, StrictType(), AllowInfNan(False)]
+
+
+# The coach service's limits (services/coach/sequences.py), checked here too so that an oversized body is
+# refused before it is converted and sent on: MediaPipe BlazePose landmarks, 2 minutes at 60 fps.
+LANDMARKS = 33
+MAX_FRAMES = 7200
+
+
+def _landmark_count(landmarks: list) -> list:
+    # max_length already stopped a longer list at its 34th item; this refuses the short ones, in the coach
+    # service's words. (An after-validator: a before one would turn a JSON body into Python objects first.)
+    if len(landmarks) not in (0, LANDMARKS):
+        raise PydanticCustomError("landmark_count", "Must hold {expected} landmarks (BlazePose order), or none "
+                                  "when no person is in the frame (got {got})",
+                                  {"expected": LANDMARKS, "got": len(landmarks)})
+    return landmarks
+
+
+class PoseFrameBody(Strict):
+    timestamp_ms: Number
+    landmarks: Annotated[list[Annotated[list[Number], Field(min_length=4, max_length=4)]],
+                         AfterValidator(_landmark_count)] = Field(
+        max_length=LANDMARKS,
+        description="33 landmarks, each [wx, wy, wz, visibility] (world metres around the hips, 0..1), "
+                    "in BlazePose order; [] when no person is in the frame")
+
+
+class PoseSequenceBody(Strict):
+    fps: Number
+    frames: list[PoseFrameBody] = Field(max_length=MAX_FRAMES, description=f"One entry per video frame, at most "
+                                                                            f"{MAX_FRAMES} (2 minutes at 60 fps)")
+
+
+class ReferenceForm(Strict):
+    """Fields of a reference other than its poses (multipart form fields are strings)."""
+
+    technique: StrictStr
+    name: StrictStr | None = None
+    body_mass_kg: float | None = Field(default=None, description="Performer's body mass, kg")
+
+
+class ReferenceBody(ReferenceForm):
+    """A reference from a video (video_url: an http(s) URL or base64 data) or from a pose_sequence."""
+
+    body_mass_kg: Number | None = Field(default=None, description="Performer's body mass, kg")
+    video_url: StrictStr | None = Field(default=None, description="An http(s) URL, or the video as base64")
+    pose_sequence: PoseSequenceBody | None = None

@@ -80,11 +80,28 @@ class Settings:
     max_live_streams: int = 4  # concurrent StreamPoses calls per pose process
     live_idle_seconds: float = 30.0  # a live stream without a frame for this long is ended
 
+    # Training as a service: where data_dir, checkpoint_dir and resume_from may point, and limits.
+    datasets_root: str = ""  # "" = the repository's sibling shared/data if present, else <state_dir>/datasets
+    checkpoints_root: str = ""  # "" = <state_dir>/checkpoints
+    training_max_epochs: int = 500
+    training_concurrency: int = 1  # training worker processes per scoring process
+
     otel_exporter: str = ""  # "" (no export) or "console"
 
     @property
     def outbox_dir(self) -> Path:
         return Path(self.state_dir) / "outbox"
+
+    @property
+    def datasets_path(self) -> Path:
+        if self.datasets_root:
+            return Path(self.datasets_root)
+        shared = Path(__file__).resolve().parents[2].parent / "shared" / "data"
+        return shared if shared.is_dir() else Path(self.state_dir) / "datasets"
+
+    @property
+    def checkpoints_path(self) -> Path:
+        return Path(self.checkpoints_root) if self.checkpoints_root else Path(self.state_dir) / "checkpoints"
 
     def all_api_keys(self) -> tuple[str, ...]:
         """Static keys from DOJO_API_KEYS plus one per line of DOJO_API_KEYS_FILE."""
@@ -165,7 +182,8 @@ def load_settings(env: Mapping[str, str] | None = None, config_file: str | None 
         raise ConfigError(f"DOJO_API_PORT: {settings.api_port} is not a TCP port")
     if settings.max_request_size <= 0:
         raise ConfigError("DOJO_MAX_REQUEST_SIZE: must be positive")
-    for name in ("max_video_pixels", "decoder_memory_mb", "pose_num_poses", "live_num_poses", "max_live_streams"):
+    for name in ("max_video_pixels", "decoder_memory_mb", "pose_num_poses", "live_num_poses", "max_live_streams",
+                 "training_max_epochs", "training_concurrency"):
         if getattr(settings, name) <= 0:
             raise ConfigError(f"DOJO_{name.upper()}: must be positive")
     if settings.pose_delegate not in ("auto", "cpu", "gpu"):

@@ -1,10 +1,8 @@
-"""Orchestration of one analysis: check the coach, extract poses, measure, score, store."""
+"""Orchestration of one analysis: check the coach, extract poses, recognise, compare, measure, score, store."""
 
 from __future__ import annotations
 
 import asyncio
-import dataclasses
-import re
 import time
 import uuid
 from dataclasses import dataclass, field
@@ -13,10 +11,15 @@ from typing import Any, AsyncIterator, Protocol
 
 from services.kit import errors
 from services.kit.context import Principal
-from services.scoring.biomechanics import Motion, analyze_motion
+from services.kit.techniques import normalise_technique
+from services.scoring.assessment import assess, prepare
+from services.scoring.biomechanics import Motion
 from services.scoring.store import AnalysisRecord, AnalysisStore
 
-_TECHNIQUE = re.compile(r"^[a-z][a-z0-9_]{0,63}$")
+# A recognised technique is used only when the classifier gives it more probability than all the other
+# classes together: below that it is more likely wrong than right, and a wrong technique would pick the
+# wrong norms and the wrong coach reference. The answer then reports the guess and that it was not used.
+MIN_RECOGNITION_CONFIDENCE = 0.5
 MIN_BODY_MASS_KG, MAX_BODY_MASS_KG = 20.0, 300.0
 
 
@@ -36,9 +39,27 @@ class PosePort(Protocol):
     async def extract(self, *, url: str, chunks: AsyncIterator[bytes] | None, filename: str) -> PoseResult: ...
 
 
+@dataclass(frozen=True)
+class CoachProfile:
+    id: str
+    name: str
+    techniques: list[str]
+
+
+@dataclass(frozen=True)
+class CoachReference:
+    id: str
+    technique: str
+    motion: Motion
+    body_mass_kg: float = 0.0
+
+
 class CoachPort(Protocol):
-    async def techniques(self, coach_id: str) -> list[str]:
-        """The coach's registered techniques; raises NotFound for an unknown coach."""
+    async def profile(self, coach_id: str) -> CoachProfile:
+        """The coach's name and techniques; raises NotFound for an unknown coach."""
+
+    async def references(self, coach_id: str, technique: str) -> list[CoachReference]:
+        """The coach's reference performances of a technique, with their poses (newest first)."""
 
 
 @dataclass
@@ -54,18 +75,11 @@ class AnalyzeCommand:
     chunks: AsyncIterator[bytes] | None = field(default=None, repr=False)
 
 
-def normalise_technique(name: str) -> str:
-    technique = name.strip().lower().replace(" ", "_").replace("-", "_")
-    if technique and not _TECHNIQUE.match(technique):
-        raise errors.InvalidRequest("technique must be a short name such as 'roundhouse' or 'front_kick'",
-                                    details={"technique": "letters, digits and '_' only, up to 64 characters"})
-    return technique
-
-
 class Analyzer:
     def __init__(self, pose: PosePort, coaches: CoachPort, store: AnalysisStore, *,
-                 default_body_mass_kg: float, gpu_available: bool = False) -> None:
+                 default_body_mass_kg: float, gpu_available: bool = False, models=None) -> None:
         self.pose, self.coaches, self.store = pose, coaches, store
+        self.models = models  # technique_models.TechniqueModels, or None (no learned models)
         self.default_body_mass_kg = default_body_mass_kg
         self.gpu_available = gpu_available
 
@@ -89,14 +103,24 @@ class Analyzer:
             raise errors.Unauthorized("Authentication required")
         started = time.perf_counter()
         technique, mass = self._check(cmd)
-        await self.coaches.techniques(cmd.coach)  # unknown coach -> NotFound before any video work
+        coach = await self.coaches.profile(cmd.coach)  # unknown coach -> NotFound before any video work
         pose = await self.pose.extract(url=cmd.url, chunks=cmd.chunks, filename=cmd.video_label)
+        models = await self.models.for_coach(coach.id) if self.models is not None else None
         # The biomechanics are numpy work of a few ms per second of video; keep the loop free anyway.
-        report = await asyncio.to_thread(analyze_motion, pose.motion, body_mass_kg=mass, technique=technique or None)
-        result = _result_body(report, pose, cmd, mass)
+        prepared = await asyncio.to_thread(prepare, pose.motion, technique)
+        recognition = None
+        if not technique and models is not None:
+            recognition = await asyncio.to_thread(models.recognise, prepared.focus)
+            if recognition is not None and recognition.confidence >= MIN_RECOGNITION_CONFIDENCE:
+                technique = recognition.technique
+                prepared = await asyncio.to_thread(prepare, pose.motion, technique)
+        references = await self.coaches.references(coach.id, technique) if technique else []
+        body = await asyncio.to_thread(assess, prepared, technique=technique, body_mass_kg=mass, coach_name=coach.name,
+                                       references=references, models=models)
+        result = _result_body(body, pose, cmd, mass, recognition, models)
         record = AnalysisRecord(
             id=f"analysis_{uuid.uuid4().hex[:20]}", owner_id=principal.user_id, coach=cmd.coach,
-            technique=technique or report.details.get("technique", ""), video=cmd.video_label or cmd.url,
+            technique=technique, video=cmd.video_label or cmd.url,
             status="completed", created_at=datetime.now(timezone.utc),
             processing_time=round(time.perf_counter() - started, 3), result=result)
         await self.store.insert(record)
@@ -112,24 +136,30 @@ class Analyzer:
         return record
 
 
-def _result_body(report: Any, pose: PoseResult, cmd: AnalyzeCommand, mass: float) -> dict[str, Any]:
+def _result_body(body: dict[str, Any], pose: PoseResult, cmd: AnalyzeCommand, mass: float, recognition,
+                 models) -> dict[str, Any]:
     details = {
-        **report.details,
+        **body["details"],
         "body_mass_kg": mass,
         "video": {"fps": pose.fps, "width": pose.width, "height": pose.height, "frames": pose.frame_count,
                   "people_seen": pose.people_seen, "pose_model": pose.model},
         "feedback_engine": "rules",
     }
-    return {
-        "metrics": {
-            "overall_score": report.overall_score,
-            "aspect_scores": dataclasses.asdict(report.aspect_scores),
-            "biomechanics": {"max_speed": report.max_speed, "peak_force": report.peak_force,
-                             "mean_power": report.mean_power,
-                             "kinetic_chain_efficiency": report.kinetic_chain_efficiency},
-        },
-        "corrections": list(report.corrections),
-        "recommendations": list(report.recommendations),
+    if recognition is not None:
+        details["recognition"] = {"technique": recognition.technique, "confidence": round(recognition.confidence, 4),
+                                  "model": recognition.model,
+                                  "accepted": recognition.confidence >= MIN_RECOGNITION_CONFIDENCE,
+                                  "alternatives": [{"technique": t, "confidence": p} for t, p in recognition.alternatives]}
+    timings = [{"model": pose.model, "seconds": pose.inference_seconds}] + (models.timings() if models else [])
+    result = {
+        "metrics": body["metrics"],
+        "corrections": body["corrections"],
+        "recommendations": body["recommendations"],
         "details": details if cmd.verbose else {},
-        "model_timings": [{"model": pose.model, "seconds": pose.inference_seconds}],
+        "model_timings": timings,
     }
+    if recognition is not None:
+        # Always answered (not only when verbose): the caller did not name the technique, so it must learn
+        # what was recognised and how sure the model was.
+        result["recognition"] = details["recognition"]
+    return result

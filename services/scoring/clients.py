@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from typing import AsyncIterator
 
 import grpc
@@ -11,12 +12,14 @@ from kataforge.coach.v1 import coach_pb2, coach_pb2_grpc
 from kataforge.common.v1 import common_pb2
 from kataforge.pose.v1 import pose_pb2, pose_pb2_grpc
 from services.kit.grpc_errors import from_rpc_error
-from services.scoring.analysis import PoseResult
+from services.scoring.analysis import CoachProfile, CoachReference, PoseResult
 from services.scoring.biomechanics import Motion
 
 CHUNK_BYTES = 1024 * 1024
 POSE_TIMEOUT_SECONDS = 600.0
 COACH_TIMEOUT_SECONDS = 10.0
+# References compared per analysis: the nearest of a few is what matters, and each carries its poses.
+MAX_REFERENCES = 5
 
 
 def motion_from_sequence(seq: common_pb2.PoseSequence) -> Motion:
@@ -50,7 +53,9 @@ class GrpcPose:
             seq = await self.stub.ExtractPoses(requests(), timeout=POSE_TIMEOUT_SECONDS)
         except grpc.aio.AioRpcError as exc:
             raise from_rpc_error(exc) from None
-        return PoseResult(motion=motion_from_sequence(seq), fps=seq.fps, width=seq.width, height=seq.height,
+        # Thousands of frames x 33 landmarks of Python attribute access: off the event loop.
+        motion = await asyncio.to_thread(motion_from_sequence, seq)
+        return PoseResult(motion=motion, fps=seq.fps, width=seq.width, height=seq.height,
                           frame_count=seq.frame_count, people_seen=seq.people_seen, model=seq.model or "blazepose_full",
                           inference_seconds=seq.inference_seconds)
 
@@ -66,10 +71,28 @@ class GrpcCoaches:
     def __init__(self, channel: grpc.aio.Channel) -> None:
         self.stub = coach_pb2_grpc.CoachServiceStub(channel)
 
-    async def techniques(self, coach_id: str) -> list[str]:
+    async def profile(self, coach_id: str) -> CoachProfile:
         try:
             coach = await self.stub.GetCoach(coach_pb2.GetCoachRequest(coach_id=coach_id),
                                              timeout=COACH_TIMEOUT_SECONDS)
         except grpc.aio.AioRpcError as exc:
             raise from_rpc_error(exc) from None
-        return list(coach.techniques)
+        return CoachProfile(id=coach.id, name=coach.name or coach.id, techniques=list(coach.techniques))
+
+    async def references(self, coach_id: str, technique: str) -> list[CoachReference]:
+        """The coach's references of one technique with their poses, newest first (at most MAX_REFERENCES)."""
+        async def one(reference_id: str) -> CoachReference:
+            full = await self.stub.GetReference(
+                coach_pb2.GetReferenceRequest(coach_id=coach_id, reference_id=reference_id, include_poses=True),
+                timeout=COACH_TIMEOUT_SECONDS)
+            motion = await asyncio.to_thread(motion_from_sequence, full.pose_sequence)
+            return CoachReference(id=full.id, technique=full.technique, motion=motion,
+                                  body_mass_kg=full.body_mass_kg if full.HasField("body_mass_kg") else 0.0)
+
+        try:
+            listed = await self.stub.ListReferences(
+                coach_pb2.ListReferencesRequest(coach_id=coach_id, technique=technique, limit=MAX_REFERENCES),
+                timeout=COACH_TIMEOUT_SECONDS)
+            return list(await asyncio.gather(*(one(ref.id) for ref in listed.references)))
+        except grpc.aio.AioRpcError as exc:
+            raise from_rpc_error(exc) from None

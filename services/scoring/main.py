@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from pathlib import Path
 
 from kataforge.scoring.v1 import scoring_pb2, scoring_pb2_grpc
 from services.kit.channels import channel
@@ -13,6 +14,8 @@ from services.scoring.analysis import Analyzer
 from services.scoring.clients import GrpcCoaches, GrpcPose
 from services.scoring.servicer import ScoringServicer
 from services.scoring.store import AnalysisStore
+from services.scoring.technique_models import TechniqueModels
+from services.scoring.training.service import start_training
 
 
 def build(settings: Settings) -> ServiceSpec:
@@ -29,11 +32,17 @@ def build(settings: Settings) -> ServiceSpec:
         pose_channel, coach_channel = state["channels"]
         pose = GrpcPose(pose_channel)
         state["pool"] = await open_pool(settings, "scoring", "services.scoring.migrations")
+        servicer.training, state["runner"] = await start_training(settings, state["pool"], coach_channel)
+        # Loading the default models (onnxruntime sessions) is part of warm-up: SERVING means they are ready.
+        models = await asyncio.to_thread(TechniqueModels, Path(settings.model_dir) / "scoring",
+                                         servicer.training.registry)
         servicer.analyzer = Analyzer(pose, GrpcCoaches(coach_channel), AnalysisStore(state["pool"]),
                                      default_body_mass_kg=settings.default_body_mass_kg,
-                                     gpu_available=await pose.gpu_available())
+                                     gpu_available=await pose.gpu_available(), models=models)
 
     async def close() -> None:
+        if "runner" in state:  # before the pool: it records that its jobs were interrupted
+            await state["runner"].stop()
         if "pool" in state:
             await state["pool"].close()
         for ch in state.get("channels", ()):

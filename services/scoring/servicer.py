@@ -13,6 +13,8 @@ from services.kit.context import principal_var
 from services.kit.video_source import parse_video_url
 from services.scoring.analysis import AnalyzeCommand, Analyzer
 from services.scoring.store import AnalysisRecord
+from services.scoring.training import messages
+from services.scoring.training.jobs import TrainingJobs
 
 
 def _command(req: scoring_pb2.AnalyzeRequest, **source) -> AnalyzeCommand:
@@ -30,6 +32,8 @@ def to_proto(record: AnalysisRecord) -> scoring_pb2.Analysis:
         model_timings=[scoring_pb2.ModelTiming(**t) for t in result.get("model_timings", [])])
     analysis.timestamp.FromDatetime(record.created_at)
     ParseDict(result["metrics"], analysis.metrics)
+    if result.get("recognition"):
+        ParseDict(result["recognition"], analysis.recognition)
     if result.get("details"):
         details = struct_pb2.Struct()
         details.update(result["details"])
@@ -38,9 +42,32 @@ def to_proto(record: AnalysisRecord) -> scoring_pb2.Analysis:
 
 
 class ScoringServicer(scoring_pb2_grpc.ScoringServiceServicer):
-    def __init__(self, analyzer: Analyzer, max_bytes: int) -> None:
-        self.analyzer = analyzer
+    def __init__(self, analyzer: Analyzer | None, max_bytes: int, training: TrainingJobs | None = None) -> None:
+        self._analyzer = analyzer
         self.max_bytes = max_bytes
+        self._training = training
+
+    # The server listens before warm-up ends (health says NOT_SERVING meanwhile): a call that arrives
+    # then gets UNAVAILABLE, which clients retry, rather than an internal error.
+    @property
+    def analyzer(self) -> Analyzer:
+        if self._analyzer is None:
+            raise errors.Unavailable("The scoring service is starting up; retry in a few seconds")
+        return self._analyzer
+
+    @analyzer.setter
+    def analyzer(self, value: Analyzer) -> None:
+        self._analyzer = value
+
+    @property
+    def training(self) -> TrainingJobs:
+        if self._training is None:
+            raise errors.Unavailable("The scoring service is starting up; retry in a few seconds")
+        return self._training
+
+    @training.setter
+    def training(self, value: TrainingJobs) -> None:
+        self._training = value
 
     async def Analyze(self, request, context):
         source = parse_video_url(request.video_url, self.max_bytes)
@@ -74,4 +101,19 @@ class ScoringServicer(scoring_pb2_grpc.ScoringServiceServicer):
         return to_proto(await self.analyzer.get(request.analysis_id, principal_var.get()))
 
     async def GetStats(self, request, context):
-        return scoring_pb2.ScoringStats(analyses_total=await self.analyzer.store.count())
+        models = self.analyzer.models.loaded() if self.analyzer.models is not None else []
+        return scoring_pb2.ScoringStats(analyses_total=await self.analyzer.store.count(), models_loaded=models)
+
+    # ---- models and training (services.scoring.training) ----------------------------------------------
+    async def ListModels(self, request, context):
+        entries = await self.training.models(principal_var.get(), request.coach)
+        return scoring_pb2.ListModelsResponse(models=[messages.model_message(e) for e in entries], total=len(entries))
+
+    async def StartTraining(self, request, context):
+        return messages.job_message(await self.training.start(messages.start_command(request), principal_var.get()))
+
+    async def GetTraining(self, request, context):
+        return messages.job_message(await self.training.get(request.training_id, principal_var.get()))
+
+    async def CancelTraining(self, request, context):
+        return messages.job_message(await self.training.cancel(request.training_id, principal_var.get()))

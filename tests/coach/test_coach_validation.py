@@ -77,6 +77,24 @@ def test_techniques_are_normalised_and_deduplicated_in_order():
     assert clean["techniques"] == ["roundhouse", "teep", "spinning_back_kick"]
 
 
+def test_techniques_take_the_form_references_and_analyses_use():
+    # Hyphens, underscores and runs of spaces are one separator, so 'front-kick' is the reference 'Front Kick'.
+    clean = validation.validate_new(valid(techniques=["front-kick", "Front Kick", "front__kick", "Spinning  Back-Kick",
+                                                      "-teep-"]))
+    assert clean["techniques"] == ["front_kick", "spinning_back_kick", "teep"]
+    assert clean["techniques"][0] == validation.validate_reference({"technique": "Front Kick"})["technique"]
+
+
+@pytest.mark.parametrize(("techniques", "detail"), [
+    (["teep", "kick!"], "Item 1 must be a short name of letters, digits and '_' starting with a letter"),
+    (["2nd kick"], "Item 0 must be a short name"), (["-"], "Item 0 must be a short name"),
+    (["k" * 65], "Item 0 must be a short name"),
+])
+def test_techniques_outside_the_form_are_refused(techniques, detail):
+    assert detail in details_of(validation.validate_new, valid(techniques=techniques))["techniques"]
+    assert detail in details_of(validation.validate_changes, {"techniques": techniques})["techniques"]
+
+
 def test_teachers_are_stripped_but_kept_as_written():
     assert validation.validate_new(valid(teachers=[" Master Toddy "]))["teachers"] == ["Master Toddy"]
 

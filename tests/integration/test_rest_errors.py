@@ -31,7 +31,8 @@ async def test_headers_and_request_id(http):
 async def test_root_health_info_and_metrics(http, admin_headers):
     root = (await http.get("/")).json()
     assert root["status"] == "healthy" and root["version"] == "0.1.0"
-    assert root["models_loaded"] == ["blazepose_full"] and root["gpu_available"] is False
+    assert root["models_loaded"] == ["blazepose_full", "form_assessor", "graphsage", "style_encoder"]
+    assert root["gpu_available"] is False
     health = (await http.get("/system/health", headers=admin_headers)).json()
     assert health["components"]["database"] == "healthy" and health["components"]["models"] == "healthy"
     assert health["status"] == "healthy" and health["errors"] == []

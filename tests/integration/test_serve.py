@@ -35,7 +35,7 @@ def test_serve_supervises_and_stops_cleanly(tmp_path, pg_url):
     proc = subprocess.Popen([sys.executable, "-m", "kataforge.cli", "serve"], env=env, cwd=REPO)
     try:
         body = _wait_healthy(f"http://127.0.0.1:{port}/", time.monotonic() + 120)
-        assert body["models_loaded"] == ["blazepose_full"]
+        assert body["models_loaded"] == ["blazepose_full", "form_assessor", "graphsage", "style_encoder"]
         children = psutil.Process(proc.pid).children()
         assert len(children) == 5  # five services, each its own process
         pose = next(c for c in children if "services.pose.main" in " ".join(c.cmdline()))

@@ -59,6 +59,31 @@ class CoachServiceStub:
                 request_serializer=kataforge_dot_coach_dot_v1_dot_coach__pb2.DeleteCoachRequest.SerializeToString,
                 response_deserializer=kataforge_dot_coach_dot_v1_dot_coach__pb2.DeleteCoachResponse.FromString,
                 _registered_method=True)
+        self.AddReference = channel.unary_unary(
+                '/kataforge.coach.v1.CoachService/AddReference',
+                request_serializer=kataforge_dot_coach_dot_v1_dot_coach__pb2.AddReferenceRequest.SerializeToString,
+                response_deserializer=kataforge_dot_coach_dot_v1_dot_coach__pb2.Reference.FromString,
+                _registered_method=True)
+        self.AddReferenceUpload = channel.stream_unary(
+                '/kataforge.coach.v1.CoachService/AddReferenceUpload',
+                request_serializer=kataforge_dot_coach_dot_v1_dot_coach__pb2.AddReferenceUploadChunk.SerializeToString,
+                response_deserializer=kataforge_dot_coach_dot_v1_dot_coach__pb2.Reference.FromString,
+                _registered_method=True)
+        self.ListReferences = channel.unary_unary(
+                '/kataforge.coach.v1.CoachService/ListReferences',
+                request_serializer=kataforge_dot_coach_dot_v1_dot_coach__pb2.ListReferencesRequest.SerializeToString,
+                response_deserializer=kataforge_dot_coach_dot_v1_dot_coach__pb2.ListReferencesResponse.FromString,
+                _registered_method=True)
+        self.GetReference = channel.unary_unary(
+                '/kataforge.coach.v1.CoachService/GetReference',
+                request_serializer=kataforge_dot_coach_dot_v1_dot_coach__pb2.GetReferenceRequest.SerializeToString,
+                response_deserializer=kataforge_dot_coach_dot_v1_dot_coach__pb2.Reference.FromString,
+                _registered_method=True)
+        self.DeleteReference = channel.unary_unary(
+                '/kataforge.coach.v1.CoachService/DeleteReference',
+                request_serializer=kataforge_dot_coach_dot_v1_dot_coach__pb2.DeleteReferenceRequest.SerializeToString,
+                response_deserializer=kataforge_dot_coach_dot_v1_dot_coach__pb2.DeleteReferenceResponse.FromString,
+                _registered_method=True)
 
 
 class CoachServiceServicer:
@@ -94,6 +119,49 @@ class CoachServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def AddReference(self, request, context):
+        """Reference performances: the coach's own execution of a technique, kept as a pose sequence that
+        students' analyses are compared with. Only the coach's owner or an administrator may add or
+        delete one; any authenticated caller may list and read them. Adding a reference for a technique
+        missing from the coach's `techniques` appends it there (in the same transaction); deleting a
+        reference leaves `techniques` unchanged. Deleting the coach deletes its references.
+
+        From a video (`video_url`: an http(s) URL or base64 data; the pose service extracts the poses)
+        or from a pose sequence given directly (`pose_sequence`, checked strictly); exactly one of them.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def AddReferenceUpload(self, request_iterator, context):
+        """Client-streaming upload of the video: the first message carries the request (with neither
+        video_url nor pose_sequence), the following ones the bytes (any chunk size up to 1 MiB).
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ListReferences(self, request, context):
+        """A page of the coach's references (without their poses), newest first.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def GetReference(self, request, context):
+        """One reference; with include_poses the reply carries its full pose sequence (what the scoring
+        service compares a student with).
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def DeleteReference(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_CoachServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -121,6 +189,31 @@ def add_CoachServiceServicer_to_server(servicer, server):
                     servicer.DeleteCoach,
                     request_deserializer=kataforge_dot_coach_dot_v1_dot_coach__pb2.DeleteCoachRequest.FromString,
                     response_serializer=kataforge_dot_coach_dot_v1_dot_coach__pb2.DeleteCoachResponse.SerializeToString,
+            ),
+            'AddReference': grpc.unary_unary_rpc_method_handler(
+                    servicer.AddReference,
+                    request_deserializer=kataforge_dot_coach_dot_v1_dot_coach__pb2.AddReferenceRequest.FromString,
+                    response_serializer=kataforge_dot_coach_dot_v1_dot_coach__pb2.Reference.SerializeToString,
+            ),
+            'AddReferenceUpload': grpc.stream_unary_rpc_method_handler(
+                    servicer.AddReferenceUpload,
+                    request_deserializer=kataforge_dot_coach_dot_v1_dot_coach__pb2.AddReferenceUploadChunk.FromString,
+                    response_serializer=kataforge_dot_coach_dot_v1_dot_coach__pb2.Reference.SerializeToString,
+            ),
+            'ListReferences': grpc.unary_unary_rpc_method_handler(
+                    servicer.ListReferences,
+                    request_deserializer=kataforge_dot_coach_dot_v1_dot_coach__pb2.ListReferencesRequest.FromString,
+                    response_serializer=kataforge_dot_coach_dot_v1_dot_coach__pb2.ListReferencesResponse.SerializeToString,
+            ),
+            'GetReference': grpc.unary_unary_rpc_method_handler(
+                    servicer.GetReference,
+                    request_deserializer=kataforge_dot_coach_dot_v1_dot_coach__pb2.GetReferenceRequest.FromString,
+                    response_serializer=kataforge_dot_coach_dot_v1_dot_coach__pb2.Reference.SerializeToString,
+            ),
+            'DeleteReference': grpc.unary_unary_rpc_method_handler(
+                    servicer.DeleteReference,
+                    request_deserializer=kataforge_dot_coach_dot_v1_dot_coach__pb2.DeleteReferenceRequest.FromString,
+                    response_serializer=kataforge_dot_coach_dot_v1_dot_coach__pb2.DeleteReferenceResponse.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -258,6 +351,141 @@ class CoachService:
             '/kataforge.coach.v1.CoachService/DeleteCoach',
             kataforge_dot_coach_dot_v1_dot_coach__pb2.DeleteCoachRequest.SerializeToString,
             kataforge_dot_coach_dot_v1_dot_coach__pb2.DeleteCoachResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def AddReference(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/kataforge.coach.v1.CoachService/AddReference',
+            kataforge_dot_coach_dot_v1_dot_coach__pb2.AddReferenceRequest.SerializeToString,
+            kataforge_dot_coach_dot_v1_dot_coach__pb2.Reference.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def AddReferenceUpload(request_iterator,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.stream_unary(
+            request_iterator,
+            target,
+            '/kataforge.coach.v1.CoachService/AddReferenceUpload',
+            kataforge_dot_coach_dot_v1_dot_coach__pb2.AddReferenceUploadChunk.SerializeToString,
+            kataforge_dot_coach_dot_v1_dot_coach__pb2.Reference.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ListReferences(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/kataforge.coach.v1.CoachService/ListReferences',
+            kataforge_dot_coach_dot_v1_dot_coach__pb2.ListReferencesRequest.SerializeToString,
+            kataforge_dot_coach_dot_v1_dot_coach__pb2.ListReferencesResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def GetReference(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/kataforge.coach.v1.CoachService/GetReference',
+            kataforge_dot_coach_dot_v1_dot_coach__pb2.GetReferenceRequest.SerializeToString,
+            kataforge_dot_coach_dot_v1_dot_coach__pb2.Reference.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def DeleteReference(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/kataforge.coach.v1.CoachService/DeleteReference',
+            kataforge_dot_coach_dot_v1_dot_coach__pb2.DeleteReferenceRequest.SerializeToString,
+            kataforge_dot_coach_dot_v1_dot_coach__pb2.DeleteReferenceResponse.FromString,
             options,
             channel_credentials,
             insecure,

@@ -76,7 +76,7 @@ class Metrics(_message.Message):
     def __init__(self, overall_score: _Optional[float] = ..., aspect_scores: _Optional[_Union[AspectScores, _Mapping]] = ..., biomechanics: _Optional[_Union[Biomechanics, _Mapping]] = ...) -> None: ...
 
 class Analysis(_message.Message):
-    __slots__ = ("id", "status", "video", "coach", "technique", "timestamp", "metrics", "corrections", "recommendations", "processing_time", "details", "owner_id", "model_timings")
+    __slots__ = ("id", "status", "video", "coach", "technique", "timestamp", "metrics", "corrections", "recommendations", "processing_time", "details", "owner_id", "model_timings", "recognition")
     ID_FIELD_NUMBER: _ClassVar[int]
     STATUS_FIELD_NUMBER: _ClassVar[int]
     VIDEO_FIELD_NUMBER: _ClassVar[int]
@@ -90,6 +90,7 @@ class Analysis(_message.Message):
     DETAILS_FIELD_NUMBER: _ClassVar[int]
     OWNER_ID_FIELD_NUMBER: _ClassVar[int]
     MODEL_TIMINGS_FIELD_NUMBER: _ClassVar[int]
+    RECOGNITION_FIELD_NUMBER: _ClassVar[int]
     id: str
     status: str
     video: str
@@ -103,7 +104,30 @@ class Analysis(_message.Message):
     details: _struct_pb2.Struct
     owner_id: str
     model_timings: _containers.RepeatedCompositeFieldContainer[ModelTiming]
-    def __init__(self, id: _Optional[str] = ..., status: _Optional[str] = ..., video: _Optional[str] = ..., coach: _Optional[str] = ..., technique: _Optional[str] = ..., timestamp: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., metrics: _Optional[_Union[Metrics, _Mapping]] = ..., corrections: _Optional[_Iterable[str]] = ..., recommendations: _Optional[_Iterable[str]] = ..., processing_time: _Optional[float] = ..., details: _Optional[_Union[_struct_pb2.Struct, _Mapping]] = ..., owner_id: _Optional[str] = ..., model_timings: _Optional[_Iterable[_Union[ModelTiming, _Mapping]]] = ...) -> None: ...
+    recognition: TechniqueRecognition
+    def __init__(self, id: _Optional[str] = ..., status: _Optional[str] = ..., video: _Optional[str] = ..., coach: _Optional[str] = ..., technique: _Optional[str] = ..., timestamp: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., metrics: _Optional[_Union[Metrics, _Mapping]] = ..., corrections: _Optional[_Iterable[str]] = ..., recommendations: _Optional[_Iterable[str]] = ..., processing_time: _Optional[float] = ..., details: _Optional[_Union[_struct_pb2.Struct, _Mapping]] = ..., owner_id: _Optional[str] = ..., model_timings: _Optional[_Iterable[_Union[ModelTiming, _Mapping]]] = ..., recognition: _Optional[_Union[TechniqueRecognition, _Mapping]] = ...) -> None: ...
+
+class TechniqueRecognition(_message.Message):
+    __slots__ = ("technique", "confidence", "model", "alternatives", "accepted")
+    TECHNIQUE_FIELD_NUMBER: _ClassVar[int]
+    CONFIDENCE_FIELD_NUMBER: _ClassVar[int]
+    MODEL_FIELD_NUMBER: _ClassVar[int]
+    ALTERNATIVES_FIELD_NUMBER: _ClassVar[int]
+    ACCEPTED_FIELD_NUMBER: _ClassVar[int]
+    technique: str
+    confidence: float
+    model: str
+    alternatives: _containers.RepeatedCompositeFieldContainer[TechniqueAlternative]
+    accepted: bool
+    def __init__(self, technique: _Optional[str] = ..., confidence: _Optional[float] = ..., model: _Optional[str] = ..., alternatives: _Optional[_Iterable[_Union[TechniqueAlternative, _Mapping]]] = ..., accepted: _Optional[bool] = ...) -> None: ...
+
+class TechniqueAlternative(_message.Message):
+    __slots__ = ("technique", "confidence")
+    TECHNIQUE_FIELD_NUMBER: _ClassVar[int]
+    CONFIDENCE_FIELD_NUMBER: _ClassVar[int]
+    technique: str
+    confidence: float
+    def __init__(self, technique: _Optional[str] = ..., confidence: _Optional[float] = ...) -> None: ...
 
 class ModelTiming(_message.Message):
     __slots__ = ("model", "seconds")
@@ -124,7 +148,169 @@ class GetStatsRequest(_message.Message):
     def __init__(self) -> None: ...
 
 class ScoringStats(_message.Message):
-    __slots__ = ("analyses_total",)
+    __slots__ = ("analyses_total", "models_loaded")
     ANALYSES_TOTAL_FIELD_NUMBER: _ClassVar[int]
+    MODELS_LOADED_FIELD_NUMBER: _ClassVar[int]
     analyses_total: int
-    def __init__(self, analyses_total: _Optional[int] = ...) -> None: ...
+    models_loaded: _containers.RepeatedScalarFieldContainer[str]
+    def __init__(self, analyses_total: _Optional[int] = ..., models_loaded: _Optional[_Iterable[str]] = ...) -> None: ...
+
+class ListModelsRequest(_message.Message):
+    __slots__ = ("coach",)
+    COACH_FIELD_NUMBER: _ClassVar[int]
+    coach: str
+    def __init__(self, coach: _Optional[str] = ...) -> None: ...
+
+class ModelInfo(_message.Message):
+    __slots__ = ("name", "type", "version", "description", "input_dim", "output_dim", "hidden_dim", "layers", "lstm_units", "lstm_layers", "attention_heads", "output_aspects", "accuracy", "created_at", "updated_at", "coach", "training_id", "classes", "embedding_dim")
+    NAME_FIELD_NUMBER: _ClassVar[int]
+    TYPE_FIELD_NUMBER: _ClassVar[int]
+    VERSION_FIELD_NUMBER: _ClassVar[int]
+    DESCRIPTION_FIELD_NUMBER: _ClassVar[int]
+    INPUT_DIM_FIELD_NUMBER: _ClassVar[int]
+    OUTPUT_DIM_FIELD_NUMBER: _ClassVar[int]
+    HIDDEN_DIM_FIELD_NUMBER: _ClassVar[int]
+    LAYERS_FIELD_NUMBER: _ClassVar[int]
+    LSTM_UNITS_FIELD_NUMBER: _ClassVar[int]
+    LSTM_LAYERS_FIELD_NUMBER: _ClassVar[int]
+    ATTENTION_HEADS_FIELD_NUMBER: _ClassVar[int]
+    OUTPUT_ASPECTS_FIELD_NUMBER: _ClassVar[int]
+    ACCURACY_FIELD_NUMBER: _ClassVar[int]
+    CREATED_AT_FIELD_NUMBER: _ClassVar[int]
+    UPDATED_AT_FIELD_NUMBER: _ClassVar[int]
+    COACH_FIELD_NUMBER: _ClassVar[int]
+    TRAINING_ID_FIELD_NUMBER: _ClassVar[int]
+    CLASSES_FIELD_NUMBER: _ClassVar[int]
+    EMBEDDING_DIM_FIELD_NUMBER: _ClassVar[int]
+    name: str
+    type: str
+    version: str
+    description: str
+    input_dim: int
+    output_dim: int
+    hidden_dim: int
+    layers: int
+    lstm_units: int
+    lstm_layers: int
+    attention_heads: int
+    output_aspects: int
+    accuracy: float
+    created_at: _timestamp_pb2.Timestamp
+    updated_at: _timestamp_pb2.Timestamp
+    coach: str
+    training_id: str
+    classes: _containers.RepeatedScalarFieldContainer[str]
+    embedding_dim: int
+    def __init__(self, name: _Optional[str] = ..., type: _Optional[str] = ..., version: _Optional[str] = ..., description: _Optional[str] = ..., input_dim: _Optional[int] = ..., output_dim: _Optional[int] = ..., hidden_dim: _Optional[int] = ..., layers: _Optional[int] = ..., lstm_units: _Optional[int] = ..., lstm_layers: _Optional[int] = ..., attention_heads: _Optional[int] = ..., output_aspects: _Optional[int] = ..., accuracy: _Optional[float] = ..., created_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., updated_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., coach: _Optional[str] = ..., training_id: _Optional[str] = ..., classes: _Optional[_Iterable[str]] = ..., embedding_dim: _Optional[int] = ...) -> None: ...
+
+class ListModelsResponse(_message.Message):
+    __slots__ = ("models", "total")
+    MODELS_FIELD_NUMBER: _ClassVar[int]
+    TOTAL_FIELD_NUMBER: _ClassVar[int]
+    models: _containers.RepeatedCompositeFieldContainer[ModelInfo]
+    total: int
+    def __init__(self, models: _Optional[_Iterable[_Union[ModelInfo, _Mapping]]] = ..., total: _Optional[int] = ...) -> None: ...
+
+class StartTrainingRequest(_message.Message):
+    __slots__ = ("model_type", "coach", "data_dir", "epochs", "batch_size", "learning_rate", "device", "checkpoint_dir", "resume_from")
+    MODEL_TYPE_FIELD_NUMBER: _ClassVar[int]
+    COACH_FIELD_NUMBER: _ClassVar[int]
+    DATA_DIR_FIELD_NUMBER: _ClassVar[int]
+    EPOCHS_FIELD_NUMBER: _ClassVar[int]
+    BATCH_SIZE_FIELD_NUMBER: _ClassVar[int]
+    LEARNING_RATE_FIELD_NUMBER: _ClassVar[int]
+    DEVICE_FIELD_NUMBER: _ClassVar[int]
+    CHECKPOINT_DIR_FIELD_NUMBER: _ClassVar[int]
+    RESUME_FROM_FIELD_NUMBER: _ClassVar[int]
+    model_type: str
+    coach: str
+    data_dir: str
+    epochs: int
+    batch_size: int
+    learning_rate: float
+    device: str
+    checkpoint_dir: str
+    resume_from: str
+    def __init__(self, model_type: _Optional[str] = ..., coach: _Optional[str] = ..., data_dir: _Optional[str] = ..., epochs: _Optional[int] = ..., batch_size: _Optional[int] = ..., learning_rate: _Optional[float] = ..., device: _Optional[str] = ..., checkpoint_dir: _Optional[str] = ..., resume_from: _Optional[str] = ...) -> None: ...
+
+class GetTrainingRequest(_message.Message):
+    __slots__ = ("training_id",)
+    TRAINING_ID_FIELD_NUMBER: _ClassVar[int]
+    training_id: str
+    def __init__(self, training_id: _Optional[str] = ...) -> None: ...
+
+class CancelTrainingRequest(_message.Message):
+    __slots__ = ("training_id",)
+    TRAINING_ID_FIELD_NUMBER: _ClassVar[int]
+    training_id: str
+    def __init__(self, training_id: _Optional[str] = ...) -> None: ...
+
+class TrainingProgress(_message.Message):
+    __slots__ = ("current_epoch", "total_epochs", "train_loss", "val_loss", "val_accuracy", "best_accuracy")
+    CURRENT_EPOCH_FIELD_NUMBER: _ClassVar[int]
+    TOTAL_EPOCHS_FIELD_NUMBER: _ClassVar[int]
+    TRAIN_LOSS_FIELD_NUMBER: _ClassVar[int]
+    VAL_LOSS_FIELD_NUMBER: _ClassVar[int]
+    VAL_ACCURACY_FIELD_NUMBER: _ClassVar[int]
+    BEST_ACCURACY_FIELD_NUMBER: _ClassVar[int]
+    current_epoch: int
+    total_epochs: int
+    train_loss: float
+    val_loss: float
+    val_accuracy: float
+    best_accuracy: float
+    def __init__(self, current_epoch: _Optional[int] = ..., total_epochs: _Optional[int] = ..., train_loss: _Optional[float] = ..., val_loss: _Optional[float] = ..., val_accuracy: _Optional[float] = ..., best_accuracy: _Optional[float] = ...) -> None: ...
+
+class TrainingLog(_message.Message):
+    __slots__ = ("timestamp", "message", "level")
+    TIMESTAMP_FIELD_NUMBER: _ClassVar[int]
+    MESSAGE_FIELD_NUMBER: _ClassVar[int]
+    LEVEL_FIELD_NUMBER: _ClassVar[int]
+    timestamp: _timestamp_pb2.Timestamp
+    message: str
+    level: str
+    def __init__(self, timestamp: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., message: _Optional[str] = ..., level: _Optional[str] = ...) -> None: ...
+
+class TrainingJob(_message.Message):
+    __slots__ = ("training_id", "status", "model_type", "coach", "epochs", "batch_size", "learning_rate", "device", "data_dir", "checkpoint_dir", "resume_from", "progress", "created_at", "started_at", "estimated_completion", "completed_at", "logs", "error", "model_version", "owner_id")
+    TRAINING_ID_FIELD_NUMBER: _ClassVar[int]
+    STATUS_FIELD_NUMBER: _ClassVar[int]
+    MODEL_TYPE_FIELD_NUMBER: _ClassVar[int]
+    COACH_FIELD_NUMBER: _ClassVar[int]
+    EPOCHS_FIELD_NUMBER: _ClassVar[int]
+    BATCH_SIZE_FIELD_NUMBER: _ClassVar[int]
+    LEARNING_RATE_FIELD_NUMBER: _ClassVar[int]
+    DEVICE_FIELD_NUMBER: _ClassVar[int]
+    DATA_DIR_FIELD_NUMBER: _ClassVar[int]
+    CHECKPOINT_DIR_FIELD_NUMBER: _ClassVar[int]
+    RESUME_FROM_FIELD_NUMBER: _ClassVar[int]
+    PROGRESS_FIELD_NUMBER: _ClassVar[int]
+    CREATED_AT_FIELD_NUMBER: _ClassVar[int]
+    STARTED_AT_FIELD_NUMBER: _ClassVar[int]
+    ESTIMATED_COMPLETION_FIELD_NUMBER: _ClassVar[int]
+    COMPLETED_AT_FIELD_NUMBER: _ClassVar[int]
+    LOGS_FIELD_NUMBER: _ClassVar[int]
+    ERROR_FIELD_NUMBER: _ClassVar[int]
+    MODEL_VERSION_FIELD_NUMBER: _ClassVar[int]
+    OWNER_ID_FIELD_NUMBER: _ClassVar[int]
+    training_id: str
+    status: str
+    model_type: str
+    coach: str
+    epochs: int
+    batch_size: int
+    learning_rate: float
+    device: str
+    data_dir: str
+    checkpoint_dir: str
+    resume_from: str
+    progress: TrainingProgress
+    created_at: _timestamp_pb2.Timestamp
+    started_at: _timestamp_pb2.Timestamp
+    estimated_completion: _timestamp_pb2.Timestamp
+    completed_at: _timestamp_pb2.Timestamp
+    logs: _containers.RepeatedCompositeFieldContainer[TrainingLog]
+    error: str
+    model_version: str
+    owner_id: str
+    def __init__(self, training_id: _Optional[str] = ..., status: _Optional[str] = ..., model_type: _Optional[str] = ..., coach: _Optional[str] = ..., epochs: _Optional[int] = ..., batch_size: _Optional[int] = ..., learning_rate: _Optional[float] = ..., device: _Optional[str] = ..., data_dir: _Optional[str] = ..., checkpoint_dir: _Optional[str] = ..., resume_from: _Optional[str] = ..., progress: _Optional[_Union[TrainingProgress, _Mapping]] = ..., created_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., started_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., estimated_completion: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., completed_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., logs: _Optional[_Iterable[_Union[TrainingLog, _Mapping]]] = ..., error: _Optional[str] = ..., model_version: _Optional[str] = ..., owner_id: _Optional[str] = ...) -> None: ...

@@ -54,6 +54,26 @@ class ScoringServiceStub:
                 request_serializer=kataforge_dot_scoring_dot_v1_dot_scoring__pb2.GetStatsRequest.SerializeToString,
                 response_deserializer=kataforge_dot_scoring_dot_v1_dot_scoring__pb2.ScoringStats.FromString,
                 _registered_method=True)
+        self.ListModels = channel.unary_unary(
+                '/kataforge.scoring.v1.ScoringService/ListModels',
+                request_serializer=kataforge_dot_scoring_dot_v1_dot_scoring__pb2.ListModelsRequest.SerializeToString,
+                response_deserializer=kataforge_dot_scoring_dot_v1_dot_scoring__pb2.ListModelsResponse.FromString,
+                _registered_method=True)
+        self.StartTraining = channel.unary_unary(
+                '/kataforge.scoring.v1.ScoringService/StartTraining',
+                request_serializer=kataforge_dot_scoring_dot_v1_dot_scoring__pb2.StartTrainingRequest.SerializeToString,
+                response_deserializer=kataforge_dot_scoring_dot_v1_dot_scoring__pb2.TrainingJob.FromString,
+                _registered_method=True)
+        self.GetTraining = channel.unary_unary(
+                '/kataforge.scoring.v1.ScoringService/GetTraining',
+                request_serializer=kataforge_dot_scoring_dot_v1_dot_scoring__pb2.GetTrainingRequest.SerializeToString,
+                response_deserializer=kataforge_dot_scoring_dot_v1_dot_scoring__pb2.TrainingJob.FromString,
+                _registered_method=True)
+        self.CancelTraining = channel.unary_unary(
+                '/kataforge.scoring.v1.ScoringService/CancelTraining',
+                request_serializer=kataforge_dot_scoring_dot_v1_dot_scoring__pb2.CancelTrainingRequest.SerializeToString,
+                response_deserializer=kataforge_dot_scoring_dot_v1_dot_scoring__pb2.TrainingJob.FromString,
+                _registered_method=True)
 
 
 class ScoringServiceServicer:
@@ -85,6 +105,32 @@ class ScoringServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def ListModels(self, request, context):
+        """The project's default models (built by `make`) and the newest model trained for each coach.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def StartTraining(self, request, context):
+        """Queue a training job for a coach (coach owner or administrator); it runs in a worker process.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def GetTraining(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def CancelTraining(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_ScoringServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -107,6 +153,26 @@ def add_ScoringServiceServicer_to_server(servicer, server):
                     servicer.GetStats,
                     request_deserializer=kataforge_dot_scoring_dot_v1_dot_scoring__pb2.GetStatsRequest.FromString,
                     response_serializer=kataforge_dot_scoring_dot_v1_dot_scoring__pb2.ScoringStats.SerializeToString,
+            ),
+            'ListModels': grpc.unary_unary_rpc_method_handler(
+                    servicer.ListModels,
+                    request_deserializer=kataforge_dot_scoring_dot_v1_dot_scoring__pb2.ListModelsRequest.FromString,
+                    response_serializer=kataforge_dot_scoring_dot_v1_dot_scoring__pb2.ListModelsResponse.SerializeToString,
+            ),
+            'StartTraining': grpc.unary_unary_rpc_method_handler(
+                    servicer.StartTraining,
+                    request_deserializer=kataforge_dot_scoring_dot_v1_dot_scoring__pb2.StartTrainingRequest.FromString,
+                    response_serializer=kataforge_dot_scoring_dot_v1_dot_scoring__pb2.TrainingJob.SerializeToString,
+            ),
+            'GetTraining': grpc.unary_unary_rpc_method_handler(
+                    servicer.GetTraining,
+                    request_deserializer=kataforge_dot_scoring_dot_v1_dot_scoring__pb2.GetTrainingRequest.FromString,
+                    response_serializer=kataforge_dot_scoring_dot_v1_dot_scoring__pb2.TrainingJob.SerializeToString,
+            ),
+            'CancelTraining': grpc.unary_unary_rpc_method_handler(
+                    servicer.CancelTraining,
+                    request_deserializer=kataforge_dot_scoring_dot_v1_dot_scoring__pb2.CancelTrainingRequest.FromString,
+                    response_serializer=kataforge_dot_scoring_dot_v1_dot_scoring__pb2.TrainingJob.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -217,6 +283,114 @@ class ScoringService:
             '/kataforge.scoring.v1.ScoringService/GetStats',
             kataforge_dot_scoring_dot_v1_dot_scoring__pb2.GetStatsRequest.SerializeToString,
             kataforge_dot_scoring_dot_v1_dot_scoring__pb2.ScoringStats.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ListModels(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/kataforge.scoring.v1.ScoringService/ListModels',
+            kataforge_dot_scoring_dot_v1_dot_scoring__pb2.ListModelsRequest.SerializeToString,
+            kataforge_dot_scoring_dot_v1_dot_scoring__pb2.ListModelsResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def StartTraining(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/kataforge.scoring.v1.ScoringService/StartTraining',
+            kataforge_dot_scoring_dot_v1_dot_scoring__pb2.StartTrainingRequest.SerializeToString,
+            kataforge_dot_scoring_dot_v1_dot_scoring__pb2.TrainingJob.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def GetTraining(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/kataforge.scoring.v1.ScoringService/GetTraining',
+            kataforge_dot_scoring_dot_v1_dot_scoring__pb2.GetTrainingRequest.SerializeToString,
+            kataforge_dot_scoring_dot_v1_dot_scoring__pb2.TrainingJob.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def CancelTraining(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/kataforge.scoring.v1.ScoringService/CancelTraining',
+            kataforge_dot_scoring_dot_v1_dot_scoring__pb2.CancelTrainingRequest.SerializeToString,
+            kataforge_dot_scoring_dot_v1_dot_scoring__pb2.TrainingJob.FromString,
             options,
             channel_credentials,
             insecure,

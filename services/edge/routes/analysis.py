@@ -2,11 +2,7 @@
 
 from __future__ import annotations
 
-from typing import AsyncIterator
-
 from fastapi import APIRouter, Depends, Request
-from pydantic import ValidationError
-from fastapi.exceptions import RequestValidationError
 
 from kataforge.scoring.v1 import scoring_pb2
 from services.kit import errors
@@ -17,10 +13,9 @@ from services.edge.metrics import ANALYSES, ANALYSIS_TIME, MODEL_INFERENCE
 from services.edge.schemas import AnalyzeBody, AnalyzeForm
 from services.edge.security import require_principal
 from services.edge.shaping import analysis_json
+from services.edge.uploads import bytes_chunks, file_chunks, upload_stream, validated
 
 router = APIRouter(tags=["analysis"])
-
-CHUNK_BYTES = 1024 * 1024
 
 _ANALYZE_BODY = {
     "requestBody": {
@@ -35,29 +30,6 @@ _ANALYZE_BODY = {
         },
     }
 }
-
-
-def _validated(model, data):
-    try:
-        return model.model_validate(data) if not isinstance(data, (bytes, str)) else model.model_validate_json(data)
-    except ValidationError as exc:
-        raise RequestValidationError([{**e, "loc": ("body", *e["loc"])} for e in exc.errors()]) from None
-
-
-async def _upload_stream(header: scoring_pb2.AnalyzeRequest, chunks: AsyncIterator[bytes]):
-    yield scoring_pb2.AnalyzeUploadChunk(request=header)
-    async for chunk in chunks:
-        yield scoring_pb2.AnalyzeUploadChunk(data=chunk)
-
-
-async def _bytes_chunks(data: bytes) -> AsyncIterator[bytes]:
-    for start in range(0, len(data), CHUNK_BYTES):
-        yield data[start:start + CHUNK_BYTES]
-
-
-async def _file_chunks(upload) -> AsyncIterator[bytes]:
-    while chunk := await upload.read(CHUNK_BYTES):
-        yield chunk
 
 
 def _record(reply: scoring_pb2.Analysis) -> None:
@@ -76,15 +48,15 @@ async def analyze(request: Request, principal: Principal = Depends(require_princ
         form = await request.form(max_files=1, max_fields=20)
         upload = form.get("file") or form.get("video")
         fields = {k: v for k, v in form.items() if k not in ("file", "video")}
-        body = _validated(AnalyzeForm, fields)
+        body = validated(AnalyzeForm, fields)
         if upload is None or isinstance(upload, str):
             raise errors.InvalidRequest("Attach the video as a file field named 'file'",
                                         details={"file": "This field is required"})
         header = scoring_pb2.AnalyzeRequest(video_label=upload.filename or "upload", **body.grpc_fields())
-        reply = await b.call(b.scoring.AnalyzeUpload, _upload_stream(header, _file_chunks(upload)),
-                             principal=principal, timeout=ANALYSIS_TIMEOUT_SECONDS)
+        stream = upload_stream(scoring_pb2.AnalyzeUploadChunk, header, file_chunks(upload))
+        reply = await b.call(b.scoring.AnalyzeUpload, stream, principal=principal, timeout=ANALYSIS_TIMEOUT_SECONDS)
     elif content_type in ("application/json", ""):
-        body = _validated(AnalyzeBody, await request.body())
+        body = validated(AnalyzeBody, await request.body())
         source = parse_video_url(body.video_url, max_bytes)
         if source.url:
             reply = await b.call(b.scoring.Analyze, scoring_pb2.AnalyzeRequest(video_url=source.url,
@@ -93,8 +65,9 @@ async def analyze(request: Request, principal: Principal = Depends(require_princ
         else:
             header = scoring_pb2.AnalyzeRequest(video_label=f"base64 video ({len(source.data)} bytes)",
                                                 **body.grpc_fields())
-            reply = await b.call(b.scoring.AnalyzeUpload, _upload_stream(header, _bytes_chunks(source.data)),
-                                 principal=principal, timeout=ANALYSIS_TIMEOUT_SECONDS)
+            stream = upload_stream(scoring_pb2.AnalyzeUploadChunk, header, bytes_chunks(source.data))
+            reply = await b.call(b.scoring.AnalyzeUpload, stream, principal=principal,
+                                 timeout=ANALYSIS_TIMEOUT_SECONDS)
     else:
         raise errors.InvalidRequest("Send application/json with video_url, or multipart/form-data with a file",
                                     details={"content-type": f"unsupported: {content_type}"})

@@ -33,20 +33,29 @@ async def _pose_info(request: Request) -> pose_pb2.PoseInfo | None:
         return None
 
 
+async def _scoring_models(request: Request) -> list[str]:
+    """The learned models the scoring service loaded (graphsage, form_assessor, style_encoder)."""
+    b = request.app.state.backends
+    try:
+        return list((await b.call(b.scoring.GetStats, scoring_pb2.GetStatsRequest(), timeout=3.0)).models_loaded)
+    except errors.DomainError:
+        return []
+
+
 def _models(info: pose_pb2.PoseInfo | None) -> list[str]:
     return [info.model] if info is not None and info.model_loaded else []
 
 
 @router.get("/")
 async def root(request: Request):
-    info = await _pose_info(request)
+    info, learned = await asyncio.gather(_pose_info(request), _scoring_models(request))
     states = await asyncio.gather(*(request.app.state.backends.health(n) for n in BACKENDS))
     return {
         "status": "healthy" if all(s == "healthy" for s in states) else "degraded",
         "version": __version__,
         "timestamp": now_iso(),
         "gpu_available": bool(info and info.gpu_available),
-        "models_loaded": _models(info),
+        "models_loaded": _models(info) + learned,
     }
 
 
@@ -107,7 +116,8 @@ async def info(request: Request, principal: Principal = Depends(require_principa
         "gpu": {"available": gpu, "device": "cuda" if gpu else "cpu", "memory_total": None,
                 "memory_used": None, "memory_free": None, "utilization": None},
         "models": [{"name": pose_info.model if pose_info else "blazepose_full",
-                    "loaded": bool(pose_info and pose_info.model_loaded), "version": "0.10.21"}],
+                    "loaded": bool(pose_info and pose_info.model_loaded), "version": "0.10.21"}]
+        + [{"name": name, "loaded": True, "version": __version__} for name in stats.models_loaded],
         "coaches": coaches.total,
         "analyses": stats.analyses_total,
         "uptime": _uptime(time.time() - request.app.state.started_at),

@@ -36,6 +36,7 @@ from .balance import FOOT_LANDMARKS, VERTICAL
 from .kinematics import Kinematics
 
 PEAK_FRACTION = 0.5
+MIN_REPETITION_SPEED_M_S = 1.5
 PROMINENCE_FRACTION = 0.3
 MIN_SEPARATION_S = 0.5
 KICK_LIFT_OF_LEG = 0.35
@@ -109,7 +110,7 @@ def _candidates(kin: Kinematics, family: str) -> list[tuple[int, str, int, int]]
     found = []
     for name, idx, root in tracks:
         s = np.nan_to_num(kin.speed[:, idx], nan=0.0)
-        peaks, _ = find_peaks(s, height=PEAK_FRACTION * top, prominence=PROMINENCE_FRACTION * top,
+        peaks, _ = find_peaks(s, height=max(PEAK_FRACTION * top, MIN_REPETITION_SPEED_M_S), prominence=PROMINENCE_FRACTION * top,
                               distance=max(1, int(MIN_SEPARATION_S * fs)))
         if family == "kick":
             lift = lift_above_ground(kin, idx)

@@ -72,6 +72,13 @@ def _floats(tokens: list[str], n: int, where: str) -> np.ndarray:
     return values
 
 
+def _word(tokens: list[str], where: str) -> str:
+    """The value of a `key value` line: a bare key is a malformed file, said as such."""
+    if len(tokens) < 2:
+        raise ValidationFailed(f"Expected a value after '{tokens[0]}' in {where}")
+    return tokens[1]
+
+
 def parse_asf(path: Path) -> Skeleton:
     """Read an ASF skeleton: units, root, bones and hierarchy."""
     lines = [ln.split("#", 1)[0].strip() for ln in _read(path)]
@@ -87,12 +94,15 @@ def parse_asf(path: Path) -> Skeleton:
                 skel.name = tok[1]
             continue
         if section == ":units" and tok[0] == "length":
-            skel.length_to_m = INCH_M / float(tok[1])
+            unit = float(_floats(tok[1:], 1, f"{path.name} :units length")[0])
+            if unit <= 0:  # lengths are divided by it
+                raise ValidationFailed(f"{path.name}: the length unit must be a positive number, got {tok[1]}")
+            skel.length_to_m = INCH_M / unit
         elif section == ":root":
             if tok[0] == "order":
                 skel.root_order = tuple(t.upper() for t in tok[1:])
             elif tok[0] == "axis":
-                skel.root_axis_order = tok[1].upper()
+                skel.root_axis_order = _word(tok, f"{path.name} :root axis").upper()
         elif section == ":bonedata":
             if tok[0] == "begin":
                 bone = {"dof": ()}
@@ -109,7 +119,7 @@ def parse_asf(path: Path) -> Skeleton:
             elif bone is not None:
                 key = tok[0]
                 if key == "name":
-                    bone["name"] = tok[1]
+                    bone["name"] = _word(tok, f"{path.name} bone name")
                 elif key == "direction":
                     bone["direction"] = _floats(tok[1:], 3, f"{path.name} direction")
                 elif key == "length":

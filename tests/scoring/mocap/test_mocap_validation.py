@@ -68,3 +68,19 @@ def test_training_samples_are_hip_centred_repetitions():
         assert s.world.shape == (s.t.size, 33, 3) and s.t[0] == 0.0
         hips = 0.5 * (s.world[:, 23] + s.world[:, 24])
         assert abs(hips).max() < 1e-9
+
+
+def test_a_still_stance_has_no_repetition(clips):
+    """The opening 1.5 s of the front-kick clip: the karateka stands in guard; jitter is no technique."""
+    import numpy as np
+
+    from services.scoring.biomechanics.filtering import smooth
+    from services.scoring.biomechanics.kinematics import kinematics
+    from services.scoring.biomechanics.motion import Motion
+    from services.scoring.biomechanics.repetitions import find_repetitions
+    m = clips["front_kick"].motion
+    keep = m.t < 1.5
+    still = Motion(t=m.t[keep], world=m.world[keep], visibility=m.visibility[keep], detected=m.detected[keep])
+    kin = kinematics(smooth(still))
+    assert float(np.nanmax(kin.speed[:, [15, 16, 31, 32]])) < 1.5
+    assert find_repetitions(kin, "punch") == [] and find_repetitions(kin, "kick") == []

@@ -1,0 +1,34 @@
+"""The pose service as the reference library sees it: a video (URL or streamed bytes) in, a PoseSequence out."""
+
+from __future__ import annotations
+
+from typing import AsyncIterator
+
+import grpc
+
+from kataforge.common.v1 import common_pb2
+from kataforge.pose.v1 import pose_pb2, pose_pb2_grpc
+from services.kit.grpc_errors import from_rpc_error
+
+CHUNK_BYTES = 1024 * 1024  # the pose service takes chunks of up to 1 MiB
+# Decoding and inference of a long clip take a while; the caller's own deadline still applies first.
+POSE_TIMEOUT_SECONDS = 600.0
+
+
+class GrpcPose:
+    def __init__(self, channel: grpc.aio.Channel) -> None:
+        self.stub = pose_pb2_grpc.PoseServiceStub(channel)
+
+    async def extract(self, *, url: str, chunks: AsyncIterator[bytes] | None,
+                      filename: str) -> common_pb2.PoseSequence:
+        async def requests() -> AsyncIterator[pose_pb2.ExtractPosesChunk]:
+            yield pose_pb2.ExtractPosesChunk(header=pose_pb2.VideoHeader(filename=filename, source_url=url))
+            if chunks is not None and not url:
+                async for chunk in chunks:
+                    for start in range(0, len(chunk), CHUNK_BYTES):
+                        yield pose_pb2.ExtractPosesChunk(data=chunk[start:start + CHUNK_BYTES])
+
+        try:
+            return await self.stub.ExtractPoses(requests(), timeout=POSE_TIMEOUT_SECONDS)
+        except grpc.aio.AioRpcError as exc:
+            raise from_rpc_error(exc) from None

@@ -1,0 +1,250 @@
+"""Corrections and recommendations from the student-coach differences, naming numbers and the coach.
+
+Differences are averaged over the student's repetitions (student values, coach values and their
+difference separately), so a fault shows when it is systematic, not when it comes and goes. A
+difference becomes a correction only beyond its threshold; corrections are ranked by size =
+|difference| / threshold, largest first, so "how many thresholds off" compares angles with times.
+Thresholds (design choices, stated with why):
+- ANGLE_DEG = 15 deg: video pose estimates of joint angles carry errors of several degrees, and an
+  expert's own repetitions differ by ~10 deg at the same moment, up to ~19 deg for the thigh at
+  the chamber, where it moves fastest (CMU 135 front kicks);
+- TIMING_MIN_MS = 50 ms or TIMING_FRACTION = 20 % of the coach's phase, whichever is larger: a
+  phase boundary from a 30 fps video is uncertain by about a frame (33 ms) at each end, and CMU
+  135's own front kicks vary their phases by up to ~40 ms;
+- SPEED_RATIO_LOW = 0.9: a peak speed below 90 % of the coach's (CMU 135's own front kicks are
+  within 6 % of each other); FORCE_RATIO_LOW = 0.7: the peak limb force comes from second
+  derivatives and varies by up to ~30 % between his own front kicks;
+- CHAIN_LAG_MS = 40 ms: a lag difference beyond one 30 fps frame and a bit; any change of the
+  proximal-to-distal order is a correction;
+- balance: a maximum CoM excursion outside the support beyond the coach's by more than
+  COM_EXCESS_M = 0.05 m (half a foot width) or COM_EXCESS_FRACTION = 30 % of the coach's excursion,
+  whichever is larger (CMU 135's own front kicks spread by ~7 cm on 29-36 cm excursions).
+"""
+
+from __future__ import annotations
+
+import math
+from collections import defaultdict
+
+import numpy as np
+
+from .model import RepetitionComparison
+
+ANGLE_DEG = 15.0
+TIMING_MIN_MS = 50.0
+TIMING_FRACTION = 0.2
+SPEED_RATIO_LOW = 0.9
+FORCE_RATIO_LOW = 0.7
+CHAIN_LAG_MS = 40.0
+COM_EXCESS_M = 0.05
+COM_EXCESS_FRACTION = 0.3
+RECOMMEND_BELOW = 7.0       # aspect score (0-10) under which a training recommendation is given
+# A joint whose RMS distance from the coach's along the DTW path exceeds this (torso lengths, ~5 cm)
+# is worth pointing at; below it the "largest difference" would be noise.
+NOTABLE_JOINT_ERROR = 0.1
+
+MOMENT_WORDS = {"chamber": "the chamber", "extension": "full extension", "retraction": "the retraction"}
+# compared angle -> (what, more, less): "your {what} {more|less}"
+ANGLE_WORDS = {
+    "knee_flexion": ("knee is bent", "{d}° more", "{d}° less"),
+    "support_knee_flexion": ("supporting knee is bent", "{d}° more", "{d}° less"),
+    "other_knee_flexion": ("other knee is bent", "{d}° more", "{d}° less"),
+    "hip_flexion": ("thigh is raised", "{d}° higher", "{d}° lower"),
+    "hip_abduction": ("thigh is", "{d}° further out to the side", "{d}° closer to your midline"),
+    "trunk_lean": ("trunk leans", "{d}° more", "{d}° less"),
+    "trunk_forward_lean": ("trunk leans", "{d}° further forward", "{d}° further back"),
+    "hip_rotation": ("striking hip is turned", "{d}° further ahead of your shoulders",
+                     "{d}° further behind your shoulders"),
+    "elbow_flexion": ("elbow is bent", "{d}° more", "{d}° less"),
+    "guard_elbow_flexion": ("other elbow is bent", "{d}° more", "{d}° less"),
+    "shoulder_elevation": ("upper arm is raised", "{d}° higher", "{d}° lower"),
+}
+# (angle, moment or "*", sign of student - coach, family or "*") -> fix; the first match wins.
+ANGLE_FIXES = {
+    ("knee_flexion", "extension", 1, "kick"): "snap the leg straight",
+    ("knee_flexion", "chamber", -1, "kick"): "fold the leg tighter before driving it out",
+    ("hip_flexion", "*", -1, "kick"): "lift the knee higher",
+    ("support_knee_flexion", "*", 1, "kick"): "stand taller on the supporting leg",
+    ("support_knee_flexion", "*", -1, "kick"): "soften the supporting knee",
+    ("trunk_lean", "*", 1, "*"): "keep the trunk more upright",
+    ("hip_rotation", "*", -1, "*"): "turn the hip further into the technique",
+    ("elbow_flexion", "extension", 1, "punch"): "extend the arm fully at the target",
+}
+PHASE_WORDS = {"start_to_chamber": "chamber", "chamber_to_extension": "extension",
+               "extension_to_retraction": "retraction", "retraction_to_end": "recovery"}
+PHASE_FIXES = {  # (phase, sign) -> fix
+    ("start_to_chamber", 1): "bring the {limb} into the chamber faster",
+    ("start_to_chamber", -1): "take the time to chamber fully",
+    ("chamber_to_extension", 1): "drive the {part} out to the target faster",
+    ("chamber_to_extension", -1): "reach full extension before pulling back",
+    ("extension_to_retraction", 1): "snap the {limb} back as soon as it reaches the target",
+    ("extension_to_retraction", -1): "stay at full extension as long as {coach} does",
+    ("retraction_to_end", 1): "return to your stance sooner",
+    ("retraction_to_end", -1): "finish in a settled stance",
+    ("total", 1): "practise at {coach}'s tempo",
+    ("total", -1): "slow down to {coach}'s tempo and complete every phase",
+}
+
+
+def _mean(values) -> float:
+    v = [x for x in values if x is not None and math.isfinite(x)]
+    return float(np.mean(v)) if v else float("nan")
+
+
+def _circular_mean(values) -> float:
+    """Mean of angles in degrees on the circle (an arithmetic mean of 170 and -170 would be 0)."""
+    v = np.radians([x for x in values if x is not None and math.isfinite(x)])
+    return float(np.degrees(np.arctan2(np.sin(v).mean(), np.cos(v).mean()))) if v.size else float("nan")
+
+
+def _words(family: str) -> dict[str, str]:
+    kick = family == "kick"
+    return {"limb": "leg" if kick else "arm", "part": "foot" if kick else "fist",
+            "action": "kick" if kick else "strike"}
+
+
+def _angle_corrections(reps: list[RepetitionComparison], coach: str, family: str) -> list[tuple[float, str]]:
+    out = []
+    for moment in MOMENT_WORDS:
+        for name, (what, more, less) in ANGLE_WORDS.items():
+            if name not in reps[0].angle_diff_deg[moment]:
+                continue
+            if family == "punch" and name == "knee_flexion":
+                what = "knee on the punching side is bent"
+            diff = _mean(r.angle_diff_deg[moment][name] for r in reps)
+            if not (math.isfinite(diff) and abs(diff) > ANGLE_DEG):
+                continue
+            s = _circular_mean(r.student.angles[moment][name] for r in reps)
+            c = _circular_mean(r.coach.angles[moment][name] for r in reps)
+            sign = 1 if diff > 0 else -1
+            fix = next((f for (a, m, sg, fam), f in ANGLE_FIXES.items()
+                        if a == name and m in (moment, "*") and sg == sign and fam in (family, "*")),
+                       f"match {coach}'s position at {MOMENT_WORDS[moment]}")
+            how = (more if sign > 0 else less).format(d=f"{abs(diff):.0f}")
+            out.append((abs(diff) / ANGLE_DEG, f"At {MOMENT_WORDS[moment]} your {what} {how} than {coach}'s "
+                                               f"({s:.0f}° vs {c:.0f}°): {fix}."))
+    return out
+
+
+def timing_threshold_ms(coach_ms: float) -> float:
+    return max(TIMING_MIN_MS, TIMING_FRACTION * coach_ms)
+
+
+def _timing_corrections(reps, coach: str, words: dict[str, str], label: str) -> list[tuple[float, str]]:
+    out = []
+    for phase in (*PHASE_WORDS, "total"):
+        diff = _mean(r.phase_diff_ms[phase] for r in reps)
+        c = _mean(r.coach.phases_ms[phase] for r in reps)
+        s = _mean(r.student.phases_ms[phase] for r in reps)
+        limit = timing_threshold_ms(c)
+        # The whole-technique time is only named when no single phase explains it.
+        if phase == "total" and out:
+            continue
+        if not (math.isfinite(diff) and abs(diff) > limit):
+            continue
+        sign = 1 if diff > 0 else -1
+        name = PHASE_WORDS.get(phase, f"whole {label}")
+        fix = PHASE_FIXES[(phase, sign)].format(coach=coach, **words)
+        out.append((abs(diff) / limit, f"Your {name} lasts {abs(diff):.0f} ms {'longer' if sign > 0 else 'shorter'} "
+                                       f"than {coach}'s ({s:.0f} vs {c:.0f} ms): {fix}."))
+    return out
+
+
+def _chain_corrections(reps, coach: str, words: dict[str, str]) -> list[tuple[float, str]]:
+    pairs: dict[tuple[str, str], list] = defaultdict(list)
+    for r in reps:
+        for p in r.chain:
+            pairs[(p.proximal, p.distal)].append(p)
+    out = []
+    for (prox, dist), ps in pairs.items():
+        s, c = _mean(p.student_lag_ms for p in ps), _mean(p.coach_lag_ms for p in ps)
+        diff = s - c
+        reordered = (s > 0) != (c > 0)
+        if not (reordered or abs(diff) > CHAIN_LAG_MS):
+            continue
+
+        def when(lag: float) -> str:   # the proximal's peak relative to the distal's
+            return f"{abs(lag):.0f} ms {'before' if lag > 0 else 'after'}"
+        if reordered and c > 0:
+            fix = f"start the {words['action']} with the {prox}"
+        elif reordered:
+            fix = f"follow {coach}'s order: let the {dist} lead"
+        elif c <= 0:
+            fix = f"match {coach}'s timing of the {prox} and the {dist}"
+        elif diff > 0:
+            fix = f"let the {dist} follow the {prox} without a pause"
+        else:
+            fix = f"let the {prox} lead a little longer before the {dist} fires"
+        size = max(abs(diff) / CHAIN_LAG_MS, 2.0 if reordered else 0.0)
+        out.append((size, f"Your {prox} reaches peak speed {when(s)} your {dist}; {coach}'s {when(c)}: {fix}."))
+    return out
+
+
+def corrections(reps: list[RepetitionComparison], *, coach: str, family: str, label: str) -> list[str]:
+    """Corrections beyond their thresholds, largest (in thresholds) first."""
+    words = _words(family)
+    found = _angle_corrections(reps, coach, family) + _timing_corrections(reps, coach, words, label)
+    found += _chain_corrections(reps, coach, words)
+    part = words["part"] if family == "kick" else "hand"
+    speed = _mean(r.speed_ratio for r in reps)
+    if speed < SPEED_RATIO_LOW:
+        s, c = _mean(r.student.peak_speed_m_s for r in reps), _mean(r.coach.peak_speed_m_s for r in reps)
+        found.append(((1 - speed) / (1 - SPEED_RATIO_LOW),
+                      f"Your {part} speed is {speed * 100:.0f} % of {coach}'s ({s:.1f} vs {c:.1f} m/s): relax until "
+                      f"the last moment and snap the {words['action']} out and back."))
+    force = _mean(r.force_ratio for r in reps)
+    if force < FORCE_RATIO_LOW:
+        fs = _mean(r.student.peak_force_n for r in reps)
+        fc = _mean(r.coach.force_per_kg * r.student.body_mass_kg for r in reps)
+        found.append(((1 - force) / (1 - FORCE_RATIO_LOW),
+                      f"Your peak {words['limb']} force is {force * 100:.0f} % of {coach}'s at your body mass "
+                      f"({fs:.0f} vs {fc:.0f} N): accelerate through the whole movement, not only at its end."))
+    excess = _mean(r.com_excursion_diff_m for r in reps)
+    s = _mean(r.student.balance.max_excursion_m for r in reps)
+    c = _mean(r.coach.balance.max_excursion_m for r in reps)
+    limit = max(COM_EXCESS_M, COM_EXCESS_FRACTION * c) if math.isfinite(c) else COM_EXCESS_M
+    if excess > limit:
+        found.append((excess / limit,
+                      f"Your centre of mass goes {excess * 100:.0f} cm further outside your base of support than "
+                      f"{coach}'s ({s * 100:.0f} vs {c * 100:.0f} cm): keep your weight over the supporting foot."))
+    return [text for _, text in sorted(found, key=lambda f: -f[0])]
+
+
+def recommendations(reps: list[RepetitionComparison], scores: dict[str, float], corrections_given: list[str], *,
+                    coach: str, family: str, label: str) -> list[str]:
+    words = _words(family)
+    sim = _mean(r.similarity_pct for r in reps)
+    joint_error: dict[str, list[float]] = defaultdict(list)
+    for r in reps:
+        for j, e in r.alignment.joint_error.items():
+            joint_error[j].append(e)
+    worst = [j for j in sorted(joint_error, key=lambda j: -_mean(joint_error[j]))[:2]
+             if _mean(joint_error[j]) > NOTABLE_JOINT_ERROR]
+    summary = (f"Your {label} matches {coach}'s form at {sim:.0f} % (pose similarity over {len(reps)} "
+               f"repetition{'s' if len(reps) != 1 else ''})")
+    if worst:
+        summary += (f"; the largest differences are at your {' and '.join(w.replace('_', ' ') for w in worst)}: "
+                    f"watch {coach}'s reference side by side with yours at slow speed")
+    recs = [summary + "."]
+    cs = _mean(r.coach.peak_speed_m_s for r in reps)
+    coach_ms = {p: _mean(r.coach.phases_ms[p] for r in reps) for p in PHASE_WORDS}
+    drills = {
+        "speed": f"Fast shadow {words['action']}s, 3 x 10 at full speed with full recovery, aiming at {coach}'s "
+                 f"{cs:.1f} m/s; add plyometric drills.",
+        "force": "Heavy-bag rounds and explosive resistance work (medicine-ball throws, jump squats) to build force.",
+        "timing": f"Practise the {label} to {coach}'s count: chamber {coach_ms['start_to_chamber']:.0f} ms, "
+                  f"extension {coach_ms['chamber_to_extension']:.0f} ms, retraction "
+                  f"{coach_ms['extension_to_retraction']:.0f} ms; film and compare again.",
+        "coordination": f"Slow-motion {words['action']}s that start from the hip, then speed up keeping {coach}'s "
+                        "order of hip, knee and foot." if family == "kick" else
+                        f"Slow-motion {words['action']}s that start from the hip, then shoulder, elbow and fist, "
+                        f"speeding up while keeping {coach}'s order.",
+        "balance": "Single-leg balance drills: 30 s holds, then chambering the technique on one leg.",
+    }
+    for aspect, drill in drills.items():
+        if scores.get(aspect, 10.0) < RECOMMEND_BELOW:
+            recs.append(f"{aspect.capitalize()} {scores[aspect]:.1f}/10 against {coach}: {drill}")
+    if not corrections_given:
+        recs.append(f"No difference from {coach}'s {label} beyond the thresholds: keep this form while raising "
+                    "the difficulty (combinations, a moving target).")
+    return recs

@@ -1,0 +1,109 @@
+"""Normalise one repetition into the models' fixed input: [64 frames, 33 landmarks, (x, y, z, visibility)].
+
+Steps, in order (all positions in metres until step 4, then in body lengths):
+1. hip-centre every frame: subtract the midpoint of the hips (23, 24); MediaPipe's world landmarks
+   already have this origin, other sources (motion capture) may not;
+2. canonical yaw: rotate about the vertical y axis so that the hip line (right hip -> left hip),
+   averaged over the repetition, points along +x, i.e. the performer faces the camera. The models are
+   thereby invariant to where the camera stood around the performer, which the few references a coach
+   records cannot teach them;
+3. body length L (m) = mean over frames of |mid-shoulder - mid-hip| (the trunk length, ~0.5 m in adults);
+4. divide positions by L, so a tall and a short performer of one technique give the same input;
+5. resample in time to 64 frames equally spaced between the first and last timestamp, by linear
+   interpolation over the timestamps; a value interpolated from an unknown (NaN) landmark is unknown;
+6. unknown landmarks become (0, 0, 0) with visibility 0.
+What normalisation removes but the form assessor needs (how fast, how big) travels beside the pose as
+the context vector (duration of the repetition in s, body length in m).
+"""
+
+from __future__ import annotations
+
+import warnings
+from dataclasses import dataclass
+
+import numpy as np
+
+from services.kit.errors import ValidationFailed
+from services.scoring.biomechanics.landmarks import (LEFT_HIP, LEFT_SHOULDER, N_LANDMARKS, RIGHT_HIP,
+                                                     RIGHT_SHOULDER)
+
+N_FRAMES = 64
+N_CHANNELS = 4
+INPUT_DIM = N_LANDMARKS * N_CHANNELS  # 132 per frame, as the spec's input_dim
+CONTEXT_DIM = 2
+# Trunk length used when the shoulders or hips are never seen (adult mid-shoulder to mid-hip, ~0.5 m;
+# de Leva 1996 trunk segment lengths).
+DEFAULT_BODY_LENGTH_M = 0.5
+MIN_BODY_LENGTH_M = 0.1
+
+
+@dataclass(frozen=True)
+class Features:
+    pose: np.ndarray      # [64,33,4] float32: body lengths, canonical yaw; visibility 0..1
+    context: np.ndarray   # [2] float32: (duration s, body length m)
+
+
+def interp_frames(t: np.ndarray, values: np.ndarray, tq: np.ndarray) -> np.ndarray:
+    """Linear interpolation of values [T,...] sampled at t [T] onto tq, propagating NaN (tq inside [t0, tN])."""
+    i1 = np.clip(np.searchsorted(t, tq, side="right"), 1, len(t) - 1)
+    i0 = i1 - 1
+    w = np.clip((tq - t[i0]) / (t[i1] - t[i0]), 0.0, 1.0).reshape((-1,) + (1,) * (values.ndim - 1))
+    a, b = values[i0], values[i1]
+    # Exact hits on a sample take that sample alone: its NaN-free neighbour must not be poisoned.
+    out = np.where(w <= 0.0, a, np.where(w >= 1.0, b, (1.0 - w) * a + w * b))
+    return out
+
+
+def _nanmean(x: np.ndarray, axis: int = 0) -> np.ndarray:
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)   # all-NaN slices are handled by the callers
+        return np.nanmean(x, axis=axis)
+
+
+def yaw_rotation(angle_rad: float) -> np.ndarray:
+    """[3,3] rotation about the vertical y axis taking the x-z direction (cos a, sin a) onto +x."""
+    c, s = np.cos(angle_rad), np.sin(angle_rad)
+    return np.array([[c, 0.0, s], [0.0, 1.0, 0.0], [-s, 0.0, c]])
+
+
+def featurize(t: np.ndarray, world: np.ndarray, visibility: np.ndarray) -> Features:
+    """t [T] s strictly increasing, world [T,33,3] m (NaN unknown), visibility [T,33] -> Features."""
+    t = np.asarray(t, dtype=float).reshape(-1)
+    world = np.asarray(world, dtype=float)
+    vis = np.nan_to_num(np.asarray(visibility, dtype=float), nan=0.0).clip(0.0, 1.0)
+    n = t.shape[0]
+    if world.shape != (n, N_LANDMARKS, 3) or vis.shape != (n, N_LANDMARKS):
+        raise ValidationFailed(f"A repetition needs [T,33,3] world landmarks and [T,33] visibility; got "
+                               f"{world.shape} and {vis.shape}", details={"frames": "malformed landmarks"})
+    if n < 2 or not np.all(np.isfinite(t)) or not np.all(np.diff(t) > 0):
+        raise ValidationFailed("A repetition needs at least 2 frames with finite, strictly increasing timestamps",
+                               details={"timestamps": "fewer than 2 frames or not increasing"})
+    hip_mid = 0.5 * (world[:, LEFT_HIP] + world[:, RIGHT_HIP])            # [T,3] m
+    pos = world - hip_mid[:, None, :]
+    hip_line = _nanmean(world[:, LEFT_HIP] - world[:, RIGHT_HIP])         # [3] m
+    yaw = float(np.arctan2(hip_line[2], hip_line[0])) if np.all(np.isfinite(hip_line[[0, 2]])) else 0.0
+    pos = pos @ yaw_rotation(yaw).T
+    trunk = np.linalg.norm(0.5 * (world[:, LEFT_SHOULDER] + world[:, RIGHT_SHOULDER]) - hip_mid, axis=1)
+    body_length = float(_nanmean(trunk)) if np.any(np.isfinite(trunk)) else DEFAULT_BODY_LENGTH_M
+    if not np.isfinite(body_length) or body_length < MIN_BODY_LENGTH_M:
+        body_length = DEFAULT_BODY_LENGTH_M
+    pos = pos / body_length
+    tq = np.linspace(t[0], t[-1], N_FRAMES)
+    pos = interp_frames(t, pos, tq)
+    vis = interp_frames(t, vis, tq)
+    known = np.all(np.isfinite(pos), axis=2)
+    out = np.zeros((N_FRAMES, N_LANDMARKS, N_CHANNELS), dtype=np.float32)
+    out[..., :3] = np.where(known[..., None], pos, 0.0)
+    out[..., 3] = np.where(known, vis, 0.0)
+    return Features(pose=out, context=np.array([t[-1] - t[0], body_length], dtype=np.float32))
+
+
+def featurize_sample(sample) -> Features:
+    """Features of anything with t, world and visibility attributes (dataset.Sample, the mocap samples)."""
+    return featurize(sample.t, sample.world, sample.visibility)
+
+
+def stack(features: list[Features]) -> tuple[np.ndarray, np.ndarray]:
+    """([N,64,33,4], [N,2]) float32 batches."""
+    return (np.stack([f.pose for f in features]).astype(np.float32),
+            np.stack([f.context for f in features]).astype(np.float32))

@@ -1,0 +1,1 @@
+"""Training as a service: durable training jobs run in worker processes, and the model registry."""

@@ -1,0 +1,182 @@
+"""Training fixtures: a database of its own, real coach + scoring services, and small real datasets (CMU mocap)."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import uuid
+from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
+
+import asyncpg
+import grpc
+import numpy as np
+import pytest
+
+from kataforge.coach.v1 import coach_pb2, coach_pb2_grpc
+from kataforge.scoring.v1 import scoring_pb2, scoring_pb2_grpc
+from services.kit.config import replace
+from services.kit.context import PRINCIPAL_HEADER, Principal
+from tests.conftest import DATA, free_port
+
+CMU = DATA / "mocap" / "cmu-135-karate"
+COACH_USER = Principal(user_id="u_coach", username="sensei", role="coach", method="jwt")
+OTHER_COACH = Principal(user_id="u_other", username="rival", role="coach", method="jwt")
+STUDENT = Principal(user_id="u_student", username="pupil", role="student", method="jwt")
+ADMIN = Principal(user_id="u_admin", username="root", role="admin", method="jwt")
+
+
+def as_(principal: Principal | None) -> tuple:
+    return ((PRINCIPAL_HEADER, principal.to_header()),) if principal else ()
+
+
+def cmu_documents(clips: tuple[str, ...] = ("04", "07"), stride: int = 4) -> list[dict]:
+    """Real repetitions cut from CMU clips (front kick, roundhouse by default) as pose-sequence JSON,
+    120 Hz thinned to 30 Hz like a video (and the pose service's output)."""
+    import tempfile
+    from services.scoring.mocap.cmu import cmu_samples
+    with tempfile.TemporaryDirectory() as tmp:
+        os.symlink(CMU / "135.asf", Path(tmp) / "135.asf")
+        for clip in clips:
+            os.symlink(CMU / f"135_{clip}.amc", Path(tmp) / f"135_{clip}.amc")
+        samples = cmu_samples(Path(tmp))
+    docs = []
+    for s in samples:
+        t, world, vis = s.t[::stride], s.world[::stride].copy(), s.visibility[::stride]
+        # The markers carry no eyes or mouth (NaN); JSON has no NaN, so they sit on the nose, unseen.
+        unknown = np.isnan(world).any(axis=2)
+        world[unknown] = np.broadcast_to(world[:, :1], world.shape)[unknown]
+        assert np.isfinite(world).all() and (vis[unknown] == 0).all()
+        frames = [{"timestamp_ms": round(float(ti) * 1000.0, 3),
+                   "landmarks": np.round(np.concatenate([w, v[:, None]], axis=1), 5).tolist()}
+                  for ti, w, v in zip(t, world, vis)]
+        docs.append({"technique": s.technique, "fps": 30.0, "frames": frames, "source": s.source})
+    return docs
+
+
+@pytest.fixture(scope="session")
+async def training_db(pg_url) -> str:
+    """A database of this package's own on the session's server: no other suite's runner sees its jobs."""
+    name = f"training_{uuid.uuid4().hex[:10]}"
+    conn = await asyncpg.connect(pg_url)
+    try:
+        await conn.execute(f"CREATE DATABASE {name}")
+    finally:
+        await conn.close()
+    parts = urlsplit(pg_url)
+    return urlunsplit(parts._replace(path=f"/{name}"))
+
+
+@pytest.fixture(scope="session")
+def datasets(tmp_path_factory) -> Path:
+    """A datasets root: small/ (7 real repetitions of 2 techniques), empty/, junk/, one/ (1 technique),
+    bad_mocap/ and zero_units/ (malformed ASF skeletons), and escape -> a folder outside the root."""
+    root = tmp_path_factory.mktemp("datasets")
+    small = root / "small"
+    small.mkdir()
+    docs = cmu_documents()
+    for i, doc in enumerate(docs):
+        (small / f"{doc['technique']}_{i}.json").write_text(json.dumps(doc))
+    (root / "empty").mkdir()
+    (root / "junk").mkdir()
+    (root / "junk" / "kick.json").write_text('{"frames": "not a list"}')
+    (root / "one").mkdir()
+    for i, doc in enumerate(d for d in docs if d["technique"] == "front_kick"):
+        (root / "one" / f"kick_{i}.json").write_text(json.dumps(doc))
+    # Malformed motion capture (each once crashed the check worker): a bone "name" without a value, a zero
+    # length unit. The motion file is the real one.
+    skeleton = (CMU / "135.asf").read_text()
+    for name, text in (("bad_mocap", skeleton.replace("name lhipjoint", "name", 1)),
+                       ("zero_units", skeleton.replace("length 0.45", "length 0", 1))):
+        (root / name).mkdir()
+        (root / name / "135.asf").write_text(text)
+        os.symlink(CMU / "135_04.amc", root / name / "135_04.amc")
+    outside = tmp_path_factory.mktemp("outside")
+    (outside / "kick.json").write_text(json.dumps(docs[0]))
+    os.symlink(outside, root / "escape")
+    return root
+
+
+@pytest.fixture(scope="session")
+def training_settings(base_settings, training_db, datasets, tmp_path_factory):
+    return replace(base_settings, database_url=training_db, datasets_root=str(datasets),
+                   checkpoints_root=str(tmp_path_factory.mktemp("checkpoints")),
+                   model_dir=str(tmp_path_factory.mktemp("models")), training_max_epochs=500,
+                   coach_addr=f"127.0.0.1:{free_port()}", scoring_addr=f"127.0.0.1:{free_port()}",
+                   pose_addr=f"127.0.0.1:{free_port()}")
+
+
+@pytest.fixture(scope="session")
+async def coach_service(training_settings, start_service):
+    from services.coach.main import build
+    running = await start_service(build(training_settings), training_settings)
+    yield running
+    await running.stop()
+
+
+class ScoringProcess:
+    """The scoring service in this process, restartable on the same ports and database."""
+
+    def __init__(self, settings, start_service) -> None:
+        self.settings, self._start, self.running = settings, start_service, None
+
+    async def start(self) -> None:
+        from services.scoring.main import build
+        self.running = await self._start(build(self.settings), self.settings)
+
+    async def stop(self) -> None:
+        if self.running is not None:
+            await self.running.stop()
+            self.running = None
+
+
+@pytest.fixture(scope="session")
+async def scoring(training_settings, start_service, coach_service):
+    process = ScoringProcess(training_settings, start_service)
+    await process.start()
+    yield process
+    await process.stop()
+
+
+@pytest.fixture(scope="session")
+async def channels(training_settings, coach_service, scoring):
+    scoring_channel = grpc.aio.insecure_channel(training_settings.scoring_addr)
+    coach_channel = grpc.aio.insecure_channel(training_settings.coach_addr)
+    yield scoring_pb2_grpc.ScoringServiceStub(scoring_channel), coach_pb2_grpc.CoachServiceStub(coach_channel)
+    await scoring_channel.close()
+    await coach_channel.close()
+
+
+@pytest.fixture
+def stub(channels) -> scoring_pb2_grpc.ScoringServiceStub:
+    return channels[0]
+
+
+@pytest.fixture
+async def coach_id(channels) -> str:
+    """A fresh coach owned by COACH_USER."""
+    cid = f"c_{uuid.uuid4().hex[:10]}"
+    await channels[1].CreateCoach(coach_pb2.CreateCoachRequest(coach=coach_pb2.Coach(
+        id=cid, name="Sensei Test", style="karate", techniques=["front_kick", "roundhouse"])),
+        metadata=as_(COACH_USER))
+    return cid
+
+
+@pytest.fixture(scope="session")
+async def db(training_db):
+    conn = await asyncpg.connect(training_db, server_settings={"search_path": "scoring"})
+    yield conn
+    await conn.close()
+
+
+async def wait_for(stub, training_id: str, statuses: tuple[str, ...], principal=COACH_USER, timeout=300.0,
+                   until=None):
+    """Poll GetTraining until the status is one of `statuses` (or `until(job)` holds)."""
+    deadline = asyncio.get_running_loop().time() + timeout
+    while True:
+        job = await stub.GetTraining(scoring_pb2.GetTrainingRequest(training_id=training_id), metadata=as_(principal))
+        if job.status in statuses or (until is not None and until(job)):
+            return job
+        assert asyncio.get_running_loop().time() < deadline, f"still {job.status}: {[l.message for l in job.logs]}"
+        await asyncio.sleep(0.2)
