@@ -8,7 +8,7 @@ import asyncpg
 import grpc
 
 from kataforge.coach.v1 import coach_pb2, coach_pb2_grpc
-from services.coach.pose_client import GrpcPose
+from services.kit.pose_client import GrpcPose
 from services.coach.reference_store import ReferenceStore
 from services.coach.references import ReferenceLibrary
 from services.coach.registry import CoachRegistry

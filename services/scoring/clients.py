@@ -12,11 +12,10 @@ from kataforge.coach.v1 import coach_pb2, coach_pb2_grpc
 from kataforge.common.v1 import common_pb2
 from kataforge.pose.v1 import pose_pb2, pose_pb2_grpc
 from services.kit.grpc_errors import from_rpc_error
+from services.kit.pose_client import GrpcPose as PoseClient
 from services.scoring.analysis import CoachProfile, CoachReference, PoseResult
 from services.scoring.biomechanics import Motion
 
-CHUNK_BYTES = 1024 * 1024
-POSE_TIMEOUT_SECONDS = 600.0
 COACH_TIMEOUT_SECONDS = 10.0
 # References compared per analysis: the nearest of a few is what matters, and each carries its poses.
 MAX_REFERENCES = 5
@@ -40,19 +39,10 @@ def motion_from_sequence(seq: common_pb2.PoseSequence) -> Motion:
 class GrpcPose:
     def __init__(self, channel: grpc.aio.Channel) -> None:
         self.stub = pose_pb2_grpc.PoseServiceStub(channel)
+        self.poses = PoseClient(channel)
 
     async def extract(self, *, url: str, chunks: AsyncIterator[bytes] | None, filename: str) -> PoseResult:
-        async def requests():
-            yield pose_pb2.ExtractPosesChunk(header=pose_pb2.VideoHeader(filename=filename, source_url=url))
-            if chunks is not None and not url:
-                async for chunk in chunks:
-                    for start in range(0, len(chunk), CHUNK_BYTES):
-                        yield pose_pb2.ExtractPosesChunk(data=chunk[start:start + CHUNK_BYTES])
-
-        try:
-            seq = await self.stub.ExtractPoses(requests(), timeout=POSE_TIMEOUT_SECONDS)
-        except grpc.aio.AioRpcError as exc:
-            raise from_rpc_error(exc) from None
+        seq = await self.poses.extract(url=url, chunks=chunks, filename=filename)
         # Thousands of frames x 33 landmarks of Python attribute access: off the event loop.
         motion = await asyncio.to_thread(motion_from_sequence, seq)
         return PoseResult(motion=motion, fps=seq.fps, width=seq.width, height=seq.height,

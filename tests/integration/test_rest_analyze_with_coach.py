@@ -84,8 +84,7 @@ async def test_models_report_the_accuracy_measured_at_training(http, admin_heade
 
 async def test_a_model_trained_for_the_coach_is_used_by_the_next_analysis(http):
     """No restart between the training job's end and the analysis that uses its model."""
-    import asyncio
-
+    from tests.integration.test_rest_models import finished
     from tests.scoring.training.conftest import cmu_documents
 
     _, owner = await new_user(http, "coach")
@@ -101,11 +100,7 @@ async def test_a_model_trained_for_the_coach_is_used_by_the_next_analysis(http):
         "batch_size": 16, "learning_rate": 0.003, "device": "cpu"})
     assert reply.status_code == 202, reply.text
     training_id = reply.json()["training_id"]
-    for _ in range(1500):
-        status = (await http.get(f"/models/train/{training_id}", headers=owner)).json()
-        if status["status"] in ("completed", "failed", "cancelled"):
-            break
-        await asyncio.sleep(0.2)
+    status = await finished(http, training_id, owner)
     assert status["status"] == "completed", status["logs"]
     body = await analyze(http, owner, coach=coach_id)
     assert body["recognition"]["model"] == f"graphsage (coach {coach_id}, v1)"

@@ -40,6 +40,17 @@ async def user_id(http, headers) -> str:
     return reply.json()["id"]
 
 
+async def finished(http, training_id: str, headers: dict, timeout_s: float = 300.0) -> dict:
+    """Poll GET /models/train/{id} until the job ends; the last status."""
+    for _ in range(int(timeout_s / 0.2)):
+        status = (await http.get(f"/models/train/{training_id}", headers=headers)).json()
+        if status["status"] in ("completed", "failed", "cancelled"):
+            return status
+        assert status["status"] in ("queued", "in_progress"), status
+        await asyncio.sleep(0.2)
+    raise AssertionError(f"training {training_id} still {status['status']} after {timeout_s:.0f} s")
+
+
 def assert_envelope(reply, status: int, code: str) -> dict:
     assert reply.status_code == status, reply.text
     error = reply.json()["error"]
@@ -121,12 +132,7 @@ async def test_a_coach_trains_on_its_references_and_the_model_is_listed(http, do
     assert_envelope(await http.get(f"/models/train/{training_id}", headers=stranger), 404, "not_found")
     assert_envelope(await http.post(f"/models/train/{training_id}/cancel", headers=stranger), 404, "not_found")
 
-    for _ in range(1500):
-        status = (await http.get(f"/models/train/{training_id}", headers=owner)).json()
-        if status["status"] in ("completed", "failed", "cancelled"):
-            break
-        assert status["status"] in ("queued", "in_progress")
-        await asyncio.sleep(0.2)
+    status = await finished(http, training_id, owner)
     assert status["status"] == "completed", status["logs"]
     assert status["progress"]["current_epoch"] == status["progress"]["total_epochs"] == 2
     assert set(status["progress"]) == {"current_epoch", "total_epochs", "train_loss", "val_loss", "val_accuracy",

@@ -1,4 +1,5 @@
-"""The pose service as the reference library sees it: a video (URL or streamed bytes) in, a PoseSequence out."""
+"""The pose service for the services that call it (coach references, scoring): a video (URL or streamed bytes) in,
+a PoseSequence out."""
 
 from __future__ import annotations
 
