@@ -90,8 +90,10 @@ def feedback(f: Findings) -> tuple[list[str], list[str]]:
         recs.append("The feet were not tracked well enough to measure balance: keep both feet in the frame.")
     else:
         if b.fraction_outside > BALANCE_OUT_MAX:
+            when = ("of the moments after each repetition, when you should be settled"
+                    if b.phases.startswith("settled") else "of the frames")
             corrections.append(f"Your centre of mass was outside your base of support in {b.fraction_outside * 100:.0f} % "
-                               f"of the frames (up to {b.max_excursion_m * 100:.0f} cm outside): keep your weight over "
+                               f"{when} (up to {b.max_excursion_m * 100:.0f} cm outside): keep your weight over "
                                "the supporting foot and your stance wider.")
         if b.sway_rms_m > SWAY_HIGH_M or b.fraction_outside > BALANCE_OUT_MAX:
             recs.append(f"Your centre of mass swayed {b.sway_rms_m * 100:.1f} cm (RMS) over your support: add "

@@ -11,7 +11,7 @@ import numpy as np
 from services.kit.errors import InvalidRequest, ValidationFailed
 
 from . import landmarks as L
-from .balance import balance
+from .balance import balance, settle_windows
 from .chain import analyse_chain
 from .feedback import Findings, feedback
 from .filtering import smooth
@@ -19,6 +19,7 @@ from .kinematics import kinematics, peak
 from .kinetics import limb_kinetics
 from .motion import Motion
 from .norms import acc_ref, family_ref, speed_ref, technique_ref
+from .repetitions import find_repetitions
 from .scores import WEIGHTS, balance_score, combine, force_score, speed_score
 from .segments import effector_segment, limb_segments
 
@@ -109,7 +110,11 @@ def analyze_motion(motion: Motion, *, body_mass_kg: float, technique: str | None
                             effector_segment(effector))
     a_ref = acc_ref(ref, effector)
     f_ref = kinetic.limb_mass_kg * a_ref * kinetic.lever_fraction
-    bal = balance(kin.pos)
+    # Balance is judged where the performer must be stable: the settled stance after each
+    # repetition (balance.py); a clip without a detected repetition is judged over every frame.
+    reps = find_repetitions(kin, family)
+    starts = [r.start_s for r in reps[1:]] + [None]
+    bal = balance(kin.pos, dt=kin.dt, windows=settle_windows(kin.t, [r.end_s for r in reps], starts) if reps else None)
 
     raw = combine(
         speed=speed_score(max_speed, v_ref),
@@ -144,6 +149,9 @@ def analyze_motion(motion: Motion, *, body_mass_kg: float, technique: str | None
         "balance_measured": bal.frames_used > 0, "balance_frames": bal.frames_used,
         "com_outside_fraction": _f(bal.fraction_outside), "com_max_excursion_m": _f(bal.max_excursion_m),
         "com_mean_excursion_m": _f(bal.mean_excursion_m), "com_sway_rms_m": _f(bal.sway_rms_m),
+        "balance_criterion": bal.criterion, "balance_phases": bal.phases, "balance_repetitions": len(reps),
+        "vertical_down": [_f(x) for x in bal.vertical.down], "vertical_tilt_deg": _f(bal.vertical.tilt_deg, 2),
+        "vertical_source": bal.vertical.source,
         "frames_total": motion.n_frames, "frames_detected": int(np.count_nonzero(motion.detected)),
         "frames_resampled": int(kin.t.size), "sample_rate_hz": _f(sm.video_fs, 3),
         "analysis_rate_hz": _f(sm.fs, 3),

@@ -9,7 +9,10 @@ Formulas (clip(x) = min(max(x, 0), 1)):
 - coordination = 10 * fraction of the chain's consecutive pairs in proximal-to-distal order
 - balance      = 10 * (1 - fraction_outside) * clip(1 - max_excursion / BALANCE_EXCURSION_REF_M)
                  BALANCE_EXCURSION_REF_M = 0.15 m, about half an adult foot length: a CoM that far
-                 outside the support cannot be held without a step (design choice)
+                 outside the support cannot be held without a step (design choice). fraction_outside
+                 and max_excursion are those of the extrapolated CoM (Hof et al. 2005) over the frames
+                 where the performer must be stable: the settled stance after each repetition, or
+                 every frame of a clip without repetitions (balance.py)
 - overall      = sum_k WEIGHTS[k] * score_k (weights sum to 1; speed weighted highest because it is
                  the most robustly measured value, balance lowest because it depends on the feet,
                  which video tracks worst; design choice)

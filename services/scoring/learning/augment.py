@@ -27,8 +27,9 @@ class Ranges:
 FULL = Ranges()
 # What leaves the biomechanics engine's aspect scores unchanged, so that a re-timed repetition's scores
 # stay the target of its copies: mirroring and yaw change none of them (checked on the CMU
-# repetitions), whereas a 5 degree tilt zeroed some balance scores and 1.5 cm of jitter moved timing
-# and coordination by up to 6.7 points.
+# repetitions), whereas tilt still moves the balance of short cuts (too little ground contact to
+# estimate the vertical, balance.estimate_vertical) and 1.5 cm of jitter moved timing and coordination
+# by up to 6.7 points.
 SCORE_PRESERVING = Ranges(tilt_rad=0.0, noise_m=0.0, landmark_dropout=0.0, frame_dropout=0.0)
 
 

@@ -6,7 +6,8 @@ import numpy as np
 import pytest
 
 from services.scoring.biomechanics import analyze_motion
-from services.scoring.biomechanics.balance import FOOT_HALF_WIDTH_M, balance, convex_hull, distance_to_hull
+from services.scoring.biomechanics.balance import (FOOT_HALF_WIDTH_M, balance, convex_hull, distance_to_hull,
+                                                     estimate_vertical)
 from services.scoring.biomechanics.segments import whole_body_com
 
 from biomech_skeleton import motion, standing_pose, still
@@ -75,3 +76,53 @@ def test_balance_score_and_correction_when_off_balance():
     assert leaning.aspect_scores.balance < 5.0
     assert leaning.details["com_outside_fraction"] == 1.0
     assert any("outside your base of support in 100 %" in c for c in leaning.corrections)
+
+
+def _pitch_roll(pitch_deg: float, roll_deg: float) -> np.ndarray:
+    p, r = np.deg2rad(pitch_deg), np.deg2rad(roll_deg)
+    rx = np.array([[1, 0, 0], [0, np.cos(p), -np.sin(p)], [0, np.sin(p), np.cos(p)]])
+    rz = np.array([[np.cos(r), -np.sin(r), 0], [np.sin(r), np.cos(r), 0], [0, 0, 1]])
+    return rz @ rx
+
+
+def test_a_tilted_camera_is_levelled_from_the_feet():
+    _, w = still(30)
+    w = w.copy()
+    # Front stance, rear foot turned out: parallel feet side by side cannot tell a pitch from the
+    # heel landmark's height offset (balance.py, "partial").
+    w[:, [27, 29, 31], 2] -= 0.4
+    w[:, 32, 0] -= 0.12
+    off = w.copy()
+    off[:, FEET, 2] += 0.5
+    for pose in (w, off):
+        level = balance(pose)
+        rot = _pitch_roll(10.0, -8.0)
+        tilted = balance(pose @ rot.T)
+        assert tilted.vertical.source == "ground plane"
+        assert np.degrees(np.arccos(tilted.vertical.down @ (rot @ [0, 1, 0]))) < 0.1
+        assert tilted.max_excursion_m == pytest.approx(level.max_excursion_m, abs=1e-6)
+        assert tilted.fraction_outside == level.fraction_outside
+
+
+def test_vertical_falls_back_to_y_without_enough_ground_contact():
+    _, w = still(5)                                  # fewer than MIN_CONTACT_FRAMES frames
+    assert estimate_vertical(w @ _pitch_roll(10.0, 0.0).T).source == "fallback"
+    _, w = still(30)
+    w = w.copy()
+    w[:, [28, 30, 32], 1] -= 0.4                     # one foot only: heel-toe is a single direction
+    v = estimate_vertical(w)
+    assert v.source == "partial" and v.tilt_deg < 1e-6
+
+
+def test_the_xcom_counts_velocity_towards_the_edge_and_still_leans_stay_low():
+    t, w = still(60)
+    moving = w.copy()
+    moving[:, :, 2] -= 0.8 * t[:, None]              # whole body sliding forward at 0.8 m/s over fixed feet
+    moving[:, FEET, 2] = w[:, FEET, 2]
+    static, dynamic = balance(moving), balance(moving, dt=t[1] - t[0])
+    assert dynamic.criterion == "xcom"
+    assert dynamic.max_excursion_m > static.max_excursion_m + 0.15   # v / omega0 = 0.8 / sqrt(9.81 / 0.9) m
+    off = w.copy()
+    off[:, FEET, 2] += 0.5
+    lean = balance(off, dt=t[1] - t[0], windows=[slice(40, 60)])
+    assert lean.frames_used == 20 and lean.fraction_outside == 1.0
