@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import numpy as np
+
 N_LANDMARKS = 33
 
 NOSE = 0
@@ -58,3 +60,22 @@ def side_of(effector: str) -> str:
 def label(index: int) -> str:
     """Human name of a landmark without its side ("left_knee" -> "knee")."""
     return NAMES.get(index, f"landmark {index}").split("_", 1)[-1]
+
+
+# BlazePose numbering: 1-3 left eye, 4-6 right eye, then (left, right) pairs 7/8, 9/10 and, from 11 on,
+# odd = left, even = right (MediaPipe Pose landmark model card).
+_LEFT_RIGHT = ((1, 4), (2, 5), (3, 6), (7, 8), (9, 10), *((i, i + 1) for i in range(11, N_LANDMARKS, 2)))
+MIRROR_INDEX = np.arange(N_LANDMARKS)
+for _l, _r in _LEFT_RIGHT:
+    MIRROR_INDEX[_l], MIRROR_INDEX[_r] = _r, _l
+MIRROR_INDEX.flags.writeable = False
+
+# Reflection through the body's sagittal plane as the camera sees it (x -> -x). Swapping the labels
+# alone would put the left leg where the right one was; negating x as well gives the mirror image of
+# the body, i.e. the same technique performed with the other side.
+_FLIP = np.array([-1.0, 1.0, 1.0])
+
+
+def mirror_positions(pos: np.ndarray) -> np.ndarray:
+    """[...,33,3] landmarks -> the mirrored body: left and right swapped, x negated (same units)."""
+    return pos[..., MIRROR_INDEX, :] * _FLIP

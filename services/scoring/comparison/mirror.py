@@ -4,29 +4,10 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-import numpy as np
-
 from services.scoring.biomechanics.kinematics import Kinematics
-from services.scoring.biomechanics.landmarks import N_LANDMARKS
+from services.scoring.biomechanics.landmarks import MIRROR_INDEX, mirror_positions
 from services.scoring.biomechanics.motion import Motion
 from services.scoring.biomechanics.repetitions import Repetition
-
-# BlazePose pairs its left and right landmarks as (odd, even) indices from 1 to 32 except the
-# eyes' inner/outer points (1-3 left, 4-6 right) and the mouth (9 left, 10 right).
-_PAIRS = ((1, 4), (2, 5), (3, 6), (7, 8), (9, 10), *((i, i + 1) for i in range(11, 33, 2)))
-MIRROR_INDEX = np.arange(N_LANDMARKS)
-for _l, _r in _PAIRS:
-    MIRROR_INDEX[_l], MIRROR_INDEX[_r] = _r, _l
-
-# Reflection through the camera's sagittal (y-z) plane: x -> -x. Swapping the labels alone would
-# put the left leg where the right one was; negating x as well gives the mirror image of the body,
-# i.e. the same technique performed with the other side.
-_FLIP = np.array([-1.0, 1.0, 1.0])
-
-
-def mirror_positions(pos: np.ndarray) -> np.ndarray:
-    """[...,33,3] landmarks -> the mirrored body: left and right swapped, x negated (same units)."""
-    return pos[..., MIRROR_INDEX, :] * _FLIP
 
 
 def mirror_kinematics(kin: Kinematics) -> Kinematics:

@@ -6,9 +6,10 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
+from services.scoring.biomechanics.landmarks import MIRROR_INDEX, mirror_positions
+
 from .dataset import Sample
 from .features import interp_frames
-from .skeleton import MIRROR_PERMUTATION
 
 
 @dataclass(frozen=True)
@@ -35,9 +36,7 @@ SCORE_PRESERVING = Ranges(tilt_rad=0.0, noise_m=0.0, landmark_dropout=0.0, frame
 
 def mirror(world: np.ndarray, visibility: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """The same motion performed with the other side: swap left/right landmarks and negate x."""
-    out = world[:, MIRROR_PERMUTATION].copy()
-    out[..., 0] *= -1.0
-    return out, visibility[:, MIRROR_PERMUTATION].copy()
+    return mirror_positions(world), visibility[:, MIRROR_INDEX].copy()
 
 
 def rotation(yaw_rad: float, tilt_rad: float) -> np.ndarray:

@@ -11,9 +11,10 @@ import numpy as np
 from services.kit.errors import ModelError
 
 from .features import Features, featurize_sample
+from .names import MODEL_TYPES
 
 MANIFEST_KEY = "kataforge.manifest"   # ONNX metadata_props key holding the manifest JSON
-MODEL_NAMES = ("graphsage", "form_assessor", "style_encoder")
+MODEL_NAMES = MODEL_TYPES
 
 
 def providers() -> list[str]:

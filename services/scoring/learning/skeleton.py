@@ -1,4 +1,4 @@
-"""The BlazePose skeleton as a graph: its edges, their normalised adjacency, and the left/right swap."""
+"""The BlazePose skeleton as a graph: its edges and their normalised adjacency."""
 
 from __future__ import annotations
 
@@ -15,14 +15,6 @@ POSE_CONNECTIONS: tuple[tuple[int, int], ...] = (
     (11, 23), (12, 24), (23, 24), (23, 25), (24, 26), (25, 27), (26, 28),
     (27, 29), (28, 30), (29, 31), (30, 32), (27, 31), (28, 32),
 )
-
-# BlazePose numbering: 1-3 left eye, 4-6 right eye, then (left, right) pairs 7/8, 9/10 and, from 11 on,
-# odd = left, even = right (MediaPipe Pose landmark model card).
-_PAIRS = [(1, 4), (2, 5), (3, 6), (7, 8), (9, 10)] + [(i, i + 1) for i in range(11, N_LANDMARKS, 2)]
-MIRROR_PERMUTATION: np.ndarray = np.arange(N_LANDMARKS)
-for _l, _r in _PAIRS:
-    MIRROR_PERMUTATION[_l], MIRROR_PERMUTATION[_r] = _r, _l
-
 
 def mean_adjacency() -> np.ndarray:
     """[33,33] float32 row-normalised adjacency D^-1 A (no self loops): row v averages v's neighbours.

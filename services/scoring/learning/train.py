@@ -22,8 +22,7 @@ from .models import ASPECTS, build
 
 __all__ = ["MODEL_TYPES", "EpochReport", "Sample", "TrainConfig", "TrainedModel", "train_model"]
 
-MODEL_TYPES = ("graphsage", "form_assessor", "style_encoder")
-CLASSIFIERS = ("graphsage", "style_encoder")
+from .names import CLASSIFIERS, MODEL_TYPES  # noqa: F401  (re-exported: the training API)
 WEIGHT_DECAY = 1e-4   # AdamW (Loshchilov & Hutter 2019) decoupled decay, a common default
 MAX_GRAD_NORM = 5.0   # clips the rare exploding LSTM gradient (Pascanu et al. 2013)
 EVAL_BATCH = 256

@@ -13,14 +13,12 @@ from typing import Any, Callable, Protocol
 
 from services.kit import errors
 from services.kit.context import Principal
+from services.scoring.learning.names import MODEL_TYPES
 from services.scoring.training.checkpoints import resolve_checkpoint, shown_checkpoint, user_folder
 from services.scoring.training.paths import REFERENCES_PREFIX, Resolved, resolve_inside
 from services.scoring.training.registry import ModelEntry, ModelRegistry
 from services.scoring.training.store import ACTIVE, Job, JobStore, LogLine
 
-# The trainable models (services.scoring.learning.train.MODEL_TYPES; a test keeps the two equal).
-# Repeated here so the scoring process never imports torch: training runs in worker processes.
-MODEL_TYPES = ("graphsage", "form_assessor", "style_encoder")
 DEVICES = ("auto", "cpu", "cuda")
 DEFAULT_EPOCHS, DEFAULT_BATCH_SIZE, DEFAULT_LEARNING_RATE = 100, 16, 0.001  # the spec's example request
 MAX_BATCH_SIZE = 256

@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from services.kit import errors
+from services.scoring.learning.names import CLASSIFIERS
 
 STOP_GRACE_SECONDS = 10.0  # after a stop request, a worker still busy in an epoch is ended this much later
 # Address space of a worker training on the CPU (RLIMIT_AS): torch, the samples of a dataset at its cap
@@ -67,8 +68,6 @@ def resolve_device(requested: str) -> str:
     return requested
 
 
-# services.scoring.learning.train.CLASSIFIERS (a test keeps them equal): they need two techniques or more.
-CLASSIFIERS = ("graphsage", "style_encoder")
 SEED, VAL_FRACTION = 0, 0.25  # TrainConfig's defaults: a resumed run must split the data the same way
 
 

@@ -8,7 +8,8 @@ import pytest
 from services.kit.errors import ValidationFailed
 from services.scoring.learning import augment as A
 from services.scoring.learning.features import N_FRAMES, featurize, featurize_sample, interp_frames
-from services.scoring.learning.skeleton import MIRROR_PERMUTATION, POSE_CONNECTIONS, mean_adjacency
+from services.scoring.biomechanics.landmarks import MIRROR_INDEX as MIRROR_PERMUTATION
+from services.scoring.learning.skeleton import POSE_CONNECTIONS, mean_adjacency
 
 import learning_synth
 

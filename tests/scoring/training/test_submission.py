@@ -9,7 +9,7 @@ import pytest
 
 from kataforge.coach.v1 import coach_pb2
 from kataforge.scoring.v1 import scoring_pb2
-from services.scoring.training import jobs, worker
+from services.scoring.training import jobs
 from tests.scoring.training.conftest import ADMIN, COACH_USER, OTHER_COACH, STUDENT, as_
 
 BAD = grpc.StatusCode.INVALID_ARGUMENT
@@ -31,10 +31,14 @@ async def counts(db) -> tuple[int, int]:
             await db.fetchval("SELECT count(*) FROM training_logs"))
 
 
-def test_model_lists_match_the_trainer():
-    from services.scoring.learning import train
-    assert jobs.MODEL_TYPES == train.MODEL_TYPES
-    assert worker.CLASSIFIERS == train.CLASSIFIERS
+def test_the_scoring_process_never_imports_torch():
+    """Training runs in worker processes; the service itself must stay free of torch (memory, start-up)."""
+    import subprocess
+    import sys
+    code = ("import sys, services.scoring.main, services.scoring.training.jobs; "
+            "print('torch' in sys.modules)")
+    assert subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          check=True).stdout.strip() == "False"
 
 
 @pytest.mark.parametrize("fields,code,field", [
