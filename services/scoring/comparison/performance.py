@@ -11,7 +11,7 @@ Every value here comes from the biomechanics core, computed on the repetition's 
 - peak effector speed (m/s): Repetition.peak_speed_m_s;
 - peak net force of the striking limb (N): kinetics.limb_kinetics with de Leva segment masses;
 - kinetic chain (chain.analyse_chain): peak-speed times and proximal-to-distal lags (ms);
-- balance (balance.py) of the window, evaluated at BALANCE_RATE_HZ (see below).
+- balance (balance.py) of the settled stance after the repetition, evaluated at BALANCE_RATE_HZ (see below).
 """
 
 from __future__ import annotations
@@ -22,7 +22,7 @@ import numpy as np
 
 from services.scoring.biomechanics import landmarks as L
 from services.scoring.biomechanics.angles import joint_angles
-from services.scoring.biomechanics.balance import Balance, balance
+from services.scoring.biomechanics.balance import SETTLE_S, Balance, Vertical, balance, estimate_vertical
 from services.scoring.biomechanics.chain import Chain, analyse_chain
 from services.scoring.biomechanics.filtering import smooth
 from services.scoring.biomechanics.kinematics import Kinematics, kinematics
@@ -56,6 +56,7 @@ class Performance:
     kin: Kinematics
     reps: list[Repetition]
     angles: dict[str, np.ndarray]   # angles.joint_angles of every grid frame, degrees
+    vertical: Vertical              # estimated once from the whole clip (a repetition alone has too little contact)
     mirrored: bool = False
 
 
@@ -81,14 +82,15 @@ class RepMeasures:
 def prepare(motion: Motion, family: str) -> Performance:
     """Filter, differentiate and segment a Motion (biomechanics core); angles of every frame."""
     kin = kinematics(smooth(motion))
-    return Performance(kin=kin, reps=find_repetitions(kin, family), angles=joint_angles(kin.pos))
+    return Performance(kin=kin, reps=find_repetitions(kin, family), angles=joint_angles(kin.pos),
+                       vertical=estimate_vertical(kin.pos))
 
 
 def mirrored(perf: Performance) -> Performance:
     """The performance done with the other side (mirror.py); angles recomputed on the mirrored body."""
     kin = mirror_kinematics(perf.kin)
     return Performance(kin=kin, reps=[mirror_repetition(r) for r in perf.reps], angles=joint_angles(kin.pos),
-                       mirrored=not perf.mirrored)
+                       vertical=estimate_vertical(kin.pos), mirrored=not perf.mirrored)
 
 
 def side_of(rep: Repetition) -> str:
@@ -139,4 +141,12 @@ def measure(perf: Performance, rep: Repetition, family: str, body_mass_kg: float
         angles={m: compared_angles(perf, _index(kin, moments[m]), side, family) for m in MOMENTS},
         peak_speed_m_s=float(rep.peak_speed_m_s), peak_force_n=float(kinetic.peak_force_n),
         body_mass_kg=float(body_mass_kg), chain=analyse_chain(kin, chains[rep.effector], rep.peak_s),
-        balance=balance(part.pos[::step]), dt_s=float(kin.dt))
+        balance=settled_balance(perf, rep, step), dt_s=float(kin.dt))
+
+
+def settled_balance(perf: Performance, rep: Repetition, step: int) -> Balance:
+    """Balance of the settled stance after the repetition (balance.py: SETTLE_S after its end, XCoM), as
+    the physics report judges it; one sample either side so the CoM velocity exists at the window's ends."""
+    kin = perf.kin
+    lo, hi = _index(kin, rep.end_s), _index(kin, rep.end_s + SETTLE_S)
+    return balance(kin.pos[max(0, lo - step):hi + step + 1:step], dt=kin.dt * step, vertical=perf.vertical)
