@@ -66,12 +66,15 @@ class Prepared:
 
 
 def cut(motion: Motion, lo: float, hi: float, technique: str = "") -> Cut:
-    keep = motion.detected & (motion.t >= lo) & (motion.t <= hi)
-    if np.count_nonzero(keep) < 2:
-        keep = motion.detected
-    world = np.where(motion.detected[keep, None, None], motion.world[keep], np.nan)
-    return Cut(technique=technique, t=motion.t[keep] - motion.t[keep][0], world=world,
-               visibility=motion.visibility[keep])
+    """The frames between lo and hi s; frames without the person stay in as unknown (NaN, visibility 0),
+    as in the training cuts (learning.dataset), so the models see gaps the same way."""
+    keep = (motion.t >= lo) & (motion.t <= hi)
+    if np.count_nonzero(keep & motion.detected) < 2:
+        keep = np.ones_like(motion.detected)
+    seen = motion.detected[keep]
+    world = np.where(seen[:, None, None], motion.world[keep], np.nan)
+    visibility = np.where(seen[:, None], motion.visibility[keep], 0.0)
+    return Cut(technique=technique, t=motion.t[keep] - motion.t[keep][0], world=world, visibility=visibility)
 
 
 def prepare(motion: Motion, technique: str) -> Prepared:
