@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
-import numpy as np
 from google.protobuf.json_format import MessageToDict
 from google.protobuf.message import Message
 
+from services.kit.pose_json import sequence_json
 from services.kit.structs import whole_numbers
 
 # Internal fields that are not part of the public response shapes.
@@ -43,21 +43,6 @@ def token_json(tokens: Message) -> dict[str, Any]:
     return data
 
 
-def pose_sequence_json(seq: Message) -> dict[str, Any]:
-    """The compact form a reference's poses are given in: {fps, frames: [{timestamp_ms, landmarks:
-    [[wx, wy, wz, visibility] x 33] or []}]}, so what is read back can be posted again."""
-    # Landmarks travel as float32: six decimals (a micrometre, a millionth of visibility) keep all they hold,
-    # without float32 -> float64 noise digits.
-    def landmarks(frame: Message) -> list[list[float]]:
-        if not frame.detected:
-            return []
-        values = np.array([(lm.wx, lm.wy, lm.wz, lm.visibility) for lm in frame.landmarks], dtype=np.float64)
-        return np.round(values, 6).tolist()
-
-    return {"fps": seq.fps,
-            "frames": [{"timestamp_ms": frame.timestamp_ms, "landmarks": landmarks(frame)} for frame in seq.frames]}
-
-
 def reference_json(reference: Message) -> dict[str, Any]:
     if not reference.HasField("pose_sequence"):
         return to_json(reference)
@@ -65,4 +50,4 @@ def reference_json(reference: Message) -> dict[str, Any]:
     metadata = type(reference)()
     metadata.CopyFrom(reference)
     metadata.ClearField("pose_sequence")
-    return {**to_json(metadata), "pose_sequence": pose_sequence_json(reference.pose_sequence)}
+    return {**to_json(metadata), "pose_sequence": sequence_json(reference.pose_sequence)}

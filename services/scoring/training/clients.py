@@ -11,6 +11,7 @@ from kataforge.coach.v1 import coach_pb2, coach_pb2_grpc
 from kataforge.common.v1 import common_pb2
 from services.kit import errors
 from services.kit.grpc_errors import from_rpc_error
+from services.kit.pose_json import sequence_json
 
 COACH_TIMEOUT_SECONDS = 10.0
 REFERENCE_TIMEOUT_SECONDS = 60.0  # a reference with its poses can be several MB
@@ -24,10 +25,7 @@ MAX_REFERENCE_BYTES = 256 * 2**20
 def sequence_document(technique: str, seq: common_pb2.PoseSequence) -> dict:
     """A PoseSequence as the pose-sequence JSON that services.scoring.learning.dataset reads: world
     landmarks (m) and visibility per frame; a frame without the performer has no landmarks."""
-    frames = [{"timestamp_ms": f.timestamp_ms,
-               "landmarks": [[lm.wx, lm.wy, lm.wz, lm.visibility] for lm in f.landmarks]
-               if f.detected and len(f.landmarks) == 33 else []} for f in seq.frames]
-    return {"technique": technique, "fps": seq.fps, "frames": frames}
+    return {"technique": technique, **sequence_json(seq)}
 
 
 class GrpcCoachDirectory:
