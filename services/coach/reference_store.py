@@ -4,24 +4,16 @@ from __future__ import annotations
 
 from typing import Any, Callable
 
-import asyncpg
-
-from services.kit.errors import Unavailable
+from services.kit.db import PoolStore
 
 _COLUMNS = ("id, coach_id, technique, name, source, fps, frame_count, detected_frames, duration_ms, "
             "body_mass_kg, created_by, created_at")
 
 
-class ReferenceStore:
+class ReferenceStore(PoolStore):
     """Reference rows as plain dicts (keys as in the contract); the poses are the serialized PoseSequence."""
 
-    def __init__(self, pool: asyncpg.Pool | None) -> None:
-        self.pool = pool  # None until the service's warm-up has opened it
-
-    def _db(self) -> asyncpg.Pool:
-        if self.pool is None:
-            raise Unavailable("The coach registry is starting; try again shortly")
-        return self.pool
+    starting_message = "The coach registry is starting; try again shortly"
 
     async def insert(self, reference: dict[str, Any], poses: bytes,
                      authorize: Callable[[dict[str, Any]], None]) -> dict[str, Any] | None:

@@ -8,7 +8,8 @@ from typing import Any, Callable
 import asyncpg
 
 from services.coach.validation import EDITABLE_FIELDS
-from services.kit.errors import Conflict, Unavailable
+from services.kit.db import PoolStore
+from services.kit.errors import Conflict
 
 _COLUMNS = ("id, name, style, rank, years_experience, teachers, techniques, teaching_philosophy, "
             "owner_id, created_at, updated_at")
@@ -27,16 +28,10 @@ def _jsonb(value: dict[str, Any] | None) -> str | None:
     return None if value is None else json.dumps(value, separators=(",", ":"), ensure_ascii=False)
 
 
-class CoachStore:
+class CoachStore(PoolStore):
     """Coach rows as plain dicts (keys as in the contract, timestamps as aware datetimes)."""
 
-    def __init__(self, pool: asyncpg.Pool | None) -> None:
-        self.pool = pool  # None until the service's warm-up has opened it
-
-    def _db(self) -> asyncpg.Pool:
-        if self.pool is None:
-            raise Unavailable("The coach registry is starting; try again shortly")
-        return self.pool
+    starting_message = "The coach registry is starting; try again shortly"
 
     async def insert(self, coach: dict[str, Any], owner_id: str) -> dict[str, Any]:
         """Insert a validated coach; created_at = updated_at = the database's now(). Conflict if the id exists."""

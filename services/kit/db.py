@@ -84,3 +84,19 @@ async def open_pool(settings: Settings, schema: str, migrations_package: str, *,
         await conn.close()
     return await asyncpg.create_pool(url, min_size=1, max_size=10, server_settings={"search_path": schema},
                                      command_timeout=settings.timeout)
+
+
+class PoolStore:
+    """Base of a store whose pool the service's warm-up opens: a call that comes earlier is told to retry
+    (UNAVAILABLE / 503) instead of failing on None."""
+
+    starting_message = "The service is starting; try again shortly"
+
+    def __init__(self, pool: asyncpg.Pool | None) -> None:
+        self.pool = pool  # None until the service's warm-up has opened it
+
+    def _db(self) -> asyncpg.Pool:
+        if self.pool is None:
+            from services.kit.errors import Unavailable
+            raise Unavailable(self.starting_message)
+        return self.pool
