@@ -44,6 +44,7 @@ class CoachProfile:
     id: str
     name: str
     techniques: list[str]
+    owner_id: str = ""
 
 
 @dataclass(frozen=True)

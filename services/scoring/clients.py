@@ -67,7 +67,8 @@ class GrpcCoaches:
                                              timeout=COACH_TIMEOUT_SECONDS)
         except grpc.aio.AioRpcError as exc:
             raise from_rpc_error(exc) from None
-        return CoachProfile(id=coach.id, name=coach.name or coach.id, techniques=list(coach.techniques))
+        return CoachProfile(id=coach.id, name=coach.name or coach.id, techniques=list(coach.techniques),
+                            owner_id=coach.owner_id)
 
     async def references(self, coach_id: str, technique: str) -> list[CoachReference]:
         """The coach's references of one technique with their poses, newest first (at most MAX_REFERENCES)."""

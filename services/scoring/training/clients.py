@@ -7,13 +7,13 @@ import json
 
 import grpc
 
-from kataforge.coach.v1 import coach_pb2, coach_pb2_grpc
+from kataforge.coach.v1 import coach_pb2
 from kataforge.common.v1 import common_pb2
 from services.kit import errors
 from services.kit.grpc_errors import from_rpc_error
 from services.kit.pose_json import sequence_json
+from services.scoring.clients import COACH_TIMEOUT_SECONDS, GrpcCoaches
 
-COACH_TIMEOUT_SECONDS = 10.0
 REFERENCE_TIMEOUT_SECONDS = 60.0  # a reference with its poses can be several MB
 PAGE = 500  # the coach service's largest page
 # A references: snapshot, copied into the database with the job: about an hour of video at 30 fps.
@@ -28,19 +28,12 @@ def sequence_document(technique: str, seq: common_pb2.PoseSequence) -> dict:
     return {"technique": technique, **sequence_json(seq)}
 
 
-class GrpcCoachDirectory:
-    """Calls run as the caller (the principal travels in the channel's metadata)."""
-
-    def __init__(self, channel: grpc.aio.Channel) -> None:
-        self.stub = coach_pb2_grpc.CoachServiceStub(channel)
+class GrpcCoachDirectory(GrpcCoaches):
+    """The analysis' coach client plus what training needs. Calls run as the caller (the principal travels
+    in the channel's metadata)."""
 
     async def owner(self, coach_id: str) -> str:
-        try:
-            coach = await self.stub.GetCoach(coach_pb2.GetCoachRequest(coach_id=coach_id),
-                                             timeout=COACH_TIMEOUT_SECONDS)
-        except grpc.aio.AioRpcError as exc:
-            raise from_rpc_error(exc) from None
-        return coach.owner_id
+        return (await self.profile(coach_id)).owner_id
 
     async def documents(self, coach_id: str) -> dict[str, bytes]:
         try:

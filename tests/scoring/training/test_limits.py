@@ -18,58 +18,80 @@ from services.kit import errors
 from services.scoring.training import clients, worker
 from services.scoring.training.clients import GrpcCoachDirectory
 from services.scoring.training.process import WorkerChecker
+from services.kit.channels import channel as kit_channel
+from services.kit.context import principal_var
+from tests.scoring.training.conftest import COACH_USER, as_, cmu_documents
 
 
-class FakeCoachStub:
-    """The coach service's two reference calls, for a coach with `total` references of `frames` frames."""
+def sequence(doc: dict) -> common_pb2.PoseSequence:
+    """A real CMU repetition (conftest.cmu_documents) as the coach service stores it."""
+    frames = [common_pb2.PoseFrame(timestamp_ms=f["timestamp_ms"], detected=True, landmarks=[
+        common_pb2.Landmark(wx=x, wy=y, wz=z, visibility=v) for x, y, z, v in f["landmarks"]]) for f in doc["frames"]]
+    return common_pb2.PoseSequence(fps=doc["fps"], frames=frames)
 
-    def __init__(self, total: int, frames: int = 3) -> None:
-        self.total, self.frames, self.fetched = total, frames, 0
 
-    async def ListReferences(self, request, timeout):
-        n = max(0, min(request.limit, self.total - request.offset))
-        return coach_pb2.ListReferencesResponse(
-            references=[coach_pb2.Reference(id=f"ref_{request.offset + i}") for i in range(n)], total=self.total)
+class CountingStub:
+    """The real coach service's stub, counting the reference fetches (GetReference) it passes on."""
+
+    def __init__(self, stub) -> None:
+        self.stub, self.fetched = stub, 0
+
+    def __getattr__(self, name):
+        return getattr(self.stub, name)
 
     async def GetReference(self, request, timeout):
         self.fetched += 1
-        marks = [common_pb2.Landmark(wx=0.1, wy=0.2, wz=0.3, visibility=1.0)] * 33
-        seq = common_pb2.PoseSequence(fps=30.0, frames=[
-            common_pb2.PoseFrame(timestamp_ms=i * 33.3, detected=True, landmarks=marks) for i in range(self.frames)])
-        return coach_pb2.Reference(id=request.reference_id, technique="front_kick", pose_sequence=seq)
+        return await self.stub.GetReference(request, timeout=timeout)
 
 
-def directory(stub: FakeCoachStub) -> GrpcCoachDirectory:
-    coaches = GrpcCoachDirectory.__new__(GrpcCoachDirectory)
-    coaches.stub = stub
-    return coaches
+@pytest.fixture(scope="module")
+def documents():
+    return cmu_documents(("04",))   # 3 real front kicks
 
 
-async def test_references_are_snapshotted_as_pose_json():
-    stub = FakeCoachStub(total=3)
-    files = await directory(stub).documents("c_1")
-    assert sorted(files) == ["ref_0.json", "ref_1.json", "ref_2.json"]
-    doc = json.loads(files["ref_0.json"])
-    assert doc["technique"] == "front_kick" and len(doc["frames"]) == 3 and len(doc["frames"][0]["landmarks"]) == 33
+@pytest.fixture
+async def references(channels, coach_id, documents, training_settings):
+    """COACH_USER's coach with three real references, and a directory calling the coach service as him."""
+    for doc in documents:
+        await channels[1].AddReference(coach_pb2.AddReferenceRequest(
+            coach_id=coach_id, technique=doc["technique"], pose_sequence=sequence(doc)), metadata=as_(COACH_USER))
+    token = principal_var.set(COACH_USER)
+    channel = kit_channel(training_settings.coach_addr)
+    coaches = GrpcCoachDirectory(channel)
+    coaches.stub = CountingStub(coaches.stub)
+    yield coach_id, coaches
+    principal_var.reset(token)
+    await channel.close()
 
 
-async def test_too_many_references_are_refused_before_any_is_fetched():
-    stub = FakeCoachStub(total=clients.MAX_REFERENCES + 1)
+async def test_references_are_snapshotted_as_pose_json(references, documents):
+    coach_id, coaches = references
+    files = await coaches.documents(coach_id)
+    assert len(files) == 3 and all(name.startswith("ref_") and name.endswith(".json") for name in files)
+    docs = [json.loads(body) for body in files.values()]
+    assert {d["technique"] for d in docs} == {"front_kick"}
+    assert sorted(len(d["frames"]) for d in docs) == sorted(len(d["frames"]) for d in documents)
+    assert all(len(f["landmarks"]) == 33 for d in docs for f in d["frames"])
+
+
+async def test_too_many_references_are_refused_before_any_is_fetched(references, monkeypatch):
+    coach_id, coaches = references
+    monkeypatch.setattr(clients, "MAX_REFERENCES", 2)
     with pytest.raises(errors.ValidationFailed) as caught:
-        await directory(stub).documents("c_1")
-    assert stub.fetched == 0
-    assert f"more than {clients.MAX_REFERENCES} references" in caught.value.message
+        await coaches.documents(coach_id)
+    assert coaches.stub.fetched == 0
+    assert "more than 2 references" in caught.value.message
     assert caught.value.details == {"data_dir": "too many references"}
 
 
 @pytest.mark.parametrize("limit,value,what", [("MAX_REFERENCE_FRAMES", 10, "frames"),
                                               ("MAX_REFERENCE_BYTES", 50_000, "MiB of poses")])
-async def test_too_many_frames_or_bytes_are_refused(monkeypatch, limit, value, what):
+async def test_too_many_frames_or_bytes_are_refused(references, monkeypatch, limit, value, what):
+    coach_id, coaches = references   # each reference: > 10 frames, > 50 kB of JSON
     monkeypatch.setattr(clients, limit, value)
-    stub = FakeCoachStub(total=20, frames=4)  # 20 x 4 frames, about 20 kB of JSON each
     with pytest.raises(errors.ValidationFailed) as caught:
-        await directory(stub).documents("c_1")
-    assert what in caught.value.message and stub.fetched < 20
+        await coaches.documents(coach_id)
+    assert what in caught.value.message and coaches.stub.fetched < 3
 
 
 async def test_at_most_two_submission_checks_run_at_once(monkeypatch):
