@@ -118,8 +118,9 @@ class TechniqueModels:
 
     async def for_coach(self, coach: str) -> ModelsForAnalysis:
         chosen: dict[str, tuple[LearnedModel, str]] = {}
-        for name in MODEL_NAMES:
-            own = await self._coach_model(coach, name)
+        # One version query per model type on every analysis: asked concurrently, not one after another.
+        owns = await asyncio.gather(*(self._coach_model(coach, name) for name in MODEL_NAMES))
+        for name, own in zip(MODEL_NAMES, owns):
             if own is not None:
                 chosen[name] = (own[1], f"{name} (coach {coach}, v{own[0]})")
             elif name in self.defaults:

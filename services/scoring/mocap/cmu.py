@@ -15,7 +15,11 @@ import numpy as np
 
 from services.kit.errors import ValidationFailed
 from services.scoring.biomechanics import landmarks as L
+from services.scoring.biomechanics.filtering import smooth
+from services.scoring.biomechanics.kinematics import kinematics
 from services.scoring.biomechanics.motion import Motion
+from services.scoring.biomechanics.norms import technique_ref
+from services.scoring.biomechanics.repetitions import Repetition, find_repetitions
 
 from .asf_amc import parse_amc, parse_asf
 from .forward_kinematics import solve
@@ -87,13 +91,8 @@ class CmuSample:
 REPETITION_MARGIN_S = 0.1   # kept before the start and after the end of each repetition
 
 
-def repetitions(clip: Clip) -> list:
+def repetitions(clip: Clip) -> list[Repetition]:
     """The clip's repetitions (biomechanics.repetitions) found by the project's own segmentation."""
-    from services.scoring.biomechanics.filtering import smooth
-    from services.scoring.biomechanics.kinematics import kinematics
-    from services.scoring.biomechanics.norms import technique_ref
-    from services.scoring.biomechanics.repetitions import find_repetitions
-
     ref = technique_ref(clip.technique)
     return find_repetitions(kinematics(smooth(clip.motion)), ref.family if ref else "punch")
 
