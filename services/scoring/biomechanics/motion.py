@@ -14,6 +14,7 @@ CMU reference figures are.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Sequence
 
 import numpy as np
@@ -55,6 +56,19 @@ class Motion:
         object.__setattr__(self, "world", world)
         object.__setattr__(self, "visibility", np.clip(np.nan_to_num(vis, nan=0.0), 0.0, 1.0))
         object.__setattr__(self, "detected", det)
+
+    @cached_property
+    def smoothed(self):
+        """filtering.smooth with its default settings, computed once per Motion: the physics report, the
+        segmentation and the comparison with the coach all start from it."""
+        from .filtering import smooth  # filtering imports this module
+        return smooth(self)
+
+    @cached_property
+    def kinematics(self):
+        """kinematics.kinematics of `smoothed`, computed once per Motion."""
+        from .kinematics import kinematics
+        return kinematics(self.smoothed)
 
     @property
     def n_frames(self) -> int:

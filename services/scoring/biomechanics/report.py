@@ -14,8 +14,7 @@ from . import landmarks as L
 from .balance import balance, settle_windows
 from .chain import analyse_chain
 from .feedback import Findings, feedback
-from .filtering import smooth
-from .kinematics import kinematics, peak
+from .kinematics import peak
 from .kinetics import limb_kinetics
 from .motion import Motion
 from .norms import acc_ref, family_ref, speed_ref, technique_ref
@@ -78,8 +77,7 @@ def _check_inputs(motion: Motion, body_mass_kg: float) -> None:
 def analyze_motion(motion: Motion, *, body_mass_kg: float, technique: str | None = None) -> BiomechanicsReport:
     """Measure speed, force, power, sequencing and balance of a technique and score them."""
     _check_inputs(motion, body_mass_kg)
-    sm = smooth(motion)
-    kin = kinematics(sm)
+    sm, kin = motion.smoothed, motion.kinematics
 
     peaks: dict[str, tuple[float, float]] = {}
     for name, idx in L.EFFECTORS.items():

@@ -24,8 +24,7 @@ from services.scoring.biomechanics import landmarks as L
 from services.scoring.biomechanics.angles import joint_angles
 from services.scoring.biomechanics.balance import SETTLE_S, Balance, Vertical, balance, estimate_vertical
 from services.scoring.biomechanics.chain import Chain, analyse_chain
-from services.scoring.biomechanics.filtering import smooth
-from services.scoring.biomechanics.kinematics import Kinematics, kinematics
+from services.scoring.biomechanics.kinematics import Kinematics
 from services.scoring.biomechanics.kinetics import limb_kinetics
 from services.scoring.biomechanics.motion import Motion
 from services.scoring.biomechanics.repetitions import Repetition, find_repetitions
@@ -81,7 +80,7 @@ class RepMeasures:
 
 def prepare(motion: Motion, family: str) -> Performance:
     """Filter, differentiate and segment a Motion (biomechanics core); angles of every frame."""
-    kin = kinematics(smooth(motion))
+    kin = motion.kinematics
     return Performance(kin=kin, reps=find_repetitions(kin, family), angles=joint_angles(kin.pos),
                        vertical=estimate_vertical(kin.pos))
 

@@ -15,8 +15,6 @@ import numpy as np
 
 from services.kit.errors import ValidationFailed
 from services.scoring.biomechanics import landmarks as L
-from services.scoring.biomechanics.filtering import smooth
-from services.scoring.biomechanics.kinematics import kinematics
 from services.scoring.biomechanics.motion import Motion
 from services.scoring.biomechanics.norms import technique_ref
 from services.scoring.biomechanics.repetitions import Repetition, find_repetitions
@@ -94,7 +92,7 @@ REPETITION_MARGIN_S = 0.1   # kept before the start and after the end of each re
 def repetitions(clip: Clip) -> list[Repetition]:
     """The clip's repetitions (biomechanics.repetitions) found by the project's own segmentation."""
     ref = technique_ref(clip.technique)
-    return find_repetitions(kinematics(smooth(clip.motion)), ref.family if ref else "punch")
+    return find_repetitions(clip.motion.kinematics, ref.family if ref else "punch")
 
 
 def cmu_samples(root: Path) -> list[CmuSample]:

@@ -124,3 +124,15 @@ def test_sequence_already_smoothed_by_the_pose_service_is_not_filtered_twice():
     true_peak = 0.5 / (np.sqrt(2 * np.pi) * 0.04)
     assert speed(once) == pytest.approx(true_peak, rel=0.03)
     assert speed(twice) < speed(once)
+
+
+def test_a_motion_is_filtered_once_and_as_the_functions_do():
+    """Motion.smoothed / Motion.kinematics: the report, segmentation and comparison share one filtering."""
+    from services.scoring.biomechanics.filtering import smooth
+    from services.scoring.biomechanics.kinematics import kinematics
+    t = np.arange(0.0, 1.2, 1 / 30)
+    m = motion(t, punch(t))
+    assert m.kinematics is m.kinematics and m.smoothed is m.smoothed
+    fresh = kinematics(smooth(m))
+    np.testing.assert_array_equal(m.kinematics.speed, fresh.speed)
+    np.testing.assert_array_equal(m.kinematics.pos, fresh.pos)
