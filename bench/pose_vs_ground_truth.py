@@ -23,7 +23,7 @@ sys.path.insert(0, str(REPO))
 
 from services.pose.extract import extract_poses  # noqa: E402
 from services.pose.landmarker import bundle_path  # noqa: E402
-from services.pose.signal_quality import SignalConfig  # noqa: E402
+from services.kit.landmark_signal import SignalConfig  # noqa: E402
 from services.pose.workers import WorkerLimits, WorkerPool  # noqa: E402
 
 DATA = REPO.parent / "shared" / "data"

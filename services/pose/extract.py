@@ -4,7 +4,7 @@ Pipeline: in-process preflight (format, box structure, header limits) -> frames 
 sandboxed worker processes (lanes), each decoding the video and running MediaPipe on its share on its
 own core -> lanes merged in frame order, people linked into tracks, performer chosen
 (services.pose.tracking) -> left/right swaps undone (services.pose.laterality) -> gaps filled,
-outliers rejected, smoothing (services.pose.signal_quality).
+outliers rejected, smoothing (services.kit.landmark_signal).
 """
 
 from __future__ import annotations
@@ -17,7 +17,8 @@ from typing import Callable, Iterator
 import numpy as np
 
 from services.kit import errors
-from services.pose import container, laterality, signal_quality, video
+from services.kit import landmark_signal
+from services.pose import container, laterality, video
 from services.pose.decode_protocol import INFO, POSES, LaneJob
 from services.pose.landmarker import LANDMARK_FIELDS, MODEL_NAME, NUM_LANDMARKS
 from services.pose.workers import CoreBudget, WorkerLimits, WorkerPool, WorkerProcess, Cancelled
@@ -53,7 +54,11 @@ class PoseSequence:
     frames: list[PoseFrame] = field(default_factory=list)
     inference_seconds: float = 0.0  # time spent in the pose model, summed over the lanes (excludes decoding)
     rotation: int = 0  # degrees of rotation metadata applied to the frames
-    smoothing: str = "none"  # what signal_quality applied, e.g. "butterworth 10 Hz"
+    smoothing: str = "none"  # what landmark_signal applied, e.g. "butterworth 10 Hz"
+    filter: str = "none"  # its name in services.kit.landmark_filters.FILTERS
+    cutoff_hz: float = 0.0  # the Butterworth cut-off used (0 for other filters)
+    implausible_samples: int = 0  # landmark samples dropped as anatomically impossible
+    image_checked: bool = False  # the outlier tests also judged the image coordinates
     rejected_samples: int = 0  # landmark samples dropped as outliers
     filled_samples: int = 0  # landmark samples interpolated across short gaps
     decoder_peak_rss_kb: int = 0  # largest peak resident memory of a worker process
@@ -80,7 +85,7 @@ def plan_lanes(frame_count: int, stride: int, workers: int) -> int:
 
 def extract_poses(path: Path, bundle: Path, *, frame_stride: int = 1, limits: WorkerLimits | None = None,
                   workers: int = 1, pool: WorkerPool | None = None, cores: CoreBudget | None = None,
-                  signal: signal_quality.SignalConfig | None = None,
+                  signal: landmark_signal.SignalConfig | None = None,
                   cancelled: Callable[[], bool] | None = None) -> PoseSequence:
     """Run BlazePose over every `frame_stride`-th frame of the video at `path` (our own file).
 
@@ -125,7 +130,7 @@ def _lane(proc: WorkerProcess, state: dict, cancelled: Callable[[], bool] | None
 
 
 def _extract(path: Path, bundle: Path, lanes: int, frame_stride: int, limits: WorkerLimits,
-             pool: WorkerPool | None, signal: signal_quality.SignalConfig | None,
+             pool: WorkerPool | None, signal: landmark_signal.SignalConfig | None,
              cancelled: Callable[[], bool] | None) -> PoseSequence:
     procs = pool.take(lanes) if pool is not None else [WorkerProcess(bundle, limits).wait_ready() for _ in range(lanes)]
     times: list[float] = []
@@ -163,7 +168,8 @@ def _extract(path: Path, bundle: Path, lanes: int, frame_stride: int, limits: Wo
     raw = np.full((len(times), NUM_LANDMARKS, len(LANDMARK_FIELDS)), np.nan, dtype=np.float32)
     raw[performer.positions] = np.stack(performer.landmarks)
     raw, swapped = laterality.unswap_sequence(np.asarray(times), raw)
-    clean = signal_quality.clean_sequence(np.asarray(times), raw, signal or signal_quality.SignalConfig())
+    clean = landmark_signal.clean_sequence(np.asarray(times), raw, signal or landmark_signal.SignalConfig(),
+                                          image_size=(info.width, info.height))
     measured = np.zeros(len(times), dtype=bool)
     measured[performer.positions] = True
     frames = []
@@ -180,7 +186,9 @@ def _extract(path: Path, bundle: Path, lanes: int, frame_stride: int, limits: Wo
     return PoseSequence(fps=info.fps, width=info.width, height=info.height,
                         frame_count=int(done.get("decoded", len(times))), duration_ms=last_ms + 1000.0 / info.fps,
                         people_seen=people_seen, frames=frames, inference_seconds=state.get("inference_seconds", 0.0), rotation=info.rotation,
-                        smoothing=clean.method, rejected_samples=int(clean.rejected.sum()),
+                        smoothing=clean.method, filter=clean.filter, cutoff_hz=clean.cutoff_hz,
+                        implausible_samples=clean.implausible, image_checked=clean.image_checked,
+                        rejected_samples=int(clean.rejected.sum()),
                         filled_samples=int(clean.filled.sum()), decoder_peak_rss_kb=peak_rss,
                         side_swaps_fixed=swapped)
 

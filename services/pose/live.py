@@ -16,7 +16,7 @@ import numpy as np
 
 from services.kit import errors
 from services.pose.landmarker import Landmarker
-from services.pose.signal_quality import SignalConfig, streaming_filter
+from services.kit.landmark_signal import SignalConfig, streaming_filter
 from services.pose.tracking import LivePerformer
 
 RAW_CHANNELS = {"rgb24": 3, "bgr24": 3, "gray8": 1}

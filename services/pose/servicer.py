@@ -15,7 +15,8 @@ from kataforge.common.v1 import common_pb2
 from kataforge.pose.v1 import pose_pb2, pose_pb2_grpc
 from services.kit import errors
 from services.kit.config import Settings
-from services.pose import extract, fetch, landmarker, signal_quality, video
+from services.kit import landmark_signal
+from services.pose import extract, fetch, landmarker, video
 from services.pose.workers import CoreBudget, WorkerLimits, WorkerPool
 from services.pose.live_servicer import LiveStreams, add_landmarks
 
@@ -25,7 +26,10 @@ def to_proto(seq: extract.PoseSequence) -> common_pb2.PoseSequence:
                                   duration_ms=seq.duration_ms, model=seq.model, people_seen=seq.people_seen,
                                   inference_seconds=seq.inference_seconds, rotation=seq.rotation % 360,
                                   smoothing=seq.smoothing, rejected_samples=seq.rejected_samples,
-                                  filled_samples=seq.filled_samples)
+                                  filled_samples=seq.filled_samples,
+                                  signal=common_pb2.SignalProcessing(filter=seq.filter, cutoff_hz=seq.cutoff_hz,
+                                                                     implausible_samples=seq.implausible_samples,
+                                                                     image_checked=seq.image_checked))
     for frame in seq.frames:
         pf = out.frames.add(index=frame.index, timestamp_ms=frame.timestamp_ms, detected=frame.detected,
                             filled=frame.filled)
@@ -48,7 +52,7 @@ class PoseServicer(pose_pb2_grpc.PoseServiceServicer):
                                    num_poses=settings.pose_num_poses)
         self.workers = settings.pose_workers or os.cpu_count() or 1
         self.pool: WorkerPool | None = None
-        self.signal = signal_quality.SignalConfig(smoothing=settings.pose_smoothing)
+        self.signal = landmark_signal.SignalConfig(smoothing=settings.pose_smoothing)
         self.live = LiveStreams(bundle, settings)
         # One core per worker process busy at a time, across all requests (the lanes of one video
         # and concurrent videos alike).

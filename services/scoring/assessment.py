@@ -19,6 +19,7 @@ import numpy as np
 
 from services.kit.errors import ValidationFailed
 from services.scoring.biomechanics import Motion, analyze_motion
+from services.scoring.biomechanics.measurement import measure
 from services.scoring.biomechanics.norms import technique_ref
 from services.scoring.biomechanics.repetitions import Repetition, detect_family, find_repetitions
 from services.scoring.biomechanics.scores import WEIGHTS
@@ -81,7 +82,7 @@ def prepare(motion: Motion, technique: str) -> Prepared:
     if detected < 5:
         # analyze_motion has the user-facing wording for these cases
         analyze_motion(motion, body_mass_kg=75.0)
-    kin = motion.kinematics
+    kin = measure(motion).kinematics
     ref = technique_ref(technique)
     family = ref.family if ref else detect_family(kin)
     reps = find_repetitions(kin, family)

@@ -22,18 +22,25 @@ MAX_REFERENCES = 5
 
 
 def motion_from_sequence(seq: common_pb2.PoseSequence) -> Motion:
-    """Protobuf pose sequence -> arrays: t (s), world (m, [T,33,3]), visibility, detected."""
+    """Protobuf pose sequence -> arrays: t (s), world (m, [T,33,3]), visibility, detected, and the image
+    landmarks in pixels when the sequence says its frame size (a video; a client's own sequence of world
+    landmarks has none)."""
     count = len(seq.frames)
     t = np.array([f.timestamp_ms / 1000.0 for f in seq.frames], dtype=float)
     world = np.full((count, 33, 3), np.nan)
+    image = np.full((count, 33, 2), np.nan)
     visibility = np.zeros((count, 33))
     detected = np.zeros(count, dtype=bool)
     for i, frame in enumerate(seq.frames):
         if frame.detected and len(frame.landmarks) == 33:
             detected[i] = True
-            world[i] = [(lm.wx, lm.wy, lm.wz) for lm in frame.landmarks]
-            visibility[i] = [lm.visibility for lm in frame.landmarks]
-    return Motion(t=t, world=world, visibility=visibility, detected=detected, smoothing=seq.smoothing or "none")
+            values = np.array([(lm.x, lm.y, lm.wx, lm.wy, lm.wz, lm.visibility) for lm in frame.landmarks])
+            image[i], world[i], visibility[i] = values[:, 0:2], values[:, 2:5], values[:, 5]
+    has_image = seq.width > 0 and seq.height > 0 and seq.HasField("signal")
+    return Motion(t=t, world=world, visibility=visibility, detected=detected, smoothing=seq.smoothing or "none",
+                  filtered=seq.signal.filter or "none" if seq.HasField("signal") else "none",
+                  cutoff_hz=seq.signal.cutoff_hz if seq.HasField("signal") else 0.0,
+                  image=image * np.array([seq.width, seq.height], dtype=float) if has_image else None)
 
 
 class GrpcPose:

@@ -41,7 +41,7 @@ class PoseFrame(_message.Message):
     def __init__(self, index: _Optional[int] = ..., timestamp_ms: _Optional[float] = ..., detected: _Optional[bool] = ..., landmarks: _Optional[_Iterable[_Union[Landmark, _Mapping]]] = ..., filled: _Optional[bool] = ...) -> None: ...
 
 class PoseSequence(_message.Message):
-    __slots__ = ("fps", "width", "height", "frame_count", "duration_ms", "frames", "model", "people_seen", "inference_seconds", "rotation", "smoothing", "rejected_samples", "filled_samples")
+    __slots__ = ("fps", "width", "height", "frame_count", "duration_ms", "frames", "model", "people_seen", "inference_seconds", "rotation", "smoothing", "rejected_samples", "filled_samples", "signal")
     FPS_FIELD_NUMBER: _ClassVar[int]
     WIDTH_FIELD_NUMBER: _ClassVar[int]
     HEIGHT_FIELD_NUMBER: _ClassVar[int]
@@ -55,6 +55,7 @@ class PoseSequence(_message.Message):
     SMOOTHING_FIELD_NUMBER: _ClassVar[int]
     REJECTED_SAMPLES_FIELD_NUMBER: _ClassVar[int]
     FILLED_SAMPLES_FIELD_NUMBER: _ClassVar[int]
+    SIGNAL_FIELD_NUMBER: _ClassVar[int]
     fps: float
     width: int
     height: int
@@ -68,4 +69,17 @@ class PoseSequence(_message.Message):
     smoothing: str
     rejected_samples: int
     filled_samples: int
-    def __init__(self, fps: _Optional[float] = ..., width: _Optional[int] = ..., height: _Optional[int] = ..., frame_count: _Optional[int] = ..., duration_ms: _Optional[float] = ..., frames: _Optional[_Iterable[_Union[PoseFrame, _Mapping]]] = ..., model: _Optional[str] = ..., people_seen: _Optional[int] = ..., inference_seconds: _Optional[float] = ..., rotation: _Optional[int] = ..., smoothing: _Optional[str] = ..., rejected_samples: _Optional[int] = ..., filled_samples: _Optional[int] = ...) -> None: ...
+    signal: SignalProcessing
+    def __init__(self, fps: _Optional[float] = ..., width: _Optional[int] = ..., height: _Optional[int] = ..., frame_count: _Optional[int] = ..., duration_ms: _Optional[float] = ..., frames: _Optional[_Iterable[_Union[PoseFrame, _Mapping]]] = ..., model: _Optional[str] = ..., people_seen: _Optional[int] = ..., inference_seconds: _Optional[float] = ..., rotation: _Optional[int] = ..., smoothing: _Optional[str] = ..., rejected_samples: _Optional[int] = ..., filled_samples: _Optional[int] = ..., signal: _Optional[_Union[SignalProcessing, _Mapping]] = ...) -> None: ...
+
+class SignalProcessing(_message.Message):
+    __slots__ = ("filter", "cutoff_hz", "implausible_samples", "image_checked")
+    FILTER_FIELD_NUMBER: _ClassVar[int]
+    CUTOFF_HZ_FIELD_NUMBER: _ClassVar[int]
+    IMPLAUSIBLE_SAMPLES_FIELD_NUMBER: _ClassVar[int]
+    IMAGE_CHECKED_FIELD_NUMBER: _ClassVar[int]
+    filter: str
+    cutoff_hz: float
+    implausible_samples: int
+    image_checked: bool
+    def __init__(self, filter: _Optional[str] = ..., cutoff_hz: _Optional[float] = ..., implausible_samples: _Optional[int] = ..., image_checked: _Optional[bool] = ...) -> None: ...

@@ -7,11 +7,12 @@ see why it was given. Thresholds are fractions of the references in norms.py / c
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from .balance import Balance
 from .chain import Chain
 from .norms import LAG_MAX_MS, LAG_MIN_MS, TechniqueRef
+from .quality import Quality
 
 SPEED_LOW = 0.7      # below 70 % of the reference speed: correction
 SPEED_GOOD = 0.9     # at or above 90 %: acknowledged
@@ -31,6 +32,7 @@ class Findings:
     mean_power: float      # W
     chain: Chain
     balance: Balance
+    speed_quality: Quality = field(default_factory=Quality)  # force comes from the same trajectory
 
 
 def _part(effector: str) -> str:
@@ -54,7 +56,11 @@ def feedback(f: Findings) -> tuple[list[str], list[str]]:
     r_speed = f.max_speed / f.speed_ref
     speed_txt = (f"Peak {part} speed was {f.max_speed:.1f} m/s, {_ratio_words(r_speed)} the "
                  f"{f.speed_ref:.1f} m/s reference for a {f.ref.label}")
-    if r_speed < SPEED_LOW:
+    trusted = f.speed_quality.reliable  # no praise nor correction built on a figure that cannot be trusted
+    if not trusted:
+        recs.append(f"The peak {part} speed ({f.max_speed:.1f} m/s) is {f.speed_quality.verdict}: "
+                    f"{'; '.join(f.speed_quality.reasons)}. Speed and force are not scored or corrected from it.")
+    elif r_speed < SPEED_LOW:
         corrections.append(f"{speed_txt}: relax the {'leg' if f.ref.family == 'kick' else 'arm'} until the last "
                            f"moment and snap the {action} out and back.")
         recs.append(f"To raise your {part} speed from {f.max_speed:.1f} m/s towards {f.speed_ref:.1f} m/s, add "
@@ -62,7 +68,7 @@ def feedback(f: Findings) -> tuple[list[str], list[str]]:
     elif r_speed >= SPEED_GOOD:
         recs.append(f"{speed_txt}: keep it while working on the other aspects.")
 
-    if math.isfinite(f.force_ref) and f.force_ref > 0 and f.peak_force / f.force_ref < FORCE_LOW:
+    if trusted and math.isfinite(f.force_ref) and f.force_ref > 0 and f.peak_force / f.force_ref < FORCE_LOW:
         corrections.append(f"Peak limb force was {f.peak_force:.0f} N, {f.peak_force / f.force_ref * 100:.0f} % of the "
                            f"{f.force_ref:.0f} N expected for your body mass in a {f.ref.label}: accelerate through "
                            "the whole movement instead of only at its end.")
@@ -95,10 +101,12 @@ def feedback(f: Findings) -> tuple[list[str], list[str]]:
             corrections.append(f"Your centre of mass was outside your base of support in {b.fraction_outside * 100:.0f} % "
                                f"{when} (up to {b.max_excursion_m * 100:.0f} cm outside): keep your weight over "
                                "the supporting foot and your stance wider.")
-        if b.sway_rms_m > SWAY_HIGH_M or b.fraction_outside > BALANCE_OUT_MAX:
+        # Sway is named only when it is itself large: a centre of mass held still outside the support is
+        # the correction above, and "swayed 0.0 cm" beside it would read as a contradiction.
+        if b.sway_rms_m > SWAY_HIGH_M:
             recs.append(f"Your centre of mass swayed {b.sway_rms_m * 100:.1f} cm (RMS) over your support: add "
                         "single-leg balance drills (30 s holds, then chambering the technique on one leg).")
-    if not corrections:
+    if not corrections and trusted:
         recs.append(f"No major fault measured ({speed_txt.lower()}; the kinetic chain and balance were within "
                     "their reference ranges): increase the difficulty, e.g. combinations or a moving target.")
     return corrections, recs

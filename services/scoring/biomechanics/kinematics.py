@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .filtering import Smoothed
+from .sampling import Smoothed
 
 
 @dataclass(frozen=True)

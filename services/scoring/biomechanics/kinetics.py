@@ -22,7 +22,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .filtering import runs
+from .sampling import runs
 from .kinematics import Kinematics, central_acceleration, central_velocity
 from .segments import Segment
 

@@ -14,7 +14,6 @@ CMU reference figures are.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from functools import cached_property
 from typing import Sequence
 
 import numpy as np
@@ -28,13 +27,20 @@ from .landmarks import N_LANDMARKS
 class Motion:
     """t: [T] seconds, strictly increasing; world: [T,33,3] metres (NaN where unknown);
     visibility: [T,33] in 0..1; detected: [T] bool (False: no person in that frame);
-    smoothing: what the pose service already applied (e.g. "butterworth 10 Hz"), "none" for raw."""
+    smoothing: what the pose service already applied, as text (e.g. "butterworth 10 Hz");
+    filtered: its name in services.kit.landmark_filters.FILTERS ("none": not filtered yet) and cutoff_hz
+    its cut-off (typed, from the sequence's SignalProcessing);
+    image: [T,33,2] image pixels (x right, y down) of the same landmarks, None for motion capture.
+    Measurement (filtering, kinematics) is services.scoring.biomechanics.measurement.measure(motion)."""
 
     t: np.ndarray
     world: np.ndarray
     visibility: np.ndarray
     detected: np.ndarray
     smoothing: str = "none"
+    filtered: str = "none"
+    cutoff_hz: float = 0.0
+    image: np.ndarray | None = None
 
     def __post_init__(self) -> None:
         t = np.asarray(self.t, dtype=float).reshape(-1)
@@ -47,6 +53,12 @@ class Motion:
                 f"The pose sequence is malformed: expected {n} frames of {N_LANDMARKS} landmarks, got world "
                 f"{world.shape}, visibility {vis.shape}, detected {det.shape}",
                 details={"frames": "every frame needs 33 landmarks (or none when no person was detected)"})
+        if self.image is not None:
+            image = np.asarray(self.image, dtype=float)
+            if image.shape != (n, N_LANDMARKS, 2):
+                raise ValidationFailed(f"Image landmarks of shape {image.shape}; expected {(n, N_LANDMARKS, 2)}",
+                                       details={"frames": "image landmarks malformed"})
+            object.__setattr__(self, "image", image)
         if n > 1 and not np.all(np.diff(t) > 0):
             raise ValidationFailed("Frame timestamps must be strictly increasing",
                                    details={"timestamps": "not strictly increasing"})
@@ -56,19 +68,6 @@ class Motion:
         object.__setattr__(self, "world", world)
         object.__setattr__(self, "visibility", np.clip(np.nan_to_num(vis, nan=0.0), 0.0, 1.0))
         object.__setattr__(self, "detected", det)
-
-    @cached_property
-    def smoothed(self):
-        """filtering.smooth with its default settings, computed once per Motion: the physics report, the
-        segmentation and the comparison with the coach all start from it."""
-        from .filtering import smooth  # filtering imports this module
-        return smooth(self)
-
-    @cached_property
-    def kinematics(self):
-        """kinematics.kinematics of `smoothed`, computed once per Motion."""
-        from .kinematics import kinematics
-        return kinematics(self.smoothed)
 
     @property
     def n_frames(self) -> int:

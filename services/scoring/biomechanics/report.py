@@ -15,6 +15,8 @@ from .balance import balance, settle_windows
 from .chain import analyse_chain
 from .feedback import Findings, feedback
 from .kinematics import peak
+from .measurement import measure
+from .quality import capped, physiological_fault, speed_quality
 from .kinetics import limb_kinetics
 from .motion import Motion
 from .norms import acc_ref, family_ref, speed_ref, technique_ref
@@ -77,7 +79,8 @@ def _check_inputs(motion: Motion, body_mass_kg: float) -> None:
 def analyze_motion(motion: Motion, *, body_mass_kg: float, technique: str | None = None) -> BiomechanicsReport:
     """Measure speed, force, power, sequencing and balance of a technique and score them."""
     _check_inputs(motion, body_mass_kg)
-    sm, kin = motion.smoothed, motion.kinematics
+    measured = measure(motion)
+    sm, kin = measured.smoothed, measured.kinematics
 
     peaks: dict[str, tuple[float, float]] = {}
     for name, idx in L.EFFECTORS.items():
@@ -95,11 +98,16 @@ def analyze_motion(motion: Motion, *, body_mass_kg: float, technique: str | None
         limbs = "feet" if ref and ref.family == "kick" else ("wrists" if ref else "wrists and feet")
         raise ValidationFailed(f"The {limbs} were not tracked clearly enough to measure the technique: film the "
                                "whole body, side-on, in good light", details={"video": f"{limbs} not visible"})
-    effector = max(candidates, key=lambda c: (peaks[c][0], -candidates.index(c)))
+    # A peak beyond human limits is a tracking fault (quality.py): the effector is the fastest plausible one,
+    # and the faults stay reported (details.quality) rather than hidden.
+    faults = {c: physiological_fault(c, peaks[c][0]) for c in candidates}
+    plausible = [c for c in candidates if faults[c] is None] or candidates
+    effector = max(plausible, key=lambda c: (peaks[c][0], -plausible.index(c)))
     family = "punch" if effector.endswith("wrist") else "kick"
     ref = ref or family_ref(family)
     max_speed, t_peak = peaks[effector]
     v_ref = speed_ref(ref, effector)
+    quality = speed_quality(measured, effector, max_speed, t_peak)
 
     chains = L.PUNCH_CHAINS if family == "punch" else L.KICK_CHAINS
     chain = analyse_chain(kin, chains[effector], t_peak)
@@ -115,19 +123,21 @@ def analyze_motion(motion: Motion, *, body_mass_kg: float, technique: str | None
     bal = balance(kin.pos, dt=kin.dt, windows=settle_windows(kin.t, [r.end_s for r in reps], starts) if reps else None)
 
     raw = combine(
-        speed=speed_score(max_speed, v_ref),
-        force=force_score(kinetic.peak_force_n, f_ref),
+        speed=capped(speed_score(max_speed, v_ref), quality),
+        force=capped(force_score(kinetic.peak_force_n, f_ref), quality),
         timing=10.0 * chain.timing_fraction,
         balance=balance_score(bal.fraction_outside, bal.max_excursion_m),
         coordination=10.0 * chain.order_fraction,
     )
     corrections, recommendations = feedback(Findings(
         ref=ref, effector=effector, max_speed=max_speed, speed_ref=v_ref, peak_force=kinetic.peak_force_n,
-        force_ref=f_ref, mean_power=kinetic.mean_power_w, chain=chain, balance=bal))
+        force_ref=f_ref, mean_power=kinetic.mean_power_w, chain=chain, balance=bal, speed_quality=quality))
     kce = chain.efficiency if chain.measured else 50.0
 
     details: dict[str, Any] = {
-        "axes": "MediaPipe world landmarks: metres, origin at hip centre, x right, y down, z away from camera",
+        "axes": ("camera axes, metres: x right, y down (image plane, scaled by the performer's bone lengths), "
+                 "z away from the camera (BlazePose depth, low-passed)" if measured.source == "image_plane" else
+                 "laboratory/world frame, metres, y down"),
         "technique": technique or "", "technique_family": family, "reference_label": ref.label,
         "effector": effector,
         "effector_peak_speeds_m_s": {k: _f(v[0]) for k, v in sorted(peaks.items())},
@@ -154,7 +164,10 @@ def analyze_motion(motion: Motion, *, body_mass_kg: float, technique: str | None
         "frames_resampled": int(kin.t.size), "sample_rate_hz": _f(sm.video_fs, 3),
         "analysis_rate_hz": _f(sm.fs, 3),
         "duration_s": _f(float(kin.t[-1] - kin.t[0])),
-        "filter": {k: (_f(v) if isinstance(v, float) else v) for k, v in sm.settings.items()},
+        "filter": {k: (_f(v) if isinstance(v, float) else v) for k, v in measured.settings().items()},
+        "quality": {"max_speed": quality.as_dict(), "peak_force": {"verdict": quality.verdict,
+                                                                    "follows": "max_speed"},
+                    "effector_faults": {k: v for k, v in faults.items() if v}},
         "scores_raw": {k: _f(v) for k, v in raw.as_dict().items()}, "score_weights": dict(WEIGHTS),
     }
     return BiomechanicsReport(

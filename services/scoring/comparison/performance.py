@@ -26,6 +26,7 @@ from services.scoring.biomechanics.balance import SETTLE_S, Balance, Vertical, b
 from services.scoring.biomechanics.chain import Chain, analyse_chain
 from services.scoring.biomechanics.kinematics import Kinematics
 from services.scoring.biomechanics.kinetics import limb_kinetics
+from services.scoring.biomechanics.measurement import measure as measure_motion
 from services.scoring.biomechanics.motion import Motion
 from services.scoring.biomechanics.repetitions import Repetition, find_repetitions
 from services.scoring.biomechanics.segments import effector_segment, limb_segments
@@ -80,7 +81,7 @@ class RepMeasures:
 
 def prepare(motion: Motion, family: str) -> Performance:
     """Filter, differentiate and segment a Motion (biomechanics core); angles of every frame."""
-    kin = motion.kinematics
+    kin = measure_motion(motion).kinematics
     return Performance(kin=kin, reps=find_repetitions(kin, family), angles=joint_angles(kin.pos),
                        vertical=estimate_vertical(kin.pos))
 

@@ -92,7 +92,7 @@ def cut_repetitions(sample: Sample) -> list[Sample]:
     """The repetitions in a recorded sequence, each with REPETITION_MARGIN_S around it, as the analysis cuts
     them before it runs the models (services.scoring.assessment); the whole sequence when none is found."""
     from services.scoring.biomechanics import Motion
-    from services.scoring.biomechanics.filtering import smooth
+    from services.scoring.biomechanics.sampling import smooth
     from services.scoring.biomechanics.kinematics import kinematics
     from services.scoring.biomechanics.norms import technique_ref
     from services.scoring.biomechanics.repetitions import detect_family, find_repetitions

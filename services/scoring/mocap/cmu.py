@@ -15,6 +15,7 @@ import numpy as np
 
 from services.kit.errors import ValidationFailed
 from services.scoring.biomechanics import landmarks as L
+from services.scoring.biomechanics.measurement import measure
 from services.scoring.biomechanics.motion import Motion
 from services.scoring.biomechanics.norms import technique_ref
 from services.scoring.biomechanics.repetitions import Repetition, find_repetitions
@@ -92,7 +93,7 @@ REPETITION_MARGIN_S = 0.1   # kept before the start and after the end of each re
 def repetitions(clip: Clip) -> list[Repetition]:
     """The clip's repetitions (biomechanics.repetitions) found by the project's own segmentation."""
     ref = technique_ref(clip.technique)
-    return find_repetitions(clip.motion.kinematics, ref.family if ref else "punch")
+    return find_repetitions(measure(clip.motion).kinematics, ref.family if ref else "punch")
 
 
 def cmu_samples(root: Path) -> list[CmuSample]:

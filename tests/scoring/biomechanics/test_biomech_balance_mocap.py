@@ -9,7 +9,7 @@ import pytest
 
 from services.scoring.biomechanics import analyze_motion
 from services.scoring.biomechanics.balance import balance, estimate_vertical
-from services.scoring.biomechanics.filtering import smooth
+from services.scoring.biomechanics.sampling import smooth
 from services.scoring.biomechanics.kinematics import kinematics
 from services.scoring.mocap.cmu import load_clips
 

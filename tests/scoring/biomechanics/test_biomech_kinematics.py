@@ -108,17 +108,22 @@ def test_undetected_frames_inside_the_clip_are_bridged():
 
 
 def test_sequence_already_smoothed_by_the_pose_service_is_not_filtered_twice():
-    """A sequence the pose service low-passed is only resampled: its peak speed is kept, whereas a
-    second 10 Hz pass over a fast punch would lower it further."""
-    from services.scoring.biomechanics.filtering import smooth
+    """A sequence the pose service low-passed (typed: Motion.filtered, from its SignalProcessing) is only
+    resampled: its peak speed is kept, whereas a second 10 Hz pass over a fast punch would lower it."""
+    from services.scoring.biomechanics.sampling import smooth
 
     t = np.arange(72) / 60.0
     w = punch(t)
     raw = motion(t, w)
     pre = Motion(t=raw.t, world=raw.world, visibility=raw.visibility, detected=raw.detected,
-                 smoothing="butterworth 10 Hz")
+                 smoothing="butterworth 10 Hz", filtered="butterworth", cutoff_hz=10.0)
     once, twice = smooth(pre), smooth(raw)
     assert "pose service" in once.settings["filter"] and "Butterworth" in twice.settings["filter"]
+    assert once.settings["filter_name"] == "butterworth" and once.settings["cutoff_hz"] == 10.0
+    # The text alone decides nothing: the same text without the typed field is filtered here.
+    text_only = Motion(t=raw.t, world=raw.world, visibility=raw.visibility, detected=raw.detected,
+                       smoothing="butterworth 10 Hz")
+    assert "Butterworth" in smooth(text_only).settings["filter"]
     wrist = 16
     speed = lambda sm: np.nanmax(np.linalg.norm(np.diff(sm.pos[:, wrist], axis=0), axis=1) / sm.dt)  # m/s
     true_peak = 0.5 / (np.sqrt(2 * np.pi) * 0.04)
@@ -127,12 +132,13 @@ def test_sequence_already_smoothed_by_the_pose_service_is_not_filtered_twice():
 
 
 def test_a_motion_is_filtered_once_and_as_the_functions_do():
-    """Motion.smoothed / Motion.kinematics: the report, segmentation and comparison share one filtering."""
-    from services.scoring.biomechanics.filtering import smooth
+    """measurement.measure: the report, segmentation and comparison share one filtering per Motion."""
     from services.scoring.biomechanics.kinematics import kinematics
+    from services.scoring.biomechanics.measurement import measure
+    from services.scoring.biomechanics.sampling import smooth
     t = np.arange(0.0, 1.2, 1 / 30)
     m = motion(t, punch(t))
-    assert m.kinematics is m.kinematics and m.smoothed is m.smoothed
+    assert measure(m) is measure(m) and measure(m).source == "world"
     fresh = kinematics(smooth(m))
-    np.testing.assert_array_equal(m.kinematics.speed, fresh.speed)
-    np.testing.assert_array_equal(m.kinematics.pos, fresh.pos)
+    np.testing.assert_array_equal(measure(m).kinematics.speed, fresh.speed)
+    np.testing.assert_array_equal(measure(m).kinematics.pos, fresh.pos)

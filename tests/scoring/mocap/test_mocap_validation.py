@@ -53,7 +53,7 @@ def test_the_right_number_of_repetitions_with_ordered_phases(clips, technique):
 
 def test_steps_are_not_kicks(clips):
     """The lunge punch steps with the foot as fast as a kick (7 m/s) but keeps it low."""
-    from services.scoring.biomechanics.filtering import smooth
+    from services.scoring.biomechanics.sampling import smooth
     from services.scoring.biomechanics.kinematics import kinematics
     from services.scoring.biomechanics.repetitions import detect_family
     assert detect_family(kinematics(smooth(clips["lunge_punch"].motion))) == "punch"
@@ -74,7 +74,7 @@ def test_a_still_stance_has_no_repetition(clips):
     """The opening 1.5 s of the front-kick clip: the karateka stands in guard; jitter is no technique."""
     import numpy as np
 
-    from services.scoring.biomechanics.filtering import smooth
+    from services.scoring.biomechanics.sampling import smooth
     from services.scoring.biomechanics.kinematics import kinematics
     from services.scoring.biomechanics.motion import Motion
     from services.scoring.biomechanics.repetitions import find_repetitions

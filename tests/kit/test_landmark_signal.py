@@ -7,8 +7,8 @@ import math
 import numpy as np
 import pytest
 
-from services.pose.one_euro import OneEuroFilter
-from services.pose.signal_quality import CleanResult, SignalConfig, clean_sequence
+from services.kit.one_euro import OneEuroFilter
+from services.kit.landmark_signal import CleanResult, SignalConfig, clean_sequence
 
 SIGMA = 0.005  # m, Gaussian jitter added to every coordinate
 AMP, FREQ = 0.3, 2.0  # m, Hz: wx(t) = AMP sin(2 pi FREQ t), true peak speed 2 pi FREQ AMP

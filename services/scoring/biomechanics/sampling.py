@@ -1,4 +1,5 @@
-"""Landmark cleaning: drop unreliable samples, fill short gaps, resample uniformly, low-pass filter.
+"""Landmark trajectories onto a uniform grid: drop unreliable samples, fill short gaps, resample, and
+low-pass what the pose service did not filter yet (with the kit's filter table, services.kit.landmark_filters).
 
 Method (Winter 2009, "Biomechanics and Motor Control of Human Movement", 4th ed., ch. 3):
 - samples of a landmark with visibility below VISIBILITY_MIN (MediaPipe's own default confidence,
@@ -25,7 +26,9 @@ from dataclasses import dataclass, field
 
 import numpy as np
 from scipy.interpolate import PchipInterpolator
-from scipy.signal import butter, filtfilt
+
+from services.kit.landmark_filters import FILTERS, winter_correction
+from services.kit.landmark_outliers import runs  # noqa: F401  (kinetics finds its stretches with it)
 
 from .landmarks import N_LANDMARKS
 from .motion import Motion
@@ -36,7 +39,6 @@ VISIBILITY_MIN = 0.5
 MAX_GAP_S = 0.15
 CUTOFF_HZ = 10.0
 FILTER_ORDER = 2
-WINTER_DOUBLE_PASS_CORRECTION = (2 ** 0.5 - 1) ** 0.25  # 0.802 (Winter 2009, section 3.4.4.3)
 
 
 @dataclass(frozen=True)
@@ -52,13 +54,6 @@ class Smoothed:
     @property
     def fs(self) -> float:
         return 1.0 / self.dt
-
-
-def runs(mask: np.ndarray) -> list[tuple[int, int]]:
-    """[start, stop) index pairs of the contiguous True stretches of a 1-D boolean mask."""
-    padded = np.concatenate(([False], np.asarray(mask, dtype=bool), [False]))
-    edges = np.flatnonzero(np.diff(padded.astype(np.int8)))
-    return list(zip(edges[0::2].tolist(), edges[1::2].tolist()))
 
 
 def sample_mask(motion: Motion, visibility_min: float = VISIBILITY_MIN) -> np.ndarray:
@@ -82,21 +77,11 @@ def _resample(ts: np.ndarray, xs: np.ndarray, grid: np.ndarray, max_gap: float) 
     return out
 
 
-def _lowpass(x: np.ndarray, b: np.ndarray, a: np.ndarray) -> np.ndarray:
-    """Zero-phase filter of every contiguous finite stretch of x [N,3]; stretches < 3 samples dropped."""
-    out = np.full_like(x, np.nan)
-    for start, stop in runs(np.all(np.isfinite(x), axis=1)):
-        n = stop - start
-        if n < 3:
-            continue
-        padlen = min(3 * max(len(a), len(b)), n - 1)  # scipy's default, shortened for short stretches
-        out[start:stop] = filtfilt(b, a, x[start:stop], axis=0, padlen=padlen)
-    return out
-
-
-def smooth(motion: Motion, *, cutoff_hz: float = CUTOFF_HZ, visibility_min: float = VISIBILITY_MIN,
-           max_gap_s: float = MAX_GAP_S) -> Smoothed:
-    """Clean, gap-fill, resample and low-pass every landmark of the detected span of the clip."""
+def smooth(motion: Motion, positions: np.ndarray | None = None, *, cutoff_hz: float = CUTOFF_HZ,
+           visibility_min: float = VISIBILITY_MIN, max_gap_s: float = MAX_GAP_S) -> Smoothed:
+    """Gap-fill, resample and (unless the pose service already filtered them) low-pass every landmark of
+    the detected span of the clip. positions [T,33,3] m: what to measure (default: motion.world)."""
+    pos_in = motion.world if positions is None else positions
     det = np.flatnonzero(motion.detected)
     t0, t1 = motion.t[det[0]], motion.t[det[-1]]
     span = motion.t[det[0]:det[-1] + 1]
@@ -109,20 +94,21 @@ def smooth(motion: Motion, *, cutoff_hz: float = CUTOFF_HZ, visibility_min: floa
     # A gap of one ordinary frame interval is not a gap, whatever the frame rate.
     max_gap = max(max_gap_s, 1.5 * video_dt)
     fc = min(cutoff_hz, 0.35 * video_fs)
-    b, a = butter(FILTER_ORDER, (fc / WINTER_DOUBLE_PASS_CORRECTION) / (fs / 2.0))
-    good = sample_mask(motion, visibility_min)
+    good = sample_mask(motion, visibility_min) & np.all(np.isfinite(pos_in), axis=-1)
     pos = np.full((n, N_LANDMARKS, 3), np.nan)
-    # The pose service's zero-phase Butterworth already removed the jitter: filtering again would
-    # lower the effective cut-off (two 10 Hz passes are -6 dB at 10 Hz), so only resample then.
-    prefiltered = motion.smoothing.startswith("butterworth")
     for j in range(N_LANDMARKS):
-        ts, xs = motion.t[good[:, j]], motion.world[good[:, j], j]
-        resampled = _resample(ts, xs, grid, max_gap)
-        pos[:, j] = resampled if prefiltered else _lowpass(resampled, b, a)
+        pos[:, j] = _resample(motion.t[good[:, j]], pos_in[good[:, j], j], grid, max_gap)
+    # The pose service's filter already removed the jitter (typed in its SignalProcessing): filtering
+    # again would lower the effective cut-off (two 10 Hz passes are -6 dB at 10 Hz), so only resample.
+    prefiltered = motion.filtered != "none"
+    if not prefiltered:
+        pos = FILTERS["butterworth"](grid * 1000.0, pos, cutoff_hz=fc, order=FILTER_ORDER)
     settings = {
-        "filter": (f"{motion.smoothing} (pose service)" if prefiltered else
+        "filter": (f"{motion.smoothing or motion.filtered} (pose service)" if prefiltered else
                    f"Butterworth low-pass, order {FILTER_ORDER}, zero-phase (filtfilt), Winter 2009"),
-        "cutoff_hz": float(fc), "design_cutoff_hz": float(fc / WINTER_DOUBLE_PASS_CORRECTION),
+        "filter_name": motion.filtered if prefiltered else "butterworth",
+        "cutoff_hz": float(motion.cutoff_hz if prefiltered else fc),
+        "design_cutoff_hz": float((motion.cutoff_hz if prefiltered else fc) / winter_correction(FILTER_ORDER)),
         "visibility_min": float(visibility_min), "max_gap_s": float(max_gap),
         "video_rate_hz": float(video_fs), "resampled_to_hz": float(fs), "interpolation": INTERPOLATION,
     }

@@ -1,0 +1,111 @@
+"""The low-pass filters of landmark trajectories, by name: one table for the pose service and scoring.
+
+FILTERS maps a method name ("butterworth", "one_euro", "none") to a function
+f(t_ms [N], x [N,L,C], settings) -> x filtered, NaN-aware (each finite run of a column on its own).
+The pose service runs one of them once per sequence (landmark_signal.clean_sequence) and records its
+name and cut-off in the sequence's typed SignalProcessing fields; scoring runs the same table only on
+what was not filtered yet (positions of motion capture or of a sequence sent unfiltered).
+"""
+
+from __future__ import annotations
+
+import warnings
+from typing import Callable
+
+import numpy as np
+from scipy.interpolate import PchipInterpolator
+from scipy.signal import butter, filtfilt
+
+from services.kit.landmark_outliers import runs
+from services.kit.one_euro import OneEuroFilter
+
+# A standing adult (~1.7 m) fills about half to two thirds of the frame height: ~0.35 normalised
+# image units per metre. Only used to scale beta for image columns when the data cannot tell.
+IMAGE_UNITS_PER_M = 0.35
+
+
+def winter_correction(order: int, passes: int = 2) -> float:
+    """Winter 2009 (sec. 3.4.4.3): design cut-off = wanted / C so that `passes` passes of a Butterworth
+    of `order` are -3 dB at the wanted cut-off. C = (2^(1/passes) - 1)^(1/(2 order)); 0.802 for 2, 2."""
+    return (2.0 ** (1.0 / passes) - 1.0) ** (1.0 / (2 * order))
+
+
+
+
+def image_units_per_m(coords: np.ndarray, usable: np.ndarray) -> float:
+    """Normalised image units per metre: median over frames of the spread of x, y over that of wx, wy."""
+    img = np.where(usable[..., None], coords[..., 0:2], np.nan)
+    wld = np.where(usable[..., None], coords[..., 3:5], np.nan)
+    good = usable.sum(axis=1) >= 4
+    if not np.any(good):
+        return IMAGE_UNITS_PER_M
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        ratio = np.nanmedian(np.sqrt(np.nansum(np.nanvar(img[good], axis=1), axis=-1)
+                                     / np.nansum(np.nanvar(wld[good], axis=1), axis=-1)))
+    return float(ratio) if np.isfinite(ratio) and ratio > 0 else IMAGE_UNITS_PER_M
+
+
+def one_euro_streaming(min_cutoff_hz: float, beta: float, d_cutoff_hz: float, reset_after_ms: float,
+                       image_units_per_m: float = IMAGE_UNITS_PER_M) -> OneEuroFilter:
+    """A One Euro filter (Casiez et al. 2012) for live (33, 6) coordinate frames: beta of the image columns
+    rescaled so that the same body motion gets the same cut-off in both (image speed = world speed x
+    image_units_per_m)."""
+    betas = np.array([beta / image_units_per_m] * 3 + [beta] * 3)
+    return OneEuroFilter(min_cutoff_hz, betas, d_cutoff_hz, reset_after_ms=reset_after_ms)
+
+
+def butterworth(t_ms: np.ndarray, x: np.ndarray, *, cutoff_hz: float, order: int = 2, **_: object) -> np.ndarray:
+    """Zero-phase low-pass (Butterworth of `order`, run forwards and backwards: Winter 2009 ch. 3, with his
+    double-pass correction) of every contiguous finite run of each column of x [N,L,C].
+
+    A digital filter needs uniform sampling: a run whose frame intervals vary by more than 1 % is
+    resampled (PCHIP) onto a uniform grid at its 10th-percentile interval, filtered, and interpolated
+    back to its own timestamps (at 3.8 m/s a 4 ms timestamp jitter would otherwise act as 15 mm of
+    position noise). The cut-off is capped at 0.35 x the run's median frame rate (below Nyquist).
+    Runs too short for filtfilt's padding (3 x the filter length) are left as they are: a stretch that
+    short holds no frequency content to separate from the jitter."""
+    out = np.array(x, dtype=np.float64, copy=True)
+    c = winter_correction(order)
+    for j in range(x.shape[1]):
+        for start, stop in runs(np.all(np.isfinite(out[:, j].reshape(len(out), -1)), axis=1)):
+            if stop - start < 2:
+                continue
+            t, xs = t_ms[start:stop] / 1000.0, out[start:stop, j]
+            steps = np.diff(t)
+            dt = float(np.median(steps))
+            uniform = np.all(np.abs(steps - dt) <= 0.01 * dt)
+            if not uniform:
+                dt = max(float(np.percentile(steps, 10)), 0.5 * dt)  # a few odd steps do not blow up the grid
+                grid = np.linspace(t[0], t[-1], int(round((t[-1] - t[0]) / dt)) + 1)
+                xs = PchipInterpolator(t, xs, axis=0)(grid)
+            fc = min(cutoff_hz, 0.35 / float(np.median(steps)))
+            b, a = butter(order, (fc / c) * 2.0 * dt)  # normalised to Nyquist 1 / (2 dt)
+            if len(xs) <= 3 * max(len(a), len(b)):  # filtfilt's default padlen
+                continue
+            ys = filtfilt(b, a, xs, axis=0)
+            out[start:stop, j] = ys if uniform else PchipInterpolator(grid, ys, axis=0)(t)
+    return out
+
+
+def one_euro(t_ms: np.ndarray, x: np.ndarray, *, min_cutoff_hz: float, beta: float, d_cutoff_hz: float,
+             reset_after_ms: float, image_units_per_m: float = IMAGE_UNITS_PER_M, **_: object) -> np.ndarray:
+    """Causal One Euro filter over a whole [N,33,6] sequence, frame by frame (as live analysis runs it)."""
+    f = one_euro_streaming(min_cutoff_hz, beta, d_cutoff_hz, reset_after_ms, image_units_per_m)
+    return np.stack([f(ti, c) for ti, c in zip(t_ms, x)])
+
+
+def no_filter(t_ms: np.ndarray, x: np.ndarray, **_: object) -> np.ndarray:
+    return np.array(x, dtype=np.float64, copy=True)
+
+
+FILTERS: dict[str, Callable[..., np.ndarray]] = {"butterworth": butterworth, "one_euro": one_euro, "none": no_filter}
+
+
+def describe(method: str, *, cutoff_hz: float = 0.0, min_cutoff_hz: float = 0.0, beta: float = 0.0, **_: object) -> str:
+    """Human-readable form of a filter choice, as reports print it (e.g. "butterworth 10 Hz")."""
+    if method == "butterworth":
+        return f"butterworth {cutoff_hz:.3g} Hz"
+    if method == "one_euro":
+        return f"one_euro {min_cutoff_hz:g} Hz, beta {beta:g}"
+    return "none"

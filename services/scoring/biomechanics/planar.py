@@ -1,0 +1,71 @@
+"""Metric positions from one camera that do not trust BlazePose's per-frame depth.
+
+Chosen by measurement (bench/validity.py; pose2sim balancing trial, triangulated truth 3.3 m/s for the
+fastest wrist/ankle/toe): peak effector speed from BlazePose's world landmarks read 11.1, 7.6, 9.4 and
+3.7 m/s on the four views (+237 % at worst), dominated by the monocular depth jumping ~0.3 m over a
+few frames; from the image landmarks put in metres (services.kit.image_scale) they read 3.6-3.8 m/s
+on three views. Adding the world depth back at full bandwidth gave 11.1 m/s again on cam01, low-passed
+at 3 Hz still 6.2 m/s, at 2 Hz 3.7 m/s. So:
+
+- x, y (m, camera axes: x right, y down): the image coordinates (px) times the performer's metres per
+  pixel s(t). The hip centre's path is the integral of its image displacement times the local s, the
+  other landmarks are their image offset from the hips times s: a person walking toward the camera
+  (s changing) does not appear to move;
+- z (m, away from the camera, relative to the hips): BlazePose's world depth, low-passed at
+  DEPTH_CUTOFF_HZ, so the slow posture (which leg is in front) is kept for balance and joint angles
+  while the per-frame jumps never reach a speed. Speeds are therefore those of the image plane: a
+  motion along the camera's axis is under-read, and the quality report (quality.py) says so from the
+  share of the world-frame speed that was along the depth axis.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from services.kit.image_scale import metres_per_pixel
+from services.kit.landmark_filters import FILTERS
+from services.kit.landmark_outliers import PARENT
+
+from . import landmarks as L
+from .motion import Motion
+from .sampling import sample_mask
+
+DEPTH_CUTOFF_HZ = 2.0
+
+
+def hip_path_px(px: np.ndarray) -> np.ndarray:
+    """[T,2] image position (px) of the hip centre, linearly bridged over frames where a hip is missing."""
+    hip = 0.5 * (px[:, L.LEFT_HIP] + px[:, L.RIGHT_HIP])
+    ok = np.isfinite(hip).all(axis=1)
+    if ok.sum() < 2:
+        return hip
+    frames = np.arange(len(hip))
+    return np.stack([np.interp(frames, frames[ok], hip[ok, k]) for k in range(2)], axis=1)
+
+
+def limb_seen(usable: np.ndarray) -> np.ndarray:
+    """usable [T,33] with every end dropped in the frames where the joint it hangs from is not usable
+    (proximal first, so a lost knee takes the ankle and the foot): BlazePose places a hidden limb where
+    it expects it, and the pose service may have rejected a joint while keeping its end."""
+    out = usable.copy()
+    for child, parent in sorted(PARENT.items(), key=lambda kv: kv[1]):
+        out[:, child] &= out[:, parent]
+    return out
+
+
+def metric_positions(motion: Motion) -> tuple[np.ndarray, np.ndarray]:
+    """(positions [T,33,3] m as described above, NaN where unusable; metres per pixel [T])."""
+    if motion.image is None:
+        raise ValueError("metric_positions needs the image landmarks")
+    usable = limb_seen(sample_mask(motion) & np.isfinite(motion.image).all(axis=-1))
+    px = np.where(usable[..., None], motion.image, np.nan)
+    scale = metres_per_pixel(motion.t, px, motion.world, usable)
+    hip = hip_path_px(px)
+    step = np.diff(hip, axis=0) * (0.5 * (scale[1:] + scale[:-1]))[:, None]
+    hip_m = np.concatenate([np.zeros((1, 2)), np.nancumsum(step, axis=0)])
+    xy = hip_m[:, None, :] + (px - hip[:, None, :]) * scale[:, None, None]
+    depth = np.where(usable, motion.world[..., 2], np.nan)[..., None]
+    depth = FILTERS["butterworth"](motion.t * 1000.0, depth, cutoff_hz=DEPTH_CUTOFF_HZ)
+    pos = np.concatenate([xy, depth], axis=-1)
+    pos[~usable] = np.nan
+    return pos, scale

@@ -1,0 +1,148 @@
+"""How far a measured speed can be trusted: how it was measured, what limits it, and a verdict.
+
+Verdicts: "reliable", "uncertain" (reported, but never scored 10 nor praised or corrected on), and
+"unreliable" (reported as such; its aspect scores are neutral and no feedback is built on it).
+Each check below states its threshold and why; the worst check gives the verdict.
+
+- physiology (a guard, not a norm): peaks above what people reach are measurement faults. Hand: elite
+  punches reach ~9-13 m/s at the fist (Whiting, Gregor & Finerman 1988, Med Sci Sports Exerc
+  20(3):S78; Smith et al. 2000, Br J Sports Med 34:165, elite boxers' straight punches up to ~11 m/s).
+  Foot: taekwondo roundhouse kicks peak at ~15-17 m/s at the foot (Pieter & Pieter 1995, Biol Sport
+  12(4):257; Kong et al. 2000, J Sports Sci 18:50, up to ~16 m/s). Guards: 13 m/s hand, 18 m/s foot.
+- frame rate: a strike's extension lasts ~100-150 ms; below RELIABLE_FPS (24) fewer than ~3 frames
+  cover it and the peak is under-read, below USABLE_FPS (12) it is not measurable.
+- person size: the image landmarks jitter by a few pixels; below RELIABLE_PERSON_PX (200 px of body
+  height) that is > 2 % of the body per frame, below USABLE_PERSON_PX (100 px) > 5 %.
+- effector in view: share of the effector's samples within +-WINDOW_S of its peak that were seen
+  (visibility >= 0.5, not filled): below 0.8 uncertain, below 0.5 unreliable.
+- plane of motion: speeds are those of the image plane (planar.py); the effector's distal segment's
+  angle to the image plane at the peak (image_scale.foreshortening): above 45 degrees the motion was
+  partly along the camera's axis (uncertain), above 65 degrees mostly (unreliable: under-read).
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from services.kit.image_scale import SEGMENTS, foreshortening
+
+from .measurement import Measured
+from .sampling import sample_mask
+
+PHYSIOLOGICAL_MAX_M_S = {"hand": 13.0, "foot": 18.0}
+RELIABLE_FPS, USABLE_FPS = 24.0, 12.0
+RELIABLE_PERSON_PX, USABLE_PERSON_PX = 200.0, 100.0
+SEEN_RELIABLE, SEEN_USABLE = 0.8, 0.5
+PLANE_UNCERTAIN_DEG, PLANE_UNRELIABLE_DEG = 45.0, 65.0
+WINDOW_S = 0.1
+UNCERTAIN_SCORE_CAP = 8.0  # an uncertain figure may score well, never full marks (design choice)
+RANK = {"reliable": 0, "uncertain": 1, "unreliable": 2}
+# Effector -> (landmark, the segment whose plane says how the effector moved)
+EFFECTOR_SEGMENT = {"left_wrist": (15, "left_forearm"), "right_wrist": (16, "right_forearm"),
+                    "left_ankle": (27, "left_shank"), "right_ankle": (28, "right_shank"),
+                    "left_toe": (31, "left_shank"), "right_toe": (32, "right_shank")}
+
+
+@dataclass
+class Quality:
+    verdict: str = "reliable"
+    reasons: list[str] = field(default_factory=list)
+    measured: dict = field(default_factory=dict)
+
+    def worsen(self, verdict: str, reason: str) -> None:
+        if RANK[verdict] > RANK[self.verdict]:
+            self.verdict = verdict
+        if verdict != "reliable":
+            self.reasons.append(reason)
+
+    @property
+    def reliable(self) -> bool:
+        return self.verdict == "reliable"
+
+    def as_dict(self) -> dict:
+        return {"verdict": self.verdict, "reasons": list(self.reasons), **self.measured}
+
+
+def limb_kind(effector: str) -> str:
+    return "hand" if effector.endswith("wrist") else "foot"
+
+
+def physiological_fault(effector: str, speed_m_s: float) -> str | None:
+    """The reason a peak is a measurement fault, or None when people can move that fast."""
+    limit = PHYSIOLOGICAL_MAX_M_S[limb_kind(effector)]
+    if math.isfinite(speed_m_s) and speed_m_s > limit:
+        return (f"{speed_m_s:.1f} m/s is above the fastest {limb_kind(effector)} speeds people reach "
+                f"(about {limit:g} m/s): a tracking fault, not a real speed")
+    return None
+
+
+def person_height_px(measured: Measured) -> float:
+    """Median over frames of the performer's extent along the image's vertical, px."""
+    image = measured.motion.image
+    ok = sample_mask(measured.motion)
+    y = np.where(ok, image[..., 1], np.nan)
+    seen = ok.sum(axis=1) >= 8
+    if not seen.any():
+        return float("nan")
+    return float(np.median(np.nanmax(y[seen], axis=1) - np.nanmin(y[seen], axis=1)))
+
+
+def speed_quality(measured: Measured, effector: str, speed_m_s: float, t_peak_s: float) -> Quality:
+    """The quality of one effector's peak speed (m/s at t_peak_s)."""
+    motion = measured.motion
+    q = Quality(measured={"method": measured.source, "frame_rate_hz": round(measured.smoothed.video_fs, 2)})
+    fault = physiological_fault(effector, speed_m_s)
+    if fault:
+        q.worsen("unreliable", fault)
+    fps = measured.smoothed.video_fs
+    if fps < USABLE_FPS:
+        q.worsen("unreliable", f"{fps:.0f} frames/s is too few to measure a strike (needs {USABLE_FPS:g}+)")
+    elif fps < RELIABLE_FPS:
+        q.worsen("uncertain", f"at {fps:.0f} frames/s the peak speed is under-read (needs {RELIABLE_FPS:g}+)")
+    landmark, segment = EFFECTOR_SEGMENT[effector]
+    near = np.abs(motion.t - t_peak_s) <= WINDOW_S
+    seen = float(sample_mask(motion)[near, landmark].mean()) if near.any() else 0.0
+    q.measured["effector_seen_fraction"] = round(seen, 3)
+    if seen < SEEN_USABLE:
+        q.worsen("unreliable", f"the {effector.replace('_', ' ')} was out of view around its peak")
+    elif seen < SEEN_RELIABLE:
+        q.worsen("uncertain", f"the {effector.replace('_', ' ')} was partly hidden around its peak")
+    if measured.source != "image_plane":
+        return q
+    height = person_height_px(measured)
+    q.measured["person_height_px"] = round(height, 1) if math.isfinite(height) else None
+    if not math.isfinite(height) or height < USABLE_PERSON_PX:
+        q.worsen("unreliable", "the performer is too small in the frame (film closer)")
+    elif height < RELIABLE_PERSON_PX:
+        q.worsen("uncertain", "the performer is small in the frame; speeds carry more noise")
+    usable = sample_mask(motion) & np.isfinite(motion.image).all(axis=-1)
+    k = [name for name, *_ in SEGMENTS].index(segment)
+    cos = foreshortening(motion.image, motion.world, usable, measured.scale_m_per_px)[near, k] if near.any() else []
+    cos = np.asarray(cos)[np.isfinite(cos)]
+    angle = float(np.degrees(np.arccos(np.median(cos)))) if cos.size else float("nan")
+    q.measured["segment_out_of_image_plane_deg"] = round(angle, 1) if math.isfinite(angle) else None
+    kin = measured.kinematics
+    at = int(np.argmin(np.abs(kin.t - t_peak_s)))
+    v = kin.vel[at, landmark]
+    share = float(abs(v[2]) / np.linalg.norm(v)) if np.all(np.isfinite(v)) and np.linalg.norm(v) > 0 else float("nan")
+    q.measured["speed_share_from_depth"] = round(share, 3) if math.isfinite(share) else None
+    if math.isfinite(angle) and angle > PLANE_UNRELIABLE_DEG:
+        q.worsen("unreliable", f"the {segment.replace('_', ' ')} moved mostly toward or away from the camera "
+                 f"({angle:.0f} degrees out of the image plane): the speed is under-read; film side-on")
+    elif math.isfinite(angle) and angle > PLANE_UNCERTAIN_DEG:
+        q.worsen("uncertain", f"the {segment.replace('_', ' ')} moved partly along the camera's axis "
+                 f"({angle:.0f} degrees out of the image plane): the speed may be under-read")
+    return q
+
+
+def capped(score: float, quality: Quality) -> float:
+    """An aspect score as far as its figure allows: NaN (scored neutral, flagged) when unreliable, at most
+    UNCERTAIN_SCORE_CAP when uncertain."""
+    if quality.verdict == "unreliable":
+        return float("nan")
+    if quality.verdict == "uncertain" and math.isfinite(score):
+        return min(score, UNCERTAIN_SCORE_CAP)
+    return score
