@@ -1,0 +1,157 @@
+"""Open-set recognition: the background class's data, the acceptance threshold and its measured rates.
+
+The classifier has one output beyond the techniques, BACKGROUND, trained on motion that is no
+technique (DeepMimic's walk, run, jog, jump, dances, cartwheel, flips, spin, roll, crawl, get-ups; CMU
+subject 13's jumping jacks, jog, squats, knee raises, arm circles, twists, toe touches), cut into
+repetitions the way an analysis cuts a video (dataset.cut_repetitions: the project's own segmentation,
+the whole stretch when it finds none). Its score for a performance is the softmax probability of the
+most likely technique, the background taking its share of the probability: a motion unlike every
+technique gives its probability to the background and none to a technique.
+
+Threshold: chosen on held-out views (whole repetitions and whole negative clips or activity runs held
+out, never frames of one clip on both sides) as the score that maximises Youden's J = TPR - FPR
+(Youden 1950), ties to the higher threshold, where TPR = share of held-out technique views accepted
+with their right technique and FPR = share of held-out non-technique views accepted as any technique.
+The rates reported with it are cross-fitted, so that no view is scored by a threshold chosen on
+itself: the held-out sources are split in two halves (by source, seeded); the threshold chosen on
+one half is applied to the other, both ways, and the counts pooled.
+"""
+
+from __future__ import annotations
+
+import zlib
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from .dataset import MIN_FRAMES, Sample, cut_repetitions
+
+BACKGROUND = "not_a_technique"     # the background class's label (not a technique name a coach would use)
+DEEPMIMIC_SOURCE = "deepmimic"
+CMU13_SOURCE = "cmu13"
+WINDOWS = 5
+WINDOW_S = (0.2, 2.0)
+# Test-time variants of one input: the whole cut and the cut less its first or last CROP of the frames
+# (the repetition's boundaries found on video are uncertain by about that much). The score is the mean
+# of the class probabilities over them: a motion only one framing makes look like a technique is not one.
+CROP = 0.15
+
+
+def _sample(label: str, t, world, visibility, source: str) -> Sample:
+    return Sample(technique=label, t=np.asarray(t, float), world=np.asarray(world, float),
+                  visibility=np.asarray(visibility, float), source=source)
+
+
+def _cuts(whole: Sample, label: str) -> list[Sample]:
+    """The repetitions the analysis would find in a stretch of motion (a label without norms, as BACKGROUND,
+    makes the segmentation detect the family from the motion, as /analyze does without a technique), all
+    sharing the stretch's source so that held-out splits keep one clip on one side. A background stretch
+    also gives WINDOWS random windows of WINDOW_S: what the analysis cuts out of motion that is no
+    technique is not always a whole movement (the focus of the shared videos is 0.2-1.4 s)."""
+    cuts = [Sample(technique=label, t=c.t, world=c.world, visibility=c.visibility, source=whole.source)
+            for c in cut_repetitions(whole)]
+    if label != BACKGROUND:
+        return cuts
+    rng = np.random.default_rng(zlib.crc32(whole.source.encode()))
+    t = np.asarray(whole.t, float)
+    for _ in range(WINDOWS):
+        length = rng.uniform(*WINDOW_S)
+        if t[-1] - t[0] <= length:
+            break
+        start = rng.uniform(t[0], t[-1] - length)
+        keep = (t >= start) & (t <= start + length)
+        if keep.sum() >= MIN_FRAMES:
+            cuts.append(Sample(technique=label, t=t[keep] - t[keep][0], world=whole.world[keep],
+                               visibility=whole.visibility[keep], source=whole.source))
+    return cuts
+
+
+def deepmimic_samples(root: Path) -> tuple[list[Sample], list[Sample]]:
+    """(technique repetitions, background repetitions) of the DeepMimic clips (mocap.deepmimic.label_of)."""
+    from services.scoring.mocap.deepmimic import label_of, load_clips
+    positives, negatives = [], []
+    for clip in load_clips(Path(root)):
+        label = label_of(clip.name)
+        if label is None:
+            continue
+        whole = _sample(label or BACKGROUND, clip.t, clip.world, clip.visibility, f"{DEEPMIMIC_SOURCE}/{clip.name}")
+        (positives if label else negatives).extend(_cuts(whole, label or BACKGROUND))
+    return positives, negatives
+
+
+def cmu13_samples(root: Path) -> list[Sample]:
+    """Background repetitions of the CMU subject-13 exercise runs (mocap.cmu_exercise)."""
+    from services.scoring.mocap.cmu_exercise import load_runs
+    out = []
+    for run in load_runs(Path(root)):
+        out.extend(_cuts(_sample(BACKGROUND, run.t, run.world, run.visibility, run.source), BACKGROUND))
+    return out
+
+
+@dataclass(frozen=True)
+class Rates:
+    threshold: float
+    true_positive_rate: float    # held-out technique views accepted with the right technique
+    false_positive_rate: float   # held-out non-technique views accepted as a technique
+    accepted_rate: float         # held-out technique views accepted (right technique or not)
+    positives: int
+    negatives: int
+
+
+def choose_threshold(pos_score: np.ndarray, pos_correct: np.ndarray, neg_score: np.ndarray) -> float:
+    """The score threshold maximising Youden's J (TPR - FPR) on these views, ties to the higher one."""
+    candidates = np.unique(np.r_[pos_score, neg_score, 1.0])
+    best, best_j = 1.0, -np.inf
+    for c in candidates[::-1]:                       # high to low: the first maximum is the highest threshold
+        j = np.mean((pos_score >= c) & pos_correct) - np.mean(neg_score >= c)
+        if j > best_j + 1e-12:
+            best, best_j = float(c), j
+    return best
+
+
+def cross_fitted(pos_score: np.ndarray, pos_correct: np.ndarray, pos_group: np.ndarray, neg_score: np.ndarray,
+                 neg_group: np.ndarray, seed: int) -> Rates:
+    """The threshold chosen on every held-out view, with rates measured by 2-fold cross-fitting over sources."""
+    rng = np.random.default_rng([seed, 7])
+
+    def halves(groups: np.ndarray) -> np.ndarray:
+        names = sorted(set(groups.tolist()))
+        rng.shuffle(names)
+        first = set(names[: len(names) // 2])
+        return np.array([g in first for g in groups], dtype=bool)
+
+    pos_half, neg_half = halves(pos_group), halves(neg_group)
+    tp = acc = fp = 0
+    for fit in (True, False):
+        tau = choose_threshold(pos_score[pos_half == fit], pos_correct[pos_half == fit], neg_score[neg_half == fit])
+        test_p, test_n = pos_half != fit, neg_half != fit
+        tp += int(np.sum((pos_score[test_p] >= tau) & pos_correct[test_p]))
+        acc += int(np.sum(pos_score[test_p] >= tau))
+        fp += int(np.sum(neg_score[test_n] >= tau))
+    n_p, n_n = max(len(pos_score), 1), max(len(neg_score), 1)
+    return Rates(threshold=choose_threshold(pos_score, pos_correct, neg_score), true_positive_rate=tp / n_p,
+                 false_positive_rate=fp / n_n, accepted_rate=acc / n_p, positives=len(pos_score),
+                 negatives=len(neg_score))
+
+
+def crops(pose: np.ndarray) -> list[np.ndarray]:
+    """The test-time variants ([N,64,33,4] each) of model inputs [N,64,33,4]: whole, start cut, end cut,
+    each re-sampled to the full frame count by linear interpolation."""
+    n = pose.shape[1]
+    grid = np.linspace(0.0, 1.0, n)
+    out = [pose]
+    for lo, hi in ((CROP, 1.0), (0.0, 1.0 - CROP)):
+        q = (lo + grid * (hi - lo)) * (n - 1)
+        i0 = np.clip(np.floor(q).astype(int), 0, n - 2)
+        w = (q - i0)[None, :, None, None]
+        out.append(((1.0 - w) * pose[:, i0] + w * pose[:, i0 + 1]).astype(pose.dtype))
+    return out
+
+
+def technique_scores(probs: np.ndarray, classes: list[str]) -> tuple[np.ndarray, np.ndarray]:
+    """(score = probability of the most likely technique, its index into classes) per row of probs [N,C]."""
+    techniques = np.array([c != BACKGROUND for c in classes])
+    masked = np.where(techniques[None, :], probs, -np.inf)
+    best = masked.argmax(axis=1)
+    return probs[np.arange(len(probs)), best], best
