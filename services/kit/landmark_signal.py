@@ -43,7 +43,7 @@ from scipy.interpolate import PchipInterpolator
 
 from services.kit.image_scale import metres_per_pixel
 from services.kit.landmark_filters import (FILTERS, IMAGE_UNITS_PER_M, describe, image_units_per_m,
-                                           one_euro_streaming, winter_correction)
+                                           one_euro_streaming, residual_cutoff, winter_correction)
 from services.kit.landmark_outliers import (hampel_outliers, implausible, neighbours, prediction_residual,
                                             speed_outliers)
 
@@ -62,7 +62,11 @@ class SignalConfig:
     smoothing: str = "butterworth"  # one of SMOOTHING_METHODS
     # Butterworth: Winter (2009) used 6 Hz for gait; strikes are faster (a punch lasts ~0.15-0.3 s),
     # so 10 Hz as in the scoring module, capped at 0.35 x frame rate (below Nyquist).
-    cutoff_hz: float = 10.0
+    cutoff_hz: float = 10.0  # the cut-off when cutoff_method is "fixed", and the fallback of "residual"
+    # "residual": chosen per clip from the image coordinates by residual analysis (landmark_filters.
+    # residual_cutoff: invariant to playback speed, measured there); "fixed": cutoff_hz.
+    cutoff_method: str = "residual"
+    residual_floor_hz: float = 1.0  # never below this (a still clip has no content to choose from)
     order: int = 2  # per pass; filtfilt runs it twice (4th order overall, zero phase)
     # One Euro, tuned by simulation on world coordinates with 5 mm Gaussian jitter at 30 and 60 fps
     # (BlazePose world jitter at rest is a few mm): min_cutoff 1 Hz leaves ~0.35 of the jitter at
@@ -96,7 +100,9 @@ class SignalConfig:
     def __post_init__(self) -> None:
         if self.smoothing not in SMOOTHING_METHODS:
             raise ValueError(f"smoothing: expected one of {', '.join(SMOOTHING_METHODS)}, got {self.smoothing!r}")
-        for name in ("cutoff_hz", "min_cutoff_hz", "d_cutoff_hz", "max_gap_ms", "hampel_sigmas", "max_speed_m_s"):
+        if self.cutoff_method not in ("residual", "fixed"):
+            raise ValueError(f"cutoff_method: expected residual or fixed, got {self.cutoff_method!r}")
+        for name in ("cutoff_hz", "residual_floor_hz", "min_cutoff_hz", "d_cutoff_hz", "max_gap_ms", "hampel_sigmas", "max_speed_m_s"):
             value = getattr(self, name)
             if not (isinstance(value, (int, float)) and math.isfinite(value) and value > 0):
                 raise ValueError(f"{name}: must be a positive number, got {value!r}")
@@ -111,10 +117,13 @@ class SignalConfig:
             if not (isinstance(value, int) and not isinstance(value, bool) and 1 <= value <= 10):
                 raise ValueError(f"{name}: must be an integer from 1 to 10, got {value!r}")
 
-    def filter_settings(self, frame_ms: float, max_gap_ms: float, image_units: float) -> dict[str, float]:
-        """Keyword arguments of landmark_filters.FILTERS[self.smoothing] for a clip of this frame interval."""
+    def filter_settings(self, frame_ms: float, max_gap_ms: float, image_units: float,
+                        chosen_cutoff_hz: float | None = None) -> dict[str, float]:
+        """Keyword arguments of landmark_filters.FILTERS[self.smoothing] for a clip of this frame interval
+        (chosen_cutoff_hz: what residual analysis chose, used when cutoff_method is "residual")."""
         if self.smoothing == "butterworth":
-            return {"cutoff_hz": min(self.cutoff_hz, 0.35 * 1000.0 / frame_ms), "order": self.order}
+            fc = chosen_cutoff_hz if self.cutoff_method == "residual" and chosen_cutoff_hz else self.cutoff_hz
+            return {"cutoff_hz": min(fc, 0.35 * 1000.0 / frame_ms), "order": self.order}
         if self.smoothing == "one_euro":
             return {"min_cutoff_hz": self.min_cutoff_hz, "beta": self.beta, "d_cutoff_hz": self.d_cutoff_hz,
                     "reset_after_ms": max_gap_ms, "image_units_per_m": image_units}
@@ -207,7 +216,10 @@ def clean_sequence(t_ms: np.ndarray, landmarks: np.ndarray, config: SignalConfig
     for j in np.flatnonzero(filled.any(axis=0)):
         coords[filled[:, j], j] = PchipInterpolator(t[kept[:, j]], coords[kept[:, j], j], axis=0)(t[filled[:, j]])
 
-    settings = cfg.filter_settings(frame_ms, max_gap, image_units_per_m(coords, kept | filled))
+    chosen = None
+    if cfg.smoothing == "butterworth" and cfg.cutoff_method == "residual" and n > 1:
+        chosen = residual_cutoff(t, coords[..., 0:2], floor_hz=cfg.residual_floor_hz, order=cfg.order)
+    settings = cfg.filter_settings(frame_ms, max_gap, image_units_per_m(coords, kept | filled), chosen)
     coords = FILTERS[cfg.smoothing](t, coords, **settings)
     out = data.copy()
     out[..., :N_COORDS] = coords

@@ -57,7 +57,7 @@ def rms(a: np.ndarray, b: np.ndarray) -> float:
 def test_butterworth_rejects_spikes_reduces_noise_and_keeps_peak_speed(fps, max_rms):
     t, clean_lm, true = sequence(np.arange(0, 4.0, 1 / fps))
     lm = add_spikes(clean_lm)
-    res = clean_sequence(t, lm, SignalConfig())
+    res = clean_sequence(t, lm, SignalConfig(cutoff_method="fixed"))
     assert res.method == "butterworth 10 Hz"
     assert res.landmarks.shape == lm.shape and res.landmarks.dtype == np.float32
     for i, j in SPIKES:
@@ -153,7 +153,7 @@ def test_butterworth_cutoff_is_minus_3_db():
         lm = np.zeros((t_s.size, 33, 8))
         lm[..., 6:] = 0.9
         lm[..., 3] = 0.005 * np.sin(2 * math.pi * freq * t_s)[:, None]
-        res = clean_sequence(t_s * 1000, lm, SignalConfig(cutoff_hz=10.0))
+        res = clean_sequence(t_s * 1000, lm, SignalConfig(cutoff_hz=10.0, cutoff_method="fixed"))
         middle = world(res)[240:-240, 0, 0]  # away from the ends
         assert not res.rejected.any()
         assert np.sqrt(2 * np.mean(middle ** 2)) / 0.005 == pytest.approx(gain, abs=0.03), freq
@@ -211,7 +211,7 @@ def test_no_detection_at_all_and_bad_input():
 
 def test_cutoff_capped_by_frame_rate():
     t, lm, _ = sequence(np.arange(0, 2.0, 1 / 20))
-    assert clean_sequence(t, lm, SignalConfig()).method == "butterworth 7 Hz"  # 0.35 x 20 fps
+    assert clean_sequence(t, lm, SignalConfig(cutoff_method="fixed")).method == "butterworth 7 Hz"  # 0.35 x 20 fps
 
 
 # One Euro filter, streaming
@@ -296,3 +296,22 @@ def test_config_validation():
     cfg = SignalConfig.from_mapping({"smoothing": "one_euro", "cutoff_hz": 8, "hampel_window": 2})
     assert cfg.cutoff_hz == 8.0 and isinstance(cfg.cutoff_hz, float) and cfg.hampel_window == 2
     assert SignalConfig.from_mapping(None) == SignalConfig()
+
+
+@pytest.mark.parametrize("fps", [30, 60])
+def test_residual_cutoff_keeps_the_peak_and_follows_playback_speed(fps):
+    """Residual analysis (the default) picks a cut-off above the motion's 2 Hz that keeps its peak speed,
+    and the same frames played at half speed (timestamps doubled) get half that cut-off, so their
+    measured speed halves too."""
+    t, clean_lm, true = sequence(np.arange(0, 4.0, 1 / fps))
+    lm = add_spikes(clean_lm)
+    res = clean_sequence(t, lm, SignalConfig())
+    assert res.filter == "butterworth" and FREQ < res.cutoff_hz < 10.0
+    assert res.method == f"butterworth {res.cutoff_hz:.3g} Hz"
+    assert peak_speed(t, world(res)) == pytest.approx(PEAK_SPEED, rel=0.10)
+    assert rms(world(res), true) < SIGMA
+    # The outlier limits are physical (m/s, m/s^2): at half speed they are halved and quartered here so
+    # that only the filter is compared.
+    slow = clean_sequence(2.0 * t, lm, SignalConfig(max_speed_m_s=15.0, hampel_min_accel_m_s2=75.0))
+    assert slow.cutoff_hz == pytest.approx(res.cutoff_hz / 2.0, rel=0.05)
+    assert peak_speed(2.0 * t, world(slow)) == pytest.approx(peak_speed(t, world(res)) / 2.0, rel=0.05)

@@ -62,3 +62,20 @@ def peak(values: np.ndarray, t: np.ndarray, lo: float = -np.inf, hi: float = np.
             if abs(delta) <= 1.0:
                 tk += float(delta) * float(t[1] - t[0])
     return vk, tk
+
+
+def interior(values: np.ndarray, t: np.ndarray, edge_s: float) -> np.ndarray:
+    """values [N] with NaN within edge_s of either end of each finite stretch. A zero-phase filter has no
+    data beyond a stretch's ends and its derivative there swings (pose2sim cam01: a still right wrist
+    read 3.1 m/s in the clip's last 60 ms); edge_s = EDGE_CYCLES / cut-off scales with the filter, so a
+    clip played at half speed (half the cut-off) loses the same frames."""
+    out = np.array(values, dtype=float, copy=True)
+    finite = np.isfinite(out)
+    edges = np.flatnonzero(np.diff(np.concatenate(([0], finite.astype(np.int8), [0]))))
+    for start, stop in zip(edges[0::2], edges[1::2]):
+        near = (t[start:stop] - t[start] < edge_s) | (t[stop - 1] - t[start:stop] < edge_s)
+        out[start:stop][near] = np.nan
+    return out
+
+
+EDGE_CYCLES = 0.5  # half a period of the cut-off frequency

@@ -15,7 +15,7 @@ import numpy as np
 
 from .kinematics import Kinematics, kinematics
 from .motion import Motion
-from .planar import DEPTH_CUTOFF_HZ, metric_positions
+from .planar import depth_cutoff_hz, metric_positions
 from .sampling import Smoothed, smooth
 
 _ATTR = "_measured"
@@ -40,7 +40,8 @@ class Measured:
     def settings(self) -> dict:
         out = dict(self.smoothed.settings)
         out["positions"] = ("image plane in metres (performer's bone lengths), depth low-passed at "
-                            f"{DEPTH_CUTOFF_HZ:g} Hz" if self.source == "image_plane" else "3-D world/lab frame")
+                            f"{depth_cutoff_hz(self.motion):.3g} Hz" if self.source == "image_plane"
+                            else "3-D world/lab frame")
         if self.scale_m_per_px is not None and np.isfinite(self.scale_m_per_px).any():
             out["mm_per_px_median"] = float(1000.0 * np.nanmedian(self.scale_m_per_px))
         return out

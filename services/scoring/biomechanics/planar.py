@@ -12,7 +12,7 @@ at 3 Hz still 6.2 m/s, at 2 Hz 3.7 m/s. So:
   other landmarks are their image offset from the hips times s: a person walking toward the camera
   (s changing) does not appear to move;
 - z (m, away from the camera, relative to the hips): BlazePose's world depth, low-passed at
-  DEPTH_CUTOFF_HZ, so the slow posture (which leg is in front) is kept for balance and joint angles
+  DEPTH_CUTOFF_FRACTION of the clip's cut-off (1-2 Hz), so the slow posture (which leg is in front) is kept for balance and joint angles
   while the per-frame jumps never reach a speed. Speeds are therefore those of the image plane: a
   motion along the camera's axis is under-read, and the quality report (quality.py) says so from the
   share of the world-frame speed that was along the depth axis.
@@ -30,7 +30,11 @@ from . import landmarks as L
 from .motion import Motion
 from .sampling import sample_mask
 
-DEPTH_CUTOFF_HZ = 2.0
+# The depth's cut-off is a fraction of the clip's own (the pose service's, chosen by residual analysis
+# from the image): a fixed 2 Hz passed twice the depth jitter per frame into a clip played at half speed
+# (pose2sim cam01: 0.76 of its wrist's peak speed then came from depth, against 0.1 at normal speed).
+DEPTH_CUTOFF_FRACTION = 0.2
+DEFAULT_CUTOFF_HZ = 10.0  # a sequence that does not say its cut-off
 
 
 def hip_path_px(px: np.ndarray) -> np.ndarray:
@@ -53,6 +57,10 @@ def limb_seen(usable: np.ndarray) -> np.ndarray:
     return out
 
 
+def depth_cutoff_hz(motion: Motion) -> float:
+    return DEPTH_CUTOFF_FRACTION * (motion.cutoff_hz if motion.cutoff_hz > 0 else DEFAULT_CUTOFF_HZ)
+
+
 def metric_positions(motion: Motion) -> tuple[np.ndarray, np.ndarray]:
     """(positions [T,33,3] m as described above, NaN where unusable; metres per pixel [T])."""
     if motion.image is None:
@@ -65,7 +73,7 @@ def metric_positions(motion: Motion) -> tuple[np.ndarray, np.ndarray]:
     hip_m = np.concatenate([np.zeros((1, 2)), np.nancumsum(step, axis=0)])
     xy = hip_m[:, None, :] + (px - hip[:, None, :]) * scale[:, None, None]
     depth = np.where(usable, motion.world[..., 2], np.nan)[..., None]
-    depth = FILTERS["butterworth"](motion.t * 1000.0, depth, cutoff_hz=DEPTH_CUTOFF_HZ)
+    depth = FILTERS["butterworth"](motion.t * 1000.0, depth, cutoff_hz=depth_cutoff_hz(motion))
     pos = np.concatenate([xy, depth], axis=-1)
     pos[~usable] = np.nan
     return pos, scale

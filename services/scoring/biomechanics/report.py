@@ -14,7 +14,7 @@ from . import landmarks as L
 from .balance import balance, settle_windows
 from .chain import analyse_chain
 from .feedback import Findings, feedback
-from .kinematics import peak
+from .kinematics import EDGE_CYCLES, interior, peak
 from .measurement import measure
 from .quality import capped, physiological_fault, speed_quality
 from .kinetics import limb_kinetics
@@ -83,9 +83,11 @@ def analyze_motion(motion: Motion, *, body_mass_kg: float, technique: str | None
     sm, kin = measured.smoothed, measured.kinematics
 
     peaks: dict[str, tuple[float, float]] = {}
+    edge_s = EDGE_CYCLES / max(float(sm.settings["cutoff_hz"]), 1e-6)
     for name, idx in L.EFFECTORS.items():
-        if np.count_nonzero(np.isfinite(kin.speed[:, idx])) >= MIN_SPEED_SAMPLES:
-            found = peak(kin.speed[:, idx], kin.t)
+        speed = interior(kin.speed[:, idx], kin.t, edge_s)
+        if np.count_nonzero(np.isfinite(speed)) >= MIN_SPEED_SAMPLES:
+            found = peak(speed, kin.t)
             if found is not None:
                 peaks[name] = found
     ref = technique_ref(technique)
