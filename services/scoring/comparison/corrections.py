@@ -150,6 +150,9 @@ def _timing_corrections(reps, coach: str, words: dict[str, str], label: str) -> 
     return out
 
 
+ORDER_RESOLUTION_MS = 20.0
+
+
 def _chain_corrections(reps, coach: str, words: dict[str, str]) -> list[tuple[float, str]]:
     pairs: dict[tuple[str, str], list] = defaultdict(list)
     for r in reps:
@@ -159,7 +162,9 @@ def _chain_corrections(reps, coach: str, words: dict[str, str]) -> list[tuple[fl
     for (prox, dist), ps in pairs.items():
         s, c = _mean(p.student_lag_ms for p in ps), _mean(p.coach_lag_ms for p in ps)
         diff = s - c
-        reordered = (s > 0) != (c > 0)
+        # An order is only reversed when both lags are beyond ORDER_RESOLUTION_MS: peaks closer than about
+        # a video frame are simultaneous as far as the video can tell.
+        reordered = (s > 0) != (c > 0) and min(abs(s), abs(c)) >= ORDER_RESOLUTION_MS
         if not (reordered or abs(diff) > CHAIN_LAG_MS):
             continue
 

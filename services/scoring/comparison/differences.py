@@ -28,11 +28,25 @@ def angle_difference(student_deg: float, coach_deg: float) -> float:
 GIMBAL_ABDUCTION_DEG = 60.0
 
 
-def _angle_differences(student: dict[str, float], coach: dict[str, float]) -> dict[str, float]:
-    out = {a: angle_difference(student[a], coach[a]) for a in student}
+def _angle_differences(student: dict[str, float], coach: dict[str, float], seen: dict[str, bool]) -> dict[str, float]:
+    """Differences of the angles both cameras saw well enough (viewpoint.py); NaN: not compared."""
+    out = {a: angle_difference(student[a], coach[a]) if seen.get(a, True) else float("nan") for a in student}
     if "hip_flexion" in out and max(abs(student["hip_abduction"]), abs(coach["hip_abduction"])) > GIMBAL_ABDUCTION_DEG:
         out["hip_flexion"] = float("nan")
     return out
+
+
+# A phase shorter than this means the segmentation did not find that moment (a real strike phase lasts
+# tens of ms or more): the repetition's phase timings are then not compared at all.
+MIN_PHASE_MS = 20.0
+# Peak-speed lags beyond this are two separate movements, not a sequence (Putnam 1993: tens of ms;
+# norms.LAG_MAX_MS = 150): they are not compared either.
+MAX_COMPARED_LAG_MS = 300.0
+
+
+def _phase_differences(student: RepMeasures, coach: RepMeasures) -> dict[str, float]:
+    degenerate = any(v < MIN_PHASE_MS for r in (student, coach) for p, v in r.phases_ms.items() if p != "total")
+    return {p: float("nan") if degenerate else student.phases_ms[p] - coach.phases_ms[p] for p in student.phases_ms}
 
 
 def chain_differences(student: RepMeasures, coach: RepMeasures) -> list[ChainPairDifference]:
@@ -42,7 +56,7 @@ def chain_differences(student: RepMeasures, coach: RepMeasures) -> list[ChainPai
     out = []
     for p in student.chain.pairs:
         c = coach_pairs.get((p.proximal, p.distal))
-        if c is None:
+        if c is None or max(abs(p.lag_ms), abs(c.lag_ms)) > MAX_COMPARED_LAG_MS:
             continue
         out.append(ChainPairDifference(p.proximal, p.distal, p.lag_ms, c.lag_ms, p.lag_ms - c.lag_ms,
                                        (p.lag_ms > 0) == (c.lag_ms > 0)))
@@ -51,8 +65,10 @@ def chain_differences(student: RepMeasures, coach: RepMeasures) -> list[ChainPai
 
 def compare_repetitions(student: RepMeasures, coach: RepMeasures, alignment: Alignment, *, coach_index: int,
                         coach_mirrored: bool) -> RepetitionComparison:
-    phase_diff = {p: student.phases_ms[p] - coach.phases_ms[p] for p in student.phases_ms}
-    angle_diff = {m: _angle_differences(student.angles[m], coach.angles[m]) for m in student.angles}
+    phase_diff = _phase_differences(student, coach)
+    angle_diff = {m: _angle_differences(student.angles[m], coach.angles[m],
+                                        {a: student.seen[m][a] and coach.seen[m][a] for a in student.seen[m]})
+                  for m in student.angles}
     speed_ratio = _ratio(student.peak_speed_m_s, coach.peak_speed_m_s)
     force_ratio = _ratio(student.force_per_kg, coach.force_per_kg)
     chain = chain_differences(student, coach)

@@ -33,6 +33,7 @@ from services.scoring.biomechanics.segments import effector_segment, limb_segmen
 
 from .mirror import mirror_kinematics, mirror_repetition, other_side
 from .poses import pose_features
+from .viewpoint import angle_seen, mirror_columns, out_of_plane
 
 MOMENTS = ("chamber", "extension", "retraction")
 # Compared angle -> angles.py name ({s}: striking side, {o}: the other side).
@@ -58,6 +59,7 @@ class Performance:
     angles: dict[str, np.ndarray]   # angles.joint_angles of every grid frame, degrees
     vertical: Vertical              # estimated once from the whole clip (a repetition alone has too little contact)
     mirrored: bool = False
+    planes: np.ndarray | None = None  # [N,S] segments' angle to the image plane, degrees (viewpoint.py)
 
 
 @dataclass(frozen=True)
@@ -66,6 +68,7 @@ class RepMeasures:
     side: str                                  # striking side, "left"/"right"
     phases_ms: dict[str, float]                # 4 phases + "total", ms
     angles: dict[str, dict[str, float]]        # moment -> compared angle -> degrees
+    seen: dict[str, dict[str, bool]]           # moment -> compared angle -> seen well enough (viewpoint.py)
     peak_speed_m_s: float
     peak_force_n: float
     body_mass_kg: float
@@ -83,14 +86,15 @@ def prepare(motion: Motion, family: str) -> Performance:
     """Filter, differentiate and segment a Motion (biomechanics core); angles of every frame."""
     kin = measure_motion(motion).kinematics
     return Performance(kin=kin, reps=find_repetitions(kin, family), angles=joint_angles(kin.pos),
-                       vertical=estimate_vertical(kin.pos))
+                       vertical=estimate_vertical(kin.pos), planes=out_of_plane(motion, kin.t))
 
 
 def mirrored(perf: Performance) -> Performance:
     """The performance done with the other side (mirror.py); angles recomputed on the mirrored body."""
     kin = mirror_kinematics(perf.kin)
     return Performance(kin=kin, reps=[mirror_repetition(r) for r in perf.reps], angles=joint_angles(kin.pos),
-                       vertical=estimate_vertical(kin.pos), mirrored=not perf.mirrored)
+                       vertical=estimate_vertical(kin.pos), mirrored=not perf.mirrored,
+                       planes=mirror_columns(perf.planes))
 
 
 def side_of(rep: Repetition) -> str:
@@ -139,6 +143,8 @@ def measure(perf: Performance, rep: Repetition, family: str, body_mass_kg: float
     return RepMeasures(
         rep=rep, side=side, phases_ms=phases,
         angles={m: compared_angles(perf, _index(kin, moments[m]), side, family) for m in MOMENTS},
+        seen={m: {name: angle_seen(perf.planes, _index(kin, moments[m]), name, side)
+                  for name in COMPARED_ANGLES[family]} for m in MOMENTS},
         peak_speed_m_s=float(rep.peak_speed_m_s), peak_force_n=float(kinetic.peak_force_n),
         body_mass_kg=float(body_mass_kg), chain=analyse_chain(kin, chains[rep.effector], rep.peak_s),
         balance=settled_balance(perf, rep, step), dt_s=float(kin.dt))
