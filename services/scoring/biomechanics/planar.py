@@ -1,21 +1,20 @@
 """Metric positions from one camera that do not trust BlazePose's per-frame depth.
 
-Chosen by measurement (bench/validity.py; pose2sim balancing trial, triangulated truth 3.3 m/s for the
-fastest wrist/ankle/toe): peak effector speed from BlazePose's world landmarks read 11.1, 7.6, 9.4 and
-3.7 m/s on the four views (+237 % at worst), dominated by the monocular depth jumping ~0.3 m over a
-few frames; from the image landmarks put in metres (services.kit.image_scale) they read 3.6-3.8 m/s
-on three views. Adding the world depth back at full bandwidth gave 11.1 m/s again on cam01, low-passed
-at 3 Hz still 6.2 m/s, at 2 Hz 3.7 m/s. So:
+Chosen by measurement (bench/validity.py; pose2sim balancing trial, 4 views, triangulated truth 3.48
+m/s for the fastest toe): peak effector speed from BlazePose's world landmarks read 11.1, 7.6, 9.4 and
+3.7 m/s, dominated by the monocular depth jumping ~0.3 m over a few frames; from the image landmarks
+put in metres (services.kit.image_scale) 3.24, 3.64, 3.74 and 2.86 m/s. Adding the world depth back at
+full bandwidth gave 11.1 m/s again on cam01 (3 Hz low-pass: 6.2, 2 Hz: 3.7). So:
 
 - x, y (m, camera axes: x right, y down): the image coordinates (px) times the performer's metres per
   pixel s(t). The hip centre's path is the integral of its image displacement times the local s, the
   other landmarks are their image offset from the hips times s: a person walking toward the camera
   (s changing) does not appear to move;
 - z (m, away from the camera, relative to the hips): BlazePose's world depth, low-passed at
-  DEPTH_CUTOFF_FRACTION of the clip's cut-off (1-2 Hz), so the slow posture (which leg is in front) is kept for balance and joint angles
-  while the per-frame jumps never reach a speed. Speeds are therefore those of the image plane: a
-  motion along the camera's axis is under-read, and the quality report (quality.py) says so from the
-  share of the world-frame speed that was along the depth axis.
+  DEPTH_CUTOFF_FRACTION of the clip's cut-off (1-2 Hz), so the slow posture (which leg is in front)
+  is kept for balance and joint angles while the per-frame jumps never reach a speed. Speeds are
+  therefore those of the image plane: a motion along the camera's axis is under-read, and the quality
+  report (quality.py) says so from the effector segment's angle to the image plane.
 """
 
 from __future__ import annotations
