@@ -13,12 +13,6 @@ from pathlib import Path
 import pytest
 
 from bench.video_variants import VARIANTS, make_variant
-from services.pose.extract import extract_poses
-from services.pose.landmarker import bundle_path
-from services.pose.servicer import to_proto
-from services.pose.workers import WorkerLimits, WorkerPool
-from services.scoring.biomechanics import analyze_motion
-from services.scoring.clients import motion_from_sequence
 
 REPO = Path(__file__).resolve().parents[2]
 VIDEOS = REPO.parent / "shared" / "data" / "videos"
@@ -30,23 +24,15 @@ pytestmark = pytest.mark.integration
 
 
 @pytest.fixture(scope="module")
-def reports(tmp_path_factory):
-    bundle = bundle_path(REPO / "models")
-    pool = WorkerPool(bundle, WorkerLimits(), 2)
+def reports(tmp_path_factory, analyse_video):
     out_dir = tmp_path_factory.mktemp("variants")
-    try:
-        def analyse(path: Path):
-            seq = to_proto(extract_poses(path, bundle, workers=2, pool=pool))
-            return seq, analyze_motion(motion_from_sequence(seq), body_mass_kg=70.0)
-        done = {}
-        for clip, names in HOLDING.items():
-            source = VIDEOS / f"{clip}.mp4"
-            done[(clip, "original")] = analyse(source)
-            for name in names:
-                done[(clip, name)] = analyse(make_variant(source, name, out_dir))
-        return done
-    finally:
-        pool.close()
+    done = {}
+    for clip, names in HOLDING.items():
+        source = VIDEOS / f"{clip}.mp4"
+        done[(clip, "original")] = analyse_video(source)
+        for name in names:
+            done[(clip, name)] = analyse_video(make_variant(source, name, out_dir))
+    return done
 
 
 @pytest.mark.parametrize("clip, name", CASES)

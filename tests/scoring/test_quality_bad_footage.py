@@ -9,12 +9,6 @@ import pytest
 
 from bench.video_variants import ffmpeg
 from services.kit.errors import ValidationFailed
-from services.pose.extract import extract_poses
-from services.pose.landmarker import bundle_path
-from services.pose.servicer import to_proto
-from services.pose.workers import WorkerLimits, WorkerPool
-from services.scoring.biomechanics import analyze_motion
-from services.scoring.clients import motion_from_sequence
 
 REPO = Path(__file__).resolve().parents[2]
 CLIP = REPO.parent / "shared" / "data" / "videos" / "pose2sim-balancing-cam01.mp4"
@@ -28,23 +22,17 @@ pytestmark = pytest.mark.integration
 
 
 @pytest.fixture(scope="module")
-def analysed(tmp_path_factory):
-    bundle = bundle_path(REPO / "models")
-    pool = WorkerPool(bundle, WorkerLimits(), 2)
+def analysed(tmp_path_factory, analyse_video):
     out = tmp_path_factory.mktemp("bad")
     results = {}
-    try:
-        for name, vf in BAD.items():
-            path = out / f"{name}.mp4"
-            ffmpeg("-i", CLIP, "-vf", vf, *ENCODE, path)
-            try:
-                seq = to_proto(extract_poses(path, bundle, workers=2, pool=pool))
-                results[name] = analyze_motion(motion_from_sequence(seq), body_mass_kg=70.0)
-            except ValidationFailed as exc:  # the user-facing refusal is an answer too
-                results[name] = exc
-        return results
-    finally:
-        pool.close()
+    for name, vf in BAD.items():
+        path = out / f"{name}.mp4"
+        ffmpeg("-i", CLIP, "-vf", vf, *ENCODE, path)
+        try:
+            results[name] = analyse_video(path)[1]
+        except ValidationFailed as exc:  # the user-facing refusal is an answer too
+            results[name] = exc
+    return results
 
 
 def _quality(result):
