@@ -10,6 +10,8 @@ DESCRIPTOR := deploy/envoy/kataforge.pb
 SCORING_MODELS_DIR := models/scoring
 SCORING_MODELS := $(foreach m,graphsage form_assessor style_encoder,$(SCORING_MODELS_DIR)/$(m).onnx)
 CMU_KARATE := ../shared/data/mocap/cmu-135-karate
+DEEPMIMIC := ../shared/data/mocap/deepmimic
+CMU_EXERCISE := ../shared/data/mocap/cmu-13-exercise
 
 .PHONY: run test install proto proto-check model scoring-models clean-state
 
@@ -37,11 +39,15 @@ $(MODEL): install services/pose/model_bundle.py
 
 model: $(MODEL)
 
-# Trained offline (seeded, about a minute on 2 cores), never at request time; retrained when the code that
-# makes them (learning, the mocap reader, the biomechanics engine that gives the form targets) or the data change.
+# Trained offline (seeded, about 3 minutes on 2 cores), never at request time; retrained when the code that
+# makes them (learning, the mocap readers, the biomechanics engine that gives the form targets) or the data
+# change: the techniques (CMU 135, DeepMimic kick/punch) and the non-technique motion of the open-set
+# background class (DeepMimic's other clips, CMU 13's exercise runs and their labels).
 $(SCORING_MODELS) &: $(VENV)/.installed $(wildcard services/scoring/learning/*.py services/scoring/mocap/*.py \
-		services/scoring/biomechanics/*.py $(CMU_KARATE)/*.asf $(CMU_KARATE)/*.amc)
-	$(PY) -m services.scoring.learning.build_default --data $(CMU_KARATE) --out $(SCORING_MODELS_DIR)
+		services/scoring/biomechanics/*.py $(CMU_KARATE)/*.asf $(CMU_KARATE)/*.amc $(DEEPMIMIC)/*.txt \
+		$(CMU_EXERCISE)/*.asf $(CMU_EXERCISE)/*.amc $(CMU_EXERCISE)/labels/*.txt)
+	$(PY) -m services.scoring.learning.build_default --data $(CMU_KARATE) --deepmimic $(DEEPMIMIC) \
+	  --exercise $(CMU_EXERCISE) --out $(SCORING_MODELS_DIR)
 
 scoring-models: $(SCORING_MODELS)
 

@@ -16,10 +16,17 @@ from services.scoring.assessment import assess, prepare
 from services.scoring.biomechanics import Motion
 from services.scoring.store import AnalysisRecord, AnalysisStore
 
-# A recognised technique is used only when the classifier gives it more probability than all the other
-# classes together: below that it is more likely wrong than right, and a wrong technique would pick the
-# wrong norms and the wrong coach reference. The answer then reports the guess and that it was not used.
+# A recognised technique is used only when the recogniser accepts it: its score reaches the model's open-set
+# threshold (technique_models.OpenSetRecognition), else, for a model without one, when the classifier gives
+# it more probability than all the other classes together. A wrong technique would pick the wrong norms and
+# the wrong coach reference; the answer then reports "unknown", the guess and its score, and that the
+# general norms were used.
 MIN_RECOGNITION_CONFIDENCE = 0.5
+
+
+def recognition_accepted(recognition) -> bool:
+    accepted = getattr(recognition, "accepted", None)
+    return bool(accepted) if accepted is not None else recognition.confidence >= MIN_RECOGNITION_CONFIDENCE
 MIN_BODY_MASS_KG, MAX_BODY_MASS_KG = 20.0, 300.0
 
 
@@ -112,7 +119,7 @@ class Analyzer:
         recognition = None
         if not technique and models is not None:
             recognition = await asyncio.to_thread(models.recognise, prepared.focus)
-            if recognition is not None and recognition.confidence >= MIN_RECOGNITION_CONFIDENCE:
+            if recognition is not None and recognition_accepted(recognition):
                 technique = recognition.technique
                 prepared = await asyncio.to_thread(prepare, pose.motion, technique)
         references = await self.coaches.references(coach.id, technique) if technique else []
@@ -147,10 +154,7 @@ def _result_body(body: dict[str, Any], pose: PoseResult, cmd: AnalyzeCommand, ma
         "feedback_engine": "rules",
     }
     if recognition is not None:
-        details["recognition"] = {"technique": recognition.technique, "confidence": round(recognition.confidence, 4),
-                                  "model": recognition.model,
-                                  "accepted": recognition.confidence >= MIN_RECOGNITION_CONFIDENCE,
-                                  "alternatives": [{"technique": t, "confidence": p} for t, p in recognition.alternatives]}
+        details["recognition"] = _recognition_block(recognition)
     timings = [{"model": pose.model, "seconds": pose.inference_seconds}] + (models.timings() if models else [])
     result = {
         "metrics": body["metrics"],
@@ -164,3 +168,21 @@ def _result_body(body: dict[str, Any], pose: PoseResult, cmd: AnalyzeCommand, ma
         # what was recognised and how sure the model was.
         result["recognition"] = details["recognition"]
     return result
+
+
+def _recognition_block(recognition) -> dict[str, Any]:
+    """What was recognised: the technique, or "unknown" (with the best guess and its score) when the motion is
+    none of the known techniques; the analysis then scored against the general norms."""
+    accepted = recognition_accepted(recognition)
+    block = {"technique": recognition.technique if accepted else "unknown", "accepted": accepted,
+             "score": round(recognition.confidence, 4), "confidence": round(recognition.confidence, 4),
+             "threshold": round(float(getattr(recognition, "threshold", MIN_RECOGNITION_CONFIDENCE)), 4),
+             "calibrated": bool(getattr(recognition, "calibrated", False)),
+             "best_guess": recognition.technique, "model": recognition.model,
+             "alternatives": [{"technique": t, "confidence": p} for t, p in recognition.alternatives]}
+    if getattr(recognition, "background", None) is not None:
+        block["not_a_technique"] = round(float(recognition.background), 4)
+    if not accepted:
+        block["note"] = ("The motion was not recognised as any known technique (score below the threshold): it was "
+                         "analysed against the general norms, without technique-specific norms or a coach reference.")
+    return block

@@ -12,6 +12,7 @@ import asyncio
 import logging
 import time
 from collections import OrderedDict
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -20,12 +21,30 @@ import numpy as np
 from services.kit.errors import ModelError
 from services.scoring.assessment import Cut, Recognition
 from services.scoring.biomechanics import landmarks as L
+from services.scoring.learning.open_set import BACKGROUND
 from services.scoring.learning.runtime import MODEL_NAMES, LearnedModel, LearnedModels
 
 log = logging.getLogger(__name__)
 from services.scoring.learning.dataset import MIN_FRAMES  # frames with the hips seen that the features need
 # Coach models kept loaded (one onnxruntime session each, ~1-5 MB): the least recently used go first.
 MAX_CACHED_COACH_MODELS = 64
+
+
+# A classifier without a calibrated open-set threshold (a coach's model trained without non-technique motion)
+# accepts its best class only when it gives it more probability than all the other classes together: below
+# that it is more likely wrong than right.
+MIN_UNCALIBRATED_CONFIDENCE = 0.5
+
+
+@dataclass(frozen=True)
+class OpenSetRecognition(Recognition):
+    """A recognition with its open-set verdict: `accepted` when the score reaches the model's threshold
+    (learning.open_set: calibrated on held-out technique and non-technique motion)."""
+
+    accepted: bool = False
+    threshold: float = MIN_UNCALIBRATED_CONFIDENCE
+    calibrated: bool = False
+    background: float | None = None     # the background class's probability, when the model has one
 
 
 class ModelsForAnalysis:
@@ -50,13 +69,19 @@ class ModelsForAnalysis:
     def label(self, name: str) -> str:
         return self.models[name][1] if name in self.models else ""
 
-    def recognise(self, cut: Cut) -> Recognition | None:
+    def recognise(self, cut: Cut) -> "OpenSetRecognition | None":
         if "graphsage" not in self.models or not self._usable(cut):
             return None
         technique, confidence, probs = self._run("graphsage", lambda m: m.classify(cut))
-        top = sorted(probs.items(), key=lambda kv: -kv[1])[1:4]
-        return Recognition(technique=technique, confidence=confidence, model=self.label("graphsage"),
-                           alternatives=[(k, round(v, 4)) for k, v in top])
+        threshold = LearnedModels({"graphsage": self.models["graphsage"][0]}).acceptance_threshold()
+        calibrated = threshold is not None
+        threshold = threshold if calibrated else MIN_UNCALIBRATED_CONFIDENCE
+        top = sorted(((k, v) for k, v in probs.items() if k != technique and k != BACKGROUND),
+                     key=lambda kv: -kv[1])[:3]
+        return OpenSetRecognition(technique=technique, confidence=confidence, model=self.label("graphsage"),
+                                  alternatives=[(k, round(v, 4)) for k, v in top],
+                                  accepted=confidence >= threshold, threshold=threshold, calibrated=calibrated,
+                                  background=probs.get(BACKGROUND))
 
     def assess_form(self, cut: Cut) -> dict[str, float] | None:
         if "form_assessor" not in self.models or not self._usable(cut):

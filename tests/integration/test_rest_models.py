@@ -66,6 +66,16 @@ async def test_models_are_listed_with_the_spec_fields(http, admin_headers):
     for model in body["models"]:
         assert {"name", "type", "version", "description", "input_dim", "accuracy", "created_at", "updated_at",
                 "coach"} <= set(model)
+    # The default technique classifier reports its open-set rates, measured at build time (ModelInfo.open_set,
+    # filled by the scoring service from the model's manifest); the other models have none.
+    classifier = next(m for m in body["models"] if m["name"] == "graphsage" and not m["coach"])
+    open_set = classifier["open_set"]
+    assert 0.0 <= open_set["true_positive_rate"] <= 1.0 and 0.0 <= open_set["false_positive_rate"] <= 1.0
+    assert 0.0 < open_set["threshold"] < 1.0 and "FPR" in open_set["threshold_rule"]
+    assert open_set["technique_views"] > 0 and open_set["non_technique_views"] > 0
+    assert open_set["technique_sources"] > 0 and open_set["non_technique_sources"] > 0
+    assert classifier["classes"][-1] == open_set["background_class"]
+    assert all("open_set" not in m for m in body["models"] if m["name"] != "graphsage")
     assert_envelope(await http.get("/models"), 401, "unauthorized")
 
 

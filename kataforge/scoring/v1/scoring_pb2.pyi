@@ -162,7 +162,7 @@ class ListModelsRequest(_message.Message):
     def __init__(self, coach: _Optional[str] = ...) -> None: ...
 
 class ModelInfo(_message.Message):
-    __slots__ = ("name", "type", "version", "description", "input_dim", "output_dim", "hidden_dim", "layers", "lstm_units", "lstm_layers", "attention_heads", "output_aspects", "accuracy", "created_at", "updated_at", "coach", "training_id", "classes", "embedding_dim")
+    __slots__ = ("name", "type", "version", "description", "input_dim", "output_dim", "hidden_dim", "layers", "lstm_units", "lstm_layers", "attention_heads", "output_aspects", "accuracy", "created_at", "updated_at", "coach", "training_id", "classes", "embedding_dim", "open_set")
     NAME_FIELD_NUMBER: _ClassVar[int]
     TYPE_FIELD_NUMBER: _ClassVar[int]
     VERSION_FIELD_NUMBER: _ClassVar[int]
@@ -182,6 +182,7 @@ class ModelInfo(_message.Message):
     TRAINING_ID_FIELD_NUMBER: _ClassVar[int]
     CLASSES_FIELD_NUMBER: _ClassVar[int]
     EMBEDDING_DIM_FIELD_NUMBER: _ClassVar[int]
+    OPEN_SET_FIELD_NUMBER: _ClassVar[int]
     name: str
     type: str
     version: str
@@ -201,7 +202,34 @@ class ModelInfo(_message.Message):
     training_id: str
     classes: _containers.RepeatedScalarFieldContainer[str]
     embedding_dim: int
-    def __init__(self, name: _Optional[str] = ..., type: _Optional[str] = ..., version: _Optional[str] = ..., description: _Optional[str] = ..., input_dim: _Optional[int] = ..., output_dim: _Optional[int] = ..., hidden_dim: _Optional[int] = ..., layers: _Optional[int] = ..., lstm_units: _Optional[int] = ..., lstm_layers: _Optional[int] = ..., attention_heads: _Optional[int] = ..., output_aspects: _Optional[int] = ..., accuracy: _Optional[float] = ..., created_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., updated_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., coach: _Optional[str] = ..., training_id: _Optional[str] = ..., classes: _Optional[_Iterable[str]] = ..., embedding_dim: _Optional[int] = ...) -> None: ...
+    open_set: OpenSetRates
+    def __init__(self, name: _Optional[str] = ..., type: _Optional[str] = ..., version: _Optional[str] = ..., description: _Optional[str] = ..., input_dim: _Optional[int] = ..., output_dim: _Optional[int] = ..., hidden_dim: _Optional[int] = ..., layers: _Optional[int] = ..., lstm_units: _Optional[int] = ..., lstm_layers: _Optional[int] = ..., attention_heads: _Optional[int] = ..., output_aspects: _Optional[int] = ..., accuracy: _Optional[float] = ..., created_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., updated_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., coach: _Optional[str] = ..., training_id: _Optional[str] = ..., classes: _Optional[_Iterable[str]] = ..., embedding_dim: _Optional[int] = ..., open_set: _Optional[_Union[OpenSetRates, _Mapping]] = ...) -> None: ...
+
+class OpenSetRates(_message.Message):
+    __slots__ = ("true_positive_rate", "false_positive_rate", "threshold", "threshold_rule", "technique_views", "non_technique_views", "technique_sources", "non_technique_sources", "video_like_accuracy", "background_class", "accepted_rate")
+    TRUE_POSITIVE_RATE_FIELD_NUMBER: _ClassVar[int]
+    FALSE_POSITIVE_RATE_FIELD_NUMBER: _ClassVar[int]
+    THRESHOLD_FIELD_NUMBER: _ClassVar[int]
+    THRESHOLD_RULE_FIELD_NUMBER: _ClassVar[int]
+    TECHNIQUE_VIEWS_FIELD_NUMBER: _ClassVar[int]
+    NON_TECHNIQUE_VIEWS_FIELD_NUMBER: _ClassVar[int]
+    TECHNIQUE_SOURCES_FIELD_NUMBER: _ClassVar[int]
+    NON_TECHNIQUE_SOURCES_FIELD_NUMBER: _ClassVar[int]
+    VIDEO_LIKE_ACCURACY_FIELD_NUMBER: _ClassVar[int]
+    BACKGROUND_CLASS_FIELD_NUMBER: _ClassVar[int]
+    ACCEPTED_RATE_FIELD_NUMBER: _ClassVar[int]
+    true_positive_rate: float
+    false_positive_rate: float
+    threshold: float
+    threshold_rule: str
+    technique_views: int
+    non_technique_views: int
+    technique_sources: int
+    non_technique_sources: int
+    video_like_accuracy: float
+    background_class: str
+    accepted_rate: float
+    def __init__(self, true_positive_rate: _Optional[float] = ..., false_positive_rate: _Optional[float] = ..., threshold: _Optional[float] = ..., threshold_rule: _Optional[str] = ..., technique_views: _Optional[int] = ..., non_technique_views: _Optional[int] = ..., technique_sources: _Optional[int] = ..., non_technique_sources: _Optional[int] = ..., video_like_accuracy: _Optional[float] = ..., background_class: _Optional[str] = ..., accepted_rate: _Optional[float] = ...) -> None: ...
 
 class ListModelsResponse(_message.Message):
     __slots__ = ("models", "total")

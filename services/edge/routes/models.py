@@ -52,6 +52,16 @@ def model_json(m: scoring_pb2.ModelInfo) -> dict[str, Any]:
         data["training_id"] = m.training_id
     if m.classes:
         data["classes"] = list(m.classes)
+    if m.HasField("open_set"):
+        o = m.open_set
+        # A technique classifier with a background class: its threshold and held-out rates (measured at build time).
+        data["open_set"] = {"true_positive_rate": o.true_positive_rate, "false_positive_rate": o.false_positive_rate,
+                            "threshold": o.threshold, "threshold_rule": o.threshold_rule,
+                            "accepted_rate": o.accepted_rate, "video_like_accuracy": o.video_like_accuracy,
+                            "technique_views": o.technique_views, "non_technique_views": o.non_technique_views,
+                            "technique_sources": o.technique_sources,
+                            "non_technique_sources": o.non_technique_sources,
+                            "background_class": o.background_class}
     return data
 
 

@@ -2,8 +2,16 @@
 
 - Training: every epoch, each training repetition as recorded plus COPIES_PER_EPOCH augmented copies,
   drawn from a generator seeded by (seed, epoch), so an epoch is the same whether or not training was
-  interrupted and resumed before it.
-- Validation: each held-out repetition as recorded plus VAL_VIEWS - 1 augmented views, fixed by the seed.
+  interrupted and resumed before it. The classifiers' copies are video-like views (video_like: a random
+  camera and BlazePose's measured errors, 10-60 fps), what they will be given at analysis time.
+- Validation: the form assessor's, each held-out repetition as recorded plus VAL_VIEWS - 1 augmented views;
+  the classifiers', VIDEO_VAL_VIEWS video-like views of each held-out repetition (no clean one: the
+  accuracy reported is that on video-like inputs); fixed by the seed. With video_like off (TrainConfig:
+  data that is clean motion capture by construction, as the synthetic tests'), the classifiers' copies and
+  validation views are the plain augmentations (augment.FULL) and each held-out repetition as recorded.
+- Class weights (classifiers): balanced, n / (classes x n_class) over the training repetitions
+  (King & Zeng 2001), so that the many background repetitions of open-set training do not swamp the
+  few of each technique.
 - Form assessor targets: the biomechanics engine's aspect scores (analyze_motion, 75 kg). The engine
   takes ~80 ms per call, too slow for every augmented copy of every epoch, so targets are computed
   once per (repetition, speed factor in SPEED_GRID) on the repetition re-timed to that speed, and its
@@ -26,9 +34,12 @@ from .augment import FULL, SCORE_PRESERVING, augment, change_speed
 from .dataset import Sample
 from .features import featurize_sample, stack
 from .models import ASPECTS
+from .open_set import BACKGROUND
+from .video_like import video_view
 
 COPIES_PER_EPOCH = 8
 VAL_VIEWS = 4
+VIDEO_VAL_VIEWS = 12
 SPEED_GRID = (0.8, 1.0, 1.25)
 BODY_MASS_KG = 75.0   # the engine's force score needs a mass; a typical adult male karateka
 VAL_STREAM = 1_000_003  # generator stream of the validation views, apart from the epochs' streams
@@ -77,8 +88,10 @@ def _tensors(views: list[Sample], targets: list) -> Tensors:
 class TrainingData:
     """The split's repetitions turned into tensors for one model type."""
 
-    def __init__(self, model_type: str, train: list[Sample], val: list[Sample], classes: list[str], seed: int) -> None:
+    def __init__(self, model_type: str, train: list[Sample], val: list[Sample], classes: list[str], seed: int,
+                 video_like: bool = True) -> None:
         self.regression = model_type == "form_assessor"
+        self.video_like = video_like and not self.regression
         self.train, self.val, self.seed = train, val, seed
         self.index = {c: i for i, c in enumerate(classes)}
         # (repetition id, speed) -> engine scores; ids index train + val
@@ -89,21 +102,38 @@ class TrainingData:
                     found = engine_scores(retimed(s, speed))
                     if found is not None:
                         self.scores[(i, speed)] = found
-        self.validation = self._views(val, len(train), VAL_VIEWS - 1, np.random.default_rng([seed, VAL_STREAM]))
+        val_rng = np.random.default_rng([seed, VAL_STREAM])
+        self._sources: list[str] = []
+        self.validation = (self._views(val, len(train), VIDEO_VAL_VIEWS, val_rng, recorded=False) if self.video_like
+                           else self._views(val, len(train), VAL_VIEWS - 1, val_rng))
+        # The validation views' repetition sources, in view order (open-set rates are cross-fitted by source).
+        self.validation_sources = [] if self.regression else self._sources
         # The style encoder's reference set: the training repetitions as recorded.
         self.reference = None if self.regression else _tensors(train, [self.index[s.technique] for s in train])
 
-    def _views(self, reps: list[Sample], offset: int, copies: int, rng: np.random.Generator) -> Tensors:
-        """Each repetition as recorded, then `copies` augmented copies, with their targets."""
+    def class_weights(self) -> torch.Tensor | None:
+        """[classes] balanced loss weights of the classifiers (None for the form assessor)."""
+        if self.regression:
+            return None
+        counts = np.bincount([self.index[s.technique] for s in self.train], minlength=len(self.index)).astype(float)
+        weights = counts.sum() / (len(counts) * np.maximum(counts, 1.0))
+        return torch.tensor(weights, dtype=torch.float32)
+
+    def _views(self, reps: list[Sample], offset: int, copies: int, rng: np.random.Generator,
+               recorded: bool = True) -> Tensors:
+        """Each repetition as recorded (unless not `recorded`), then `copies` augmented copies, with their targets."""
         views, targets = [], []
+        self._sources = []
         for i, s in enumerate(reps, start=offset):
             speeds = [v for v in SPEED_GRID if (i, v) in self.scores]
             if self.regression and not speeds:
                 continue   # the engine cannot measure this repetition: nothing to learn from it
-            for k in range(1 + copies):
+            # Background repetitions are many and each is seen less often (the class weights balance them).
+            for k in range(0 if recorded else 1, 1 + (copies // 2 if s.technique == BACKGROUND and recorded else copies)):
                 if not self.regression:
-                    views.append(s if k == 0 else augment(s, rng, ranges=FULL))
+                    views.append(s if k == 0 else video_view(s, rng) if self.video_like else augment(s, rng, ranges=FULL))
                     targets.append(self.index[s.technique])
+                    self._sources.append(s.source or f"#{i}")
                     continue
                 speed = 1.0 if k == 0 and 1.0 in speeds else float(rng.choice(speeds))
                 views.append(retimed(s, speed) if k == 0 else augment(s, rng, speed=speed, ranges=SCORE_PRESERVING))

@@ -12,6 +12,7 @@ from services.kit.errors import ModelError
 
 from .features import Features, featurize_sample
 from .names import MODEL_TYPES
+from .open_set import BACKGROUND, crops, technique_scores
 
 MANIFEST_KEY = "kataforge.manifest"   # ONNX metadata_props key holding the manifest JSON
 MODEL_NAMES = MODEL_TYPES
@@ -97,12 +98,26 @@ class LearnedModels:
         return self.models[name]
 
     def classify(self, sample) -> tuple[str, float, dict[str, float]]:
-        """(technique, its probability, probability of every class)."""
+        """(most likely technique, its score, probability of every class). For an open-set model (its manifest
+        has "open_set") the score is open_set's: the probabilities averaged over open_set.crops, the best
+        class other than the background; otherwise the plain softmax probability of the best class."""
         model = self._model("graphsage")
-        probs = model.run(features_of(sample))[0]
+        features = features_of(sample)
+        open_set = model.manifest.get("open_set")
+        if open_set:
+            variants = crops(features.pose[None])
+            probs = np.mean([model.run(Features(pose=v[0], context=features.context))[0] for v in variants], axis=0)
+        else:
+            probs = model.run(features)[0]
         classes = model.manifest.get("classes") or [str(i) for i in range(probs.size)]
-        best = int(np.argmax(probs))
-        return classes[best], float(probs[best]), {c: float(p) for c, p in zip(classes, probs)}
+        score, best = technique_scores(probs[None], classes) if open_set else (probs[None].max(1), probs[None].argmax(1))
+        return classes[int(best[0])], float(score[0]), {c: float(p) for c, p in zip(classes, probs)}
+
+    def acceptance_threshold(self) -> float | None:
+        """The technique classifier's calibrated open-set threshold, None when it has none (no background class)."""
+        open_set = self._model("graphsage").manifest.get("open_set") or {}
+        value = open_set.get("threshold")
+        return float(value) if isinstance(value, (int, float)) else None
 
     def assess(self, sample) -> dict[str, float]:
         """The 5 aspect scores (0-10) the form assessor predicts, rounded to 1 decimal like the engine's."""

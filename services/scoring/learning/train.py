@@ -9,6 +9,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any, Callable
 
+import numpy as np
 import torch
 from torch.nn import functional as F
 
@@ -19,6 +20,7 @@ from .batches import TrainingData, Tensors
 from .dataset import Sample, problem, split_by_source
 from .export import export_onnx
 from .models import ASPECTS, build
+from .open_set import BACKGROUND, MAX_FALSE_POSITIVE_RATE, cross_fitted, crops, technique_scores
 
 __all__ = ["MODEL_TYPES", "EpochReport", "Sample", "TrainConfig", "TrainedModel", "train_model"]
 
@@ -43,6 +45,8 @@ class TrainConfig:
     resume_from: Path | None = None
     seed: int = 0
     val_fraction: float = 0.25
+    # The classifiers train and validate on video-like views (batches, video_like); off, on plain augmentations.
+    video_like: bool = True
 
 
 @dataclass
@@ -96,11 +100,11 @@ def _forward(model_type: str, model: torch.nn.Module, pose: torch.Tensor, contex
     return model(pose, context) if model_type == "form_assessor" else model(pose)
 
 
-def _loss(model_type: str, out: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
+def _loss(model_type: str, out: torch.Tensor, target: torch.Tensor, weight: torch.Tensor | None = None) -> torch.Tensor:
     # Form: mean absolute error in score points. Its minimiser is the median, which suits the engine's
     # stepwise scores (timing and coordination move in thirds) and the within-1-point accuracy better
     # than the mean that squared error aims at (held-out accuracy 0.64 against 0.57 with MSE on CMU 135).
-    return F.l1_loss(out, target) if model_type == "form_assessor" else F.cross_entropy(out, target)
+    return F.l1_loss(out, target) if model_type == "form_assessor" else F.cross_entropy(out, target, weight=weight)
 
 
 @torch.no_grad()
@@ -139,8 +143,41 @@ def _form_breakdown(model: torch.nn.Module, val: Tensors, train_targets: torch.T
             "baseline": "the training repetitions' median score of each aspect, whatever the input"}
 
 
+@torch.no_grad()
+def _open_set_report(model: torch.nn.Module, val: Tensors, sources: list[str], classes: list[str],
+                     seed: int) -> dict[str, Any]:
+    """The open-set threshold and rates (open_set) and the technique accuracy on the held-out video-like views."""
+    model.eval()
+    probs = 0.0
+    variants = crops(val.pose.cpu().numpy())
+    for pose in variants:   # the same test-time variants as the runtime scores (open_set.crops)
+        pose = torch.from_numpy(pose).to(val.pose.device)
+        logits = torch.cat([model(pose[i:i + EVAL_BATCH]) for i in range(0, len(val), EVAL_BATCH)])
+        probs = probs + torch.softmax(logits, dim=1).cpu().numpy() / len(variants)
+    target = val.target.cpu().numpy()
+    score, best = technique_scores(probs, classes)
+    positive = target != classes.index(BACKGROUND)
+    groups = np.array(sources)
+    rates = cross_fitted(score[positive], best[positive] == target[positive], groups[positive],
+                         score[~positive], groups[~positive], seed)
+    return {"open_set": {
+        "score": ("softmax probability of the most likely technique (the background class takes its share), "
+                  "averaged over the whole cut and the cut less its first or last 15 % (open_set.crops)"),
+        "background_class": BACKGROUND, "threshold": round(rates.threshold, 4),
+        "threshold_rule": (f"highest TPR with FPR <= {MAX_FALSE_POSITIVE_RATE:g} on the held-out views; rates "
+                           "cross-fitted by source"),
+        "true_positive_rate": round(rates.true_positive_rate, 4),
+        "false_positive_rate": round(rates.false_positive_rate, 4),
+        "accepted_rate": round(rates.accepted_rate, 4),
+        "technique_views": rates.positives, "non_technique_views": rates.negatives,
+        "technique_sources": len(set(groups[positive].tolist())),
+        "non_technique_sources": len(set(groups[~positive].tolist())),
+        "video_like_accuracy": round(float(np.mean(best[positive] == target[positive])), 4) if positive.any() else None,
+        "inputs": "video-like views of held-out repetitions (services.scoring.learning.video_like)"}}
+
+
 def _train_epoch(config: TrainConfig, model: torch.nn.Module, optimizer: torch.optim.Optimizer, data: Tensors,
-                 should_stop: Callable[[], bool] | None) -> float | None:
+                 should_stop: Callable[[], bool] | None, weight: torch.Tensor | None = None) -> float | None:
     """Mean training loss of one pass, or None when should_stop() interrupted it."""
     model.train()
     batches = list(torch.randperm(len(data)).split(config.batch_size))
@@ -162,8 +199,12 @@ def _train_epoch(config: TrainConfig, model: torch.nn.Module, optimizer: torch.o
 
 
 def train_model(config: TrainConfig, samples: list[Sample], on_epoch: Callable[[EpochReport], None] | None = None,
-                should_stop: Callable[[], bool] | None = None) -> TrainedModel:
+                should_stop: Callable[[], bool] | None = None, negatives: list[Sample] | None = None) -> TrainedModel:
     """Train config.model_type on the samples (held-out split by repetition source) and export it.
+
+    `negatives`: repetitions of motion that is no technique (open_set); the technique classifier then
+    learns them as one more class, open_set.BACKGROUND, and its manifest carries the open-set
+    threshold and rates measured on the held-out views (open_set.cross_fitted). Ignored by the other models.
 
     Checkpoints: checkpoint_dir/epoch_NNNN.pt after every epoch. should_stop() is polled between
     batches: training then ends at once, the interrupted epoch is dropped, and the model of the last
@@ -174,20 +215,24 @@ def train_model(config: TrainConfig, samples: list[Sample], on_epoch: Callable[[
     if config.device == "cpu":
         torch.set_num_threads(CPU_TRAIN_THREADS)
     try:
-        return _train(config, samples, on_epoch, should_stop)
+        return _train(config, samples, on_epoch, should_stop, negatives)
     finally:
         torch.set_num_threads(threads)
 
 
 def _train(config: TrainConfig, samples: list[Sample], on_epoch: Callable[[EpochReport], None] | None,
-           should_stop: Callable[[], bool] | None) -> TrainedModel:
+           should_stop: Callable[[], bool] | None, negatives: list[Sample] | None) -> TrainedModel:
     started = time.monotonic()
-    usable = [s for s in samples if problem(s) is None]
+    usable = [s for s in samples if problem(s) is None and s.technique != BACKGROUND]
     if not usable:
         raise ValidationFailed("None of the training samples is usable (each needs a technique label and at least "
                                "5 frames showing the person)", details={"samples": "none usable"})
     classes = sorted({s.technique for s in usable})
-    if config.model_type in CLASSIFIERS and len(classes) < 2:
+    open_set = config.model_type == "graphsage" and bool(negatives)
+    if open_set:
+        usable += [s for s in negatives if problem(s) is None]
+        classes.append(BACKGROUND)
+    if config.model_type in CLASSIFIERS and len(classes) - open_set < 2:
         raise ValidationFailed(f"{config.model_type} learns to tell techniques apart and needs at least 2; the data "
                                f"has only {classes[0]!r}: add repetitions of other techniques",
                                details={"samples": "fewer than 2 techniques"})
@@ -197,12 +242,14 @@ def _train(config: TrainConfig, samples: list[Sample], on_epoch: Callable[[Epoch
         resumed = checkpoint.load(Path(config.resume_from))
         checkpoint.check_compatible(resumed, config.model_type, classes, config.seed, config.val_fraction)
 
-    data = TrainingData(config.model_type, train, val, classes, config.seed)
+    data = TrainingData(config.model_type, train, val, classes, config.seed, video_like=config.video_like)
     validation = data.validation.to(config.device)
     reference = data.reference.to(config.device) if data.reference is not None else None
     torch.manual_seed(config.seed)
     model = build(config.model_type, len(classes)).to(config.device)
     optimizer = torch.optim.AdamW(model.parameters(), lr=config.learning_rate, weight_decay=WEIGHT_DECAY)
+    weight = data.class_weights()
+    weight = weight.to(config.device) if weight is not None else None
     first, best = 1, 0.0
     if resumed is not None:
         try:
@@ -225,7 +272,7 @@ def _train(config: TrainConfig, samples: list[Sample], on_epoch: Callable[[Epoch
         torch.manual_seed(config.seed * 1_000_003 + epoch)   # shuffling and dropout: same epoch, same draws
         epoch_data = data.epoch(epoch).to(config.device)
         views = len(epoch_data)
-        train_loss = _train_epoch(config, model, optimizer, epoch_data, should_stop)
+        train_loss = _train_epoch(config, model, optimizer, epoch_data, should_stop, weight)
         if train_loss is None:
             model.load_state_dict(last_state)
             stopped = True
@@ -244,7 +291,8 @@ def _train(config: TrainConfig, samples: list[Sample], on_epoch: Callable[[Epoch
                                  val_accuracy=accuracy, best_accuracy=best, seconds=time.monotonic() - t0))
     if accuracy is None or stopped:
         _, accuracy = evaluate(config.model_type, model, validation, reference)
-    extra = (_form_breakdown(model, validation, data.train_targets()) if config.model_type == "form_assessor" else {})
+    extra = (_form_breakdown(model, validation, data.train_targets()) if config.model_type == "form_assessor" else
+             _open_set_report(model, validation, data.validation_sources, classes, config.seed) if open_set else {})
     model = model.cpu().eval()
     info = manifest.build(
         config.model_type, classes=classes, accuracy=accuracy, epochs=completed,

@@ -50,8 +50,27 @@ def model_message(entry: ModelEntry) -> scoring_pb2.ModelInfo:
                                     training_id=entry.training_id, classes=entry.classes, **entry.dims)
     if entry.accuracy is not None:
         message.accuracy = entry.accuracy
+    if entry.open_set:
+        message.open_set.CopyFrom(open_set_message(entry.open_set))
     if entry.created_at is not None:
         message.created_at.FromDatetime(entry.created_at)
     if entry.updated_at is not None:
         message.updated_at.FromDatetime(entry.updated_at)
+    return message
+
+
+_OPEN_SET_NUMBERS = ("true_positive_rate", "false_positive_rate", "threshold", "video_like_accuracy", "accepted_rate")
+_OPEN_SET_COUNTS = ("technique_views", "non_technique_views", "technique_sources", "non_technique_sources")
+
+
+def open_set_message(block: dict) -> scoring_pb2.OpenSetRates:
+    """A manifest's "open_set" block (learning.train) as the ModelInfo field GET /models reports."""
+    message = scoring_pb2.OpenSetRates(threshold_rule=str(block.get("threshold_rule") or ""),
+                                       background_class=str(block.get("background_class") or ""))
+    for key in _OPEN_SET_NUMBERS:
+        if isinstance(v := block.get(key), (int, float)) and not isinstance(v, bool):
+            setattr(message, key, float(v))
+    for key in _OPEN_SET_COUNTS:
+        if isinstance(v := block.get(key), (int, float)) and not isinstance(v, bool):
+            setattr(message, key, int(v))
     return message

@@ -36,6 +36,7 @@ class ModelEntry:
     accuracy: float | None = None
     classes: list[str] = field(default_factory=list)
     dims: dict[str, int] = field(default_factory=dict)
+    open_set: dict[str, Any] | None = None   # the manifest's "open_set" block (technique classifiers trained with one)
 
 
 def _timestamp(value: Any) -> datetime | None:
@@ -56,7 +57,8 @@ def entry_from_manifest(manifest: dict[str, Any], **fields: Any) -> ModelEntry:
         created_at=_timestamp(manifest.get("created_at")), updated_at=_timestamp(manifest.get("created_at")),
         accuracy=float(accuracy) if isinstance(accuracy, (int, float)) else None,
         classes=[str(c) for c in manifest.get("classes") or []],
-        dims={k: int(v) for k in DIM_KEYS if isinstance(v := manifest.get(k), (int, float)) and not isinstance(v, bool)})
+        dims={k: int(v) for k in DIM_KEYS if isinstance(v := manifest.get(k), (int, float)) and not isinstance(v, bool)},
+        open_set=manifest["open_set"] if isinstance(manifest.get("open_set"), dict) else None)
     values.update(fields)
     return ModelEntry(**values)
 
