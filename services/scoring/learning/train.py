@@ -161,7 +161,7 @@ def _open_set_report(model: torch.nn.Module, val: Tensors, sources: list[str], c
     rates = cross_fitted(score[positive], best[positive] == target[positive], groups[positive],
                          score[~positive], groups[~positive], seed)
     return {"open_set": {
-        "score": ("softmax probability of the most likely technique (the background class takes its share), "
+        "score": ("1 - P(background): the probability that the motion is any technique (open_set.technique_scores), "
                   "averaged over the whole cut and the cut less its first or last 15 % (open_set.crops)"),
         "background_class": BACKGROUND, "threshold": round(rates.threshold, 4),
         "threshold_rule": (f"highest TPR with FPR <= {MAX_FALSE_POSITIVE_RATE:g} on the held-out views; rates "

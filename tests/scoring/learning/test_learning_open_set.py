@@ -48,7 +48,10 @@ def test_technique_scores_never_pick_the_background():
     classes = ["a", O.BACKGROUND, "b"]
     probs = np.array([[0.1, 0.8, 0.1], [0.05, 0.15, 0.8]])
     score, best = O.technique_scores(probs, classes)
-    assert best.tolist() == [0, 2] and score.tolist() == pytest.approx([0.1, 0.8])
+    # the score is the probability of being any technique; the technique named, the most likely one
+    assert best.tolist() == [0, 2] and score.tolist() == pytest.approx([0.2, 0.85])
+    plain, _ = O.technique_scores(np.array([[0.3, 0.7]]), ["a", "b"])   # no background class: the best's own
+    assert plain.tolist() == pytest.approx([0.7])
 
 
 def test_crops_keep_the_shape_and_drop_the_ends():
@@ -77,5 +80,5 @@ def test_the_default_model_reports_measured_open_set_rates():
     assert manifest["classes"][-1] == O.BACKGROUND == o["background_class"]
     assert 0.0 < o["threshold"] < 1.0
     assert o["technique_views"] > 0 and o["non_technique_views"] > 0 and o["non_technique_sources"] >= 4
-    assert o["true_positive_rate"] > 0.4 and o["false_positive_rate"] < 0.1   # far from chance either way
+    assert o["true_positive_rate"] > 0.6 and o["false_positive_rate"] < 0.1   # far from chance either way
     assert f"FPR <= {O.MAX_FALSE_POSITIVE_RATE:g}" in o["threshold_rule"]
