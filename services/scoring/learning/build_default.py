@@ -25,8 +25,9 @@ DEFAULT_DEEPMIMIC = MOCAP / "deepmimic"
 DEFAULT_EXERCISE = MOCAP / "cmu-13-exercise"
 DEFAULT_OUT = REPO / "models" / "scoring"
 SEED = 0
-# Per model: (epochs, batch size, learning rate). Chosen so the three train in well under 2 minutes on
-# 2 CPU cores; more epochs did not raise the held-out accuracy of these 39 repetitions.
+# Per model: (epochs, batch size, learning rate). Chosen so the three train in about 2.5-3 minutes on
+# 2 CPU cores (the classifier, with about 200 technique and background repetitions seen as video-like
+# views, takes most of it); more epochs did not raise the held-out accuracy of the 39 CMU repetitions.
 RECIPES: dict[str, tuple[int, int, float]] = {
     "graphsage": (14, 16, 2e-3),
     "form_assessor": (12, 16, 1e-3),
