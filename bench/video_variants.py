@@ -36,7 +36,7 @@ def make_variant(source: Path, name: str, out_dir: Path) -> Path:
     """Write variant `name` of source into out_dir (H.264, near-lossless, no audio) and return its path."""
     args, _, _ = VARIANTS[name]
     out = out_dir / f"{source.stem}.{name}.mp4"
-    encode = ["-an", "-c:v", "libx264", "-preset", "veryfast", "-crf", "12", "-pix_fmt", "yuv420p", "-threads", "2"]
+    encode = ["-an", "-c:v", "libx264", "-preset", "veryfast", "-crf", "12", "-pix_fmt", "yuv420p", "-threads", "1"]  # one thread: bit-exact
     if name == "phone_rotated":
         turned = out_dir / f"{source.stem}.turned.mp4"
         ffmpeg("-i", source, *args, *encode, turned)

@@ -108,18 +108,30 @@ class Analysis(_message.Message):
     def __init__(self, id: _Optional[str] = ..., status: _Optional[str] = ..., video: _Optional[str] = ..., coach: _Optional[str] = ..., technique: _Optional[str] = ..., timestamp: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., metrics: _Optional[_Union[Metrics, _Mapping]] = ..., corrections: _Optional[_Iterable[str]] = ..., recommendations: _Optional[_Iterable[str]] = ..., processing_time: _Optional[float] = ..., details: _Optional[_Union[_struct_pb2.Struct, _Mapping]] = ..., owner_id: _Optional[str] = ..., model_timings: _Optional[_Iterable[_Union[ModelTiming, _Mapping]]] = ..., recognition: _Optional[_Union[TechniqueRecognition, _Mapping]] = ...) -> None: ...
 
 class TechniqueRecognition(_message.Message):
-    __slots__ = ("technique", "confidence", "model", "alternatives", "accepted")
+    __slots__ = ("technique", "confidence", "model", "alternatives", "accepted", "score", "threshold", "calibrated", "best_guess", "not_a_technique", "note")
     TECHNIQUE_FIELD_NUMBER: _ClassVar[int]
     CONFIDENCE_FIELD_NUMBER: _ClassVar[int]
     MODEL_FIELD_NUMBER: _ClassVar[int]
     ALTERNATIVES_FIELD_NUMBER: _ClassVar[int]
     ACCEPTED_FIELD_NUMBER: _ClassVar[int]
+    SCORE_FIELD_NUMBER: _ClassVar[int]
+    THRESHOLD_FIELD_NUMBER: _ClassVar[int]
+    CALIBRATED_FIELD_NUMBER: _ClassVar[int]
+    BEST_GUESS_FIELD_NUMBER: _ClassVar[int]
+    NOT_A_TECHNIQUE_FIELD_NUMBER: _ClassVar[int]
+    NOTE_FIELD_NUMBER: _ClassVar[int]
     technique: str
     confidence: float
     model: str
     alternatives: _containers.RepeatedCompositeFieldContainer[TechniqueAlternative]
     accepted: bool
-    def __init__(self, technique: _Optional[str] = ..., confidence: _Optional[float] = ..., model: _Optional[str] = ..., alternatives: _Optional[_Iterable[_Union[TechniqueAlternative, _Mapping]]] = ..., accepted: _Optional[bool] = ...) -> None: ...
+    score: float
+    threshold: float
+    calibrated: bool
+    best_guess: str
+    not_a_technique: float
+    note: str
+    def __init__(self, technique: _Optional[str] = ..., confidence: _Optional[float] = ..., model: _Optional[str] = ..., alternatives: _Optional[_Iterable[_Union[TechniqueAlternative, _Mapping]]] = ..., accepted: _Optional[bool] = ..., score: _Optional[float] = ..., threshold: _Optional[float] = ..., calibrated: _Optional[bool] = ..., best_guess: _Optional[str] = ..., not_a_technique: _Optional[float] = ..., note: _Optional[str] = ...) -> None: ...
 
 class TechniqueAlternative(_message.Message):
     __slots__ = ("technique", "confidence")
