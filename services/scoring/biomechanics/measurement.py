@@ -13,10 +13,12 @@ from functools import cached_property
 
 import numpy as np
 
+from services.kit.image_scale import foreshortening
+
 from .kinematics import Kinematics, kinematics
 from .motion import Motion
-from .planar import depth_cutoff_hz, metric_positions
-from .sampling import Smoothed, smooth
+from .planar import depth_cutoff_hz, limb_seen, metric_positions
+from .sampling import Smoothed, sample_mask, smooth
 
 _ATTR = "_measured"
 
@@ -30,12 +32,15 @@ class Measured:
     scale_m_per_px: np.ndarray | None  # [T] at the video's frames, None for "world"
 
     @cached_property
-    def world_kinematics(self) -> Kinematics:
-        """Kinematics of BlazePose's own 3-D world landmarks (hip-centred): only to tell how much of a
-        motion was along the camera's axis, never reported as a speed."""
-        if self.source == "world":
-            return self.kinematics
-        return kinematics(smooth(self.motion))
+    def segment_in_plane(self) -> np.ndarray | None:
+        """[T,S] cos of each image_scale.SEGMENTS segment's angle to the image plane at the video's frames
+        (1 = in the plane, NaN unknown); None for "world" (motion capture is 3-D). The quality report and
+        the comparison's viewpoint check both read it."""
+        if self.source != "image_plane":
+            return None
+        motion = self.motion
+        usable = limb_seen(sample_mask(motion) & np.isfinite(motion.image).all(axis=-1))
+        return foreshortening(motion.image, motion.world, usable, self.scale_m_per_px)
 
     def settings(self) -> dict:
         out = dict(self.smoothed.settings)

@@ -14,7 +14,7 @@ Each check below states its threshold and why; the worst check gives the verdict
 - person size: the image landmarks jitter by a few pixels; below RELIABLE_PERSON_PX (200 px of body
   height) that is > 2 % of the body per frame, below USABLE_PERSON_PX (100 px) > 5 %.
 - effector in view: share of the effector's samples within +-WINDOW_S of its peak that were seen
-  (visibility >= 0.5, not filled): below 0.8 uncertain, below 0.5 unreliable.
+  (visibility >= 0.5): below 0.8 uncertain, below 0.5 unreliable.
 - plane of motion: speeds are those of the image plane (planar.py); the effector's distal segment's
   angle to the image plane at the peak (image_scale.foreshortening): above 45 degrees the motion was
   partly along the camera's axis (uncertain), above 65 degrees mostly (unreliable: under-read).
@@ -27,8 +27,9 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from services.kit.image_scale import SEGMENTS, foreshortening
+from services.kit.image_scale import SEGMENTS
 
+from . import landmarks as L
 from .measurement import Measured
 from .sampling import sample_mask
 
@@ -40,10 +41,9 @@ PLANE_UNCERTAIN_DEG, PLANE_UNRELIABLE_DEG = 45.0, 65.0
 WINDOW_S = 0.1
 UNCERTAIN_SCORE_CAP = 8.0  # an uncertain figure may score well, never full marks (design choice)
 RANK = {"reliable": 0, "uncertain": 1, "unreliable": 2}
-# Effector -> (landmark, the segment whose plane says how the effector moved)
-EFFECTOR_SEGMENT = {"left_wrist": (15, "left_forearm"), "right_wrist": (16, "right_forearm"),
-                    "left_ankle": (27, "left_shank"), "right_ankle": (28, "right_shank"),
-                    "left_toe": (31, "left_shank"), "right_toe": (32, "right_shank")}
+# Effector -> the segment whose plane says how the effector moved
+EFFECTOR_SEGMENT = {"left_wrist": "left_forearm", "right_wrist": "right_forearm", "left_ankle": "left_shank",
+                    "right_ankle": "right_shank", "left_toe": "left_shank", "right_toe": "right_shank"}
 
 
 @dataclass
@@ -102,7 +102,7 @@ def speed_quality(measured: Measured, effector: str, speed_m_s: float, t_peak_s:
         q.worsen("unreliable", f"{fps:.0f} frames/s is too few to measure a strike (needs {USABLE_FPS:g}+)")
     elif fps < RELIABLE_FPS:
         q.worsen("uncertain", f"at {fps:.0f} frames/s the peak speed is under-read (needs {RELIABLE_FPS:g}+)")
-    landmark, segment = EFFECTOR_SEGMENT[effector]
+    landmark, segment = L.EFFECTORS[effector], EFFECTOR_SEGMENT[effector]
     near = np.abs(motion.t - t_peak_s) <= WINDOW_S
     seen = float(sample_mask(motion)[near, landmark].mean()) if near.any() else 0.0
     q.measured["effector_seen_fraction"] = round(seen, 3)
@@ -118,10 +118,9 @@ def speed_quality(measured: Measured, effector: str, speed_m_s: float, t_peak_s:
         q.worsen("unreliable", "the performer is too small in the frame (film closer)")
     elif height < RELIABLE_PERSON_PX:
         q.worsen("uncertain", "the performer is small in the frame; speeds carry more noise")
-    usable = sample_mask(motion) & np.isfinite(motion.image).all(axis=-1)
     k = [name for name, *_ in SEGMENTS].index(segment)
-    cos = foreshortening(motion.image, motion.world, usable, measured.scale_m_per_px)[near, k] if near.any() else []
-    cos = np.asarray(cos)[np.isfinite(cos)]
+    cos = measured.segment_in_plane[near, k]
+    cos = cos[np.isfinite(cos)]
     angle = float(np.degrees(np.arccos(np.median(cos)))) if cos.size else float("nan")
     q.measured["segment_out_of_image_plane_deg"] = round(angle, 1) if math.isfinite(angle) else None
     kin = measured.kinematics

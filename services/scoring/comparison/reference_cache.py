@@ -22,7 +22,9 @@ def motion_digest(motion: Motion) -> str:
     h = hashlib.blake2b(digest_size=16)
     for a in (motion.t, motion.world, motion.visibility, motion.detected):
         h.update(a.tobytes())
-    h.update(motion.smoothing.encode())
+    if motion.image is not None:  # a video is measured from its image landmarks (measurement.py)
+        h.update(motion.image.tobytes())
+    h.update(f"{motion.smoothing}|{motion.filtered}|{motion.cutoff_hz!r}".encode())
     return h.hexdigest()
 
 

@@ -16,11 +16,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from services.kit.image_scale import SEGMENTS, foreshortening
+from services.kit.image_scale import SEGMENTS
 from services.scoring.biomechanics.measurement import measure
 from services.scoring.biomechanics.motion import Motion
-from services.scoring.biomechanics.planar import limb_seen
-from services.scoring.biomechanics.sampling import sample_mask
 
 # cos(35 deg) = 0.82: the depth carries at most ~57 % of the segment, and a 0.1 m depth error on it
 # moves the angle by at most ~8 degrees (design choice, from the figures above).
@@ -44,11 +42,9 @@ ANGLE_SEGMENTS: dict[str, tuple[str, ...]] = {
 def out_of_plane(motion: Motion, t_grid: np.ndarray) -> np.ndarray | None:
     """[N,S] degrees between each segment and the image plane at the grid times (nearest video frame);
     None for motion capture (no image: everything is seen)."""
-    measured = measure(motion)
-    if measured.source != "image_plane":
+    cos = measure(motion).segment_in_plane
+    if cos is None:
         return None
-    usable = limb_seen(sample_mask(motion) & np.isfinite(motion.image).all(axis=-1))
-    cos = foreshortening(motion.image, motion.world, usable, measured.scale_m_per_px)
     deg = np.degrees(np.arccos(cos))
     frame = np.clip(np.searchsorted(motion.t, t_grid), 0, len(motion.t) - 1)
     return deg[frame]
