@@ -1,13 +1,18 @@
 """Who is who across frames: people linked into tracks, tracks stitched, and the performer rule.
 
-Linking: duplicate detections of one person are merged first; then each frame's people are assigned
+Linking: duplicate detections of one person are merged first (boxes that mostly overlap, or two
+skeletons whose torso and head landmarks coincide: pose NMS by keypoint distance, as AlphaPose's
+parametric pose NMS, Fang et al. 2017; multi-pose BlazePose can return a second, partial skeleton of a
+body whose box covers a different part of it); then each frame's people are assigned
 to the open tracks by the Hungarian method (scipy.optimize.linear_sum_assignment) on a cost of box
 overlap, centre distance and clothing colour (services.pose.appearance), so identities survive
 crossings and fast changes of shape. A track unseen for MAX_GAP_MS is closed.
 
 Stitching: a person lost for a moment (mid-flip, occluded) comes back as a new track. Tracks that
-do not overlap in time, follow within MAX_STITCH_GAP_MS and look alike (appearance similarity at
-least MIN_STITCH_SIMILARITY) are joined into one identity.
+do not overlap in time, follow within MAX_STITCH_GAP_MS, look alike (appearance similarity at
+least MIN_STITCH_SIMILARITY) and are where the person could have got to in the gap (at most
+MAX_CENTRE_SHIFT box diagonals plus MAX_STITCH_SPEED body heights per second) are joined into one
+identity: clothing alone joined a performer lost mid-flip to a passer-by who entered across the frame.
 
 Performer rule: the identity with the highest
     score = sum over its frames of (box height / frame height) x (1 + motion)
@@ -34,8 +39,12 @@ DUPLICATE_COVER = 0.8  # ...as are two where this much of the smaller box lies i
 MIN_MATCH_SIMILARITY = 0.5  # clothing this different is never the same person, however close
 MAX_STITCH_GAP_MS = 2500.0
 MIN_STITCH_SIMILARITY = 0.75
+MAX_STITCH_SPEED = 4.0  # body heights per second (~7 m/s for 1.75 m: a sprint); a farther jump is someone else
+DUPLICATE_KEYPOINTS = 0.3  # core landmarks closer than this x the larger torso height coincide
+GHOST_COVER = 0.5  # ...or one skeleton's core inside the other's box, which covers this much of its box
 MAX_MOTION = 2.0  # body heights per second; faster "motion" is landmark noise, not a person moving more
 _LIMB_ENDS = [15, 16, 27, 28]  # BlazePose wrists and ankles
+_CORE = [0, 11, 12, 23, 24]  # nose, shoulders, hips: the landmarks a partial duplicate still places
 _INFEASIBLE = 1e6
 
 Box = tuple[float, float, float, float]
@@ -74,7 +83,8 @@ def distinct(people: list[np.ndarray], looks: list[np.ndarray], width: int,
     kept: list[int] = []
     for i in order:
         box = box_of(people[i], width, height)
-        if all(not _duplicates(box, box_of(people[k], width, height)) for k in kept):
+        if all(not _duplicates(box, box_of(people[k], width, height))
+               and not same_skeleton(people[i], people[k], width, height) for k in kept):
             kept.append(i)
     kept.sort()
     return [people[i] for i in kept], [looks[i] for i in kept]
@@ -83,6 +93,39 @@ def distinct(people: list[np.ndarray], looks: list[np.ndarray], width: int,
 def _duplicates(a: Box, b: Box) -> bool:
     smaller = min(_area(a), _area(b))
     return iou(a, b) > DUPLICATE_IOU or (smaller > 0 and _intersection(a, b) / smaller > DUPLICATE_COVER)
+
+
+def same_skeleton(a: np.ndarray, b: np.ndarray, width: int, height: int) -> bool:
+    """Whether two detections are one body: three of nose, shoulders and hips coincide (within
+    DUPLICATE_KEYPOINTS x the larger torso height, either skeleton's sides, since a duplicate may be
+    mirrored), both shoulders or both hips among them. A partial duplicate shares the head and shoulders
+    and stretches its hips down the body (Sports2D demo, arms overhead: 76-86 px apart at a 116-191 px
+    torso); two people side by side are a shoulder width or more apart at every one of these points."""
+    scale = np.array([width, height], dtype=float)
+    pa, pb = a[_CORE, :2] * scale, b[_CORE, :2] * scale
+
+    def torso(p: np.ndarray) -> float:
+        return float(np.linalg.norm(p[1:3].mean(axis=0) - p[3:5].mean(axis=0)))
+
+    limit = DUPLICATE_KEYPOINTS * max(torso(pa), torso(pb), 1.0)
+    swapped = pb[[0, 2, 1, 4, 3]]
+    for q in (pb, swapped):
+        near = np.linalg.norm(pa - q, axis=1) < limit
+        if near.sum() >= 3 and (near[1:3].all() or near[3:5].all()):
+            return True
+    # A ghost: a collapsed skeleton drawn inside a body (head, shoulders and hips on that body, arms out
+    # into the background; Sports2D demo mirrored, 1.4 s). Its core lies within the other's box, and
+    # its box mostly too; a sparring partner reached by a punch keeps its legs and far arm outside.
+    box_a, box_b = box_of(a, width, height), box_of(b, width, height)
+    smaller = min(_area(box_a), _area(box_b))
+    if smaller <= 0 or _intersection(box_a, box_b) / smaller < GHOST_COVER:
+        return False
+    return _inside(pa, box_b) >= 4 or _inside(pb, box_a) >= 4
+
+
+def _inside(points: np.ndarray, box: Box) -> int:
+    return int(((points[:, 0] >= box[0]) & (points[:, 0] <= box[2]) & (points[:, 1] >= box[1])
+                & (points[:, 1] <= box[3])).sum())
 
 
 @dataclass
@@ -156,6 +199,14 @@ def _alike(a: Track, b: Track, threshold: float) -> bool:
     return sim is not None and sim >= threshold
 
 
+def _reachable(last: Track, nxt: Track, gap_ms: float) -> bool:
+    """Whether `nxt`'s first box is where `last`'s person could be gap_ms after its last box."""
+    a, b = last.boxes[-1], nxt.boxes[0]
+    body = max(a[3] - a[1], b[3] - b[1], 1.0)
+    allowed = MAX_CENTRE_SHIFT * math.hypot(a[2] - a[0], a[3] - a[1]) + MAX_STITCH_SPEED * body * gap_ms / 1000.0
+    return math.hypot((a[0] + a[2] - b[0] - b[2]) / 2, (a[1] + a[3] - b[1] - b[3]) / 2) <= allowed
+
+
 class PeopleTracker:
     """Links detections frame by frame; `performer()` stitches tracks and applies the rule."""
 
@@ -219,7 +270,7 @@ class PeopleTracker:
             for ident in identities:
                 last = ident.tracks[-1]
                 gap = track.times_ms[0] - last.times_ms[-1]
-                if 0 < gap <= MAX_STITCH_GAP_MS and _alike(last, track, best_sim):
+                if 0 < gap <= MAX_STITCH_GAP_MS and _reachable(last, track, gap) and _alike(last, track, best_sim):
                     best, best_sim = ident, similarity(last.look, track.look)
             if best is None:
                 identities.append(Identity([track]))

@@ -8,8 +8,8 @@ import numpy as np
 import pytest
 
 from services.pose import appearance
-from services.pose.tracking import (MAX_GAP_MS, MAX_STITCH_GAP_MS, MIN_MATCH_SIMILARITY, MIN_STITCH_SIMILARITY,
-                                    LivePerformer, PeopleTracker, distinct)
+from services.pose.tracking import (MAX_GAP_MS, MAX_STITCH_GAP_MS, MAX_STITCH_SPEED, MIN_MATCH_SIMILARITY,
+                                    MIN_STITCH_SIMILARITY, LivePerformer, PeopleTracker, distinct, same_skeleton)
 
 SIZE = 1000  # square frame, pixels
 FRAME_MS = 1000 / 30
@@ -25,6 +25,8 @@ _TEMPLATE[17:23] = [(-0.17, 0.55), (0.17, 0.55), (-0.16, 0.56), (0.16, 0.56), (-
 _TEMPLATE[23:29] = [(-0.08, 0.52), (0.08, 0.52), (-0.08, 0.74), (0.08, 0.74), (-0.08, 0.95), (0.08, 0.95)]
 _TEMPLATE[29:33] = [(-0.08, 0.97), (0.08, 0.97), (-0.1, 1.0), (0.1, 1.0)]
 _WRISTS, _ANKLES = [15, 16], [27, 28]
+# Landmark order of the same skeleton with its sides swapped (left <-> right).
+_MIRROR = [0, 4, 5, 6, 1, 2, 3, 8, 7, 10, 9, *[k + (1 if k % 2 else -1) for k in range(11, 33)]]
 
 
 def person(cx: float, top: float, height: float, t_ms: float = 0.0, swing: float = 0.0,
@@ -128,6 +130,30 @@ def test_people_side_by_side_are_not_duplicates():
     assert len(people) == 2
 
 
+def test_ghost_skeleton_inside_a_body_is_a_duplicate():
+    """Multi-pose BlazePose drew a collapsed second skeleton in a performer with arms overhead (Sports2D
+    demo mirrored, 1.4 s): head and shoulders on the body, hips stretched down to the knees, arms out
+    into the tree. Its box overlaps the real one's by IoU 0.4 and covers only 0.7 of itself: the box
+    tests alone kept it, and it then started a second track that took half the performer's frames."""
+    real = person(0.5, 0.2, 0.6)
+    ghost = person(0.52, 0.25, 0.55, visibility=0.95)
+    ghost[[11, 12], 0] = 0.52  # shoulders collapsed onto one point
+    ghost[[23, 24], 1] = 0.2 + 0.74 * 0.6  # hips at the real knees
+    ghost[[13, 15, 17, 19, 21], 0] = 0.75  # one arm out to the side
+    assert same_skeleton(real, ghost, SIZE, SIZE)
+    people, _ = distinct([real, ghost], [RED, RED], SIZE, SIZE)
+    assert len(people) == 1
+    # A partial skeleton sharing head and both shoulders is one body too, mirrored or not.
+    partial = real.copy()
+    partial[[23, 24], 1] += 0.1
+    assert same_skeleton(real, partial, SIZE, SIZE) and same_skeleton(real, partial[_MIRROR], SIZE, SIZE)
+    # Contrast: a sparring partner reached by a punch (its core inside the puncher's box, its own box not).
+    puncher, partner = person(0.4, 0.2, 0.6), person(0.62, 0.2, 0.6)
+    puncher[[14, 16, 18, 20, 22], 0] = 0.66  # the right arm reaches the partner's chest
+    assert not same_skeleton(puncher, partner, SIZE, SIZE)
+    assert len(distinct([puncher, partner], [RED, BLUE], SIZE, SIZE)[0]) == 2
+
+
 # ---- appearance gating and stitching ----------------------------------------------------------------------------
 def _swap_at_same_place(looks: tuple[np.ndarray | None, np.ndarray | None]) -> PeopleTracker:
     """One person for 30 frames, nobody for 2 (well within MAX_GAP_MS), then a person in the same place."""
@@ -178,6 +204,24 @@ def test_same_looking_person_after_a_short_gap_is_stitched_into_one_identity():
     assert len(_lost_and_found(MAX_STITCH_GAP_MS + 500, RED).identities()) == 2
     assert len(_lost_and_found(gap, BLUE).identities()) == 2
     assert appearance.similarity(RED, BLUE) < MIN_STITCH_SIMILARITY
+
+
+def test_someone_alike_who_could_not_have_got_there_is_not_stitched():
+    """The performer lost mid-flip (Sports2D demo mirrored) was stitched to a passer-by who entered
+    across the frame 67 ms later in similar colours (similarity 0.76): a jump of ~2 body heights."""
+    def lost_then(x_back: float, gap_ms: float) -> int:
+        tracker = PeopleTracker(SIZE, SIZE)
+        for i in range(30):
+            tracker.update(i, t(i), [person(0.8, 0.2, 0.3, t(i), swing=0.1)], [RED])
+        for i in range(30):
+            tracker.update(30 + i, t(29) + gap_ms + t(i), [person(x_back, 0.2, 0.3, t(i), swing=0.1)], [RED])
+        return len(tracker.identities())
+
+    # 0.6 of the frame = 2 body heights away one frame later: a new track, and not the same identity...
+    assert lost_then(0.2, FRAME_MS) == 2
+    # ...but reachable after 1.5 s (at most 0.75 box diagonals + MAX_STITCH_SPEED x 1.5 body heights).
+    assert MAX_STITCH_SPEED * 1.5 > 2
+    assert lost_then(0.2, 1500.0) == 1
 
 
 # ---- live use -----------------------------------------------------------------------------------------------------
