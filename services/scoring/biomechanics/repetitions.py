@@ -89,7 +89,10 @@ def _effector_track(kin: Kinematics, family: str, side: str) -> tuple[str, int, 
 
 def lift_above_ground(kin: Kinematics, idx: int) -> np.ndarray:
     """[N] height (m) of landmark idx above the lowest foot point (y points down)."""
-    ground = np.nanmax(kin.pos[:, list(FOOT_LANDMARKS), VERTICAL], axis=1)
+    feet = kin.pos[:, list(FOOT_LANDMARKS), VERTICAL]
+    seen = np.isfinite(feet).any(axis=1)  # frames with no foot point have no ground (NaN, and no warning)
+    ground = np.full(len(feet), np.nan)
+    ground[seen] = np.nanmax(feet[seen], axis=1)
     return ground - kin.pos[:, idx, VERTICAL]
 
 

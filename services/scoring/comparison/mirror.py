@@ -17,8 +17,16 @@ def mirror_kinematics(kin: Kinematics) -> Kinematics:
 
 
 def mirror_motion(motion: Motion) -> Motion:
-    """The same performance done with the other side (e.g. a right kick -> a left kick)."""
-    return replace(motion, world=mirror_positions(motion.world), visibility=motion.visibility[:, MIRROR_INDEX])
+    """The same performance done with the other side (e.g. a right kick -> a left kick).
+
+    Video's image landmarks are mirrored with the world ones (measurement starts from the image): x is
+    reflected about the image's left edge (x -> -x, px), which keeps every distance and direction the
+    measurement uses; a Motion does not know the frame's width, and nothing measures from its edges."""
+    image = None
+    if motion.image is not None:
+        image = motion.image[:, MIRROR_INDEX] * [-1.0, 1.0]
+    return replace(motion, world=mirror_positions(motion.world), visibility=motion.visibility[:, MIRROR_INDEX],
+                   image=image)
 
 
 def other_side(side: str) -> str:
