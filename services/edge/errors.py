@@ -82,8 +82,3 @@ def install(app: FastAPI) -> None:
         for key, value in (exc.headers or {}).items():
             response.headers[key] = value
         return response
-
-    @app.exception_handler(Exception)
-    async def _unhandled(_: Request, exc: Exception) -> JSONResponse:
-        log.exception("unhandled error")
-        return envelope(errors.DomainError("Internal server error", request_id=request_id_var.get()))

@@ -80,6 +80,12 @@ class EdgeMiddleware:
                 response = envelope(errors.PayloadTooLarge(
                     f"Request body exceeds the {self.max_body} byte limit (max_request_size)"))
                 await response(scope, receive, send_wrapper)
+        except Exception:
+            # Unhandled errors end here rather than in an app-level handler: Starlette runs that one
+            # outside this middleware, where the request id is already gone (500 envelopes had "").
+            logging.getLogger("kataforge.edge").exception("unhandled error")
+            if not status["sent"]:
+                await envelope(errors.DomainError("Internal server error"))(scope, receive, send_wrapper)
         finally:
             route = scope.get("route")
             endpoint = getattr(route, "path", None) or "unmatched"

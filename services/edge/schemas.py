@@ -4,10 +4,22 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
+from fastapi import Query
 from pydantic import (AfterValidator, AllowInfNan, BaseModel, ConfigDict, Field, StrictBool, StrictInt, StrictStr,
                       model_validator)
 from pydantic import Strict as StrictType
 from pydantic_core import PydanticCustomError
+
+
+# Integers that go into an int32 proto field are bounded here, so that an out-of-range number is a 400
+# naming the field (it was a 500: protobuf raises ValueError on assignment; Schemathesis found
+# `offset=67715199123352` and `years_experience: -14533631568861614080`).
+INT32_MAX = 2**31 - 1
+# Query offsets: bounded by int32 (what the services take), documented in the OpenAPI schema.
+Offset = Annotated[int, Query(ge=0, le=INT32_MAX, description="Items to skip (0 .. 2^31-1)")]
+# An int32 body field: the transport's range only; the owning service checks the domain's (years of
+# practice: services/coach/validation.py), in its own words.
+Int32 = Annotated[StrictInt, Field(ge=-INT32_MAX - 1, le=INT32_MAX)]
 
 
 class Strict(BaseModel):
@@ -56,7 +68,7 @@ class CoachBody(Strict):
     name: StrictStr
     style: StrictStr
     rank: StrictStr | None = None
-    years_experience: StrictInt | None = None
+    years_experience: Int32 | None = None
     teachers: list[StrictStr] = []
     techniques: list[StrictStr] = []
     teaching_philosophy: dict[str, Any] | None = None
@@ -68,7 +80,7 @@ class CoachPatch(Strict):
     name: StrictStr | None = None
     style: StrictStr | None = None
     rank: StrictStr | None = None
-    years_experience: StrictInt | None = None
+    years_experience: Int32 | None = None
     teachers: list[StrictStr] | None = None
     techniques: list[StrictStr] | None = None
     teaching_philosophy: dict[str, Any] | None = None

@@ -8,7 +8,7 @@ from google.protobuf import field_mask_pb2, struct_pb2
 from kataforge.coach.v1 import coach_pb2
 from services.kit import errors
 from services.kit.context import Principal
-from services.edge.schemas import CoachBody, CoachPatch
+from services.edge.schemas import CoachBody, CoachPatch, Offset
 from services.edge.security import require_principal
 from services.edge.shaping import coach_json, to_json
 
@@ -26,7 +26,7 @@ def _coach_message(fields: dict) -> coach_pb2.Coach:
 
 
 @router.get("/coaches")
-async def list_coaches(request: Request, limit: int = Query(100, ge=1, le=500), offset: int = Query(0, ge=0),
+async def list_coaches(request: Request, limit: int = Query(100, ge=1, le=500), offset: Offset = 0,
                        principal: Principal = Depends(require_principal)):
     b = request.app.state.backends
     reply = await b.call(b.coach.ListCoaches, coach_pb2.ListCoachesRequest(limit=limit, offset=offset),

@@ -14,7 +14,7 @@ from services.kit import errors
 from services.kit.context import Principal
 from services.kit.video_source import parse_video_url
 from services.edge.backends import ANALYSIS_TIMEOUT_SECONDS
-from services.edge.schemas import PoseSequenceBody, ReferenceBody, ReferenceForm
+from services.edge.schemas import Offset, PoseSequenceBody, ReferenceBody, ReferenceForm
 from services.edge.security import require_principal
 from services.edge.shaping import reference_json, to_json
 from services.edge.uploads import bytes_chunks, file_chunks, problems, upload_stream, validated
@@ -110,7 +110,7 @@ async def add_reference(coach_id: str, request: Request, principal: Principal = 
 
 @router.get("/coaches/{coach_id}/references")
 async def list_references(coach_id: str, request: Request, technique: str = Query("", max_length=100),
-                          limit: int = Query(100, ge=1, le=500), offset: int = Query(0, ge=0),
+                          limit: int = Query(100, ge=1, le=500), offset: Offset = 0,
                           principal: Principal = Depends(require_principal)):
     b = request.app.state.backends
     reply = await b.call(b.coach.ListReferences, coach_pb2.ListReferencesRequest(
