@@ -14,6 +14,7 @@ from services.kit.config import Settings
 from services.edge import errors as edge_errors
 from services.edge.backends import Backends
 from services.edge.middleware import EdgeMiddleware
+from services.edge.rate_limit import RateLimitMiddleware
 from services.edge.routes import analysis, auth, coaches, models, references, system
 from services.edge.security import Authenticator
 
@@ -35,11 +36,14 @@ def create_app(settings: Settings) -> FastAPI:
         app.include_router(router)
         app.include_router(router, prefix="/v1", include_in_schema=False)
     edge_errors.install(app)
+    if settings.rate_limit_enabled:
+        app.add_middleware(RateLimitMiddleware, settings=settings)
     if settings.cors_origins:
         app.add_middleware(CORSMiddleware, allow_origins=list(settings.cors_origins), allow_credentials=True,
                            allow_methods=["GET", "POST", "PUT", "DELETE", "OPTIONS"],
                            allow_headers=["Authorization", "Content-Type", "X-API-Key", "X-Request-ID"],
-                           expose_headers=["X-Request-ID", "Retry-After"])
+                           expose_headers=["X-Request-ID", "Retry-After", "X-RateLimit-Limit",
+                                           "X-RateLimit-Remaining", "X-RateLimit-Reset"])
     app.add_middleware(EdgeMiddleware, max_body=settings.max_request_size)
     return app
 

@@ -23,6 +23,9 @@ log = logging.getLogger(__name__)
 JWKS_REFRESH_INTERVAL_SECONDS = 30.0
 
 
+_UNSET = object()
+
+
 class Authenticator:
     def __init__(self, settings: Settings, backends: Backends) -> None:
         self.settings = settings
@@ -54,9 +57,18 @@ class Authenticator:
         return Principal(user_id=reply.user_id, username=reply.username, role=reply.role, method=reply.method)
 
     async def authenticate(self, request: Request) -> Principal | None:
-        """The verified caller, None when no credentials were sent; raises Unauthorized on bad ones."""
+        """The verified caller, None when no credentials were sent; raises Unauthorized on bad ones.
+        Kept on the request's state: the rate limiter verifies first and the route reuses it."""
         if not self.settings.auth_enabled:
             return ANONYMOUS_ADMIN
+        known = getattr(request.state, "principal", _UNSET)
+        if known is not _UNSET:
+            return known
+        principal = await self._verify(request)
+        request.state.principal = principal
+        return principal
+
+    async def _verify(self, request: Request) -> Principal | None:
         authorization = request.headers.get("authorization")
         if authorization:
             scheme, _, token = authorization.partition(" ")

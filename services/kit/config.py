@@ -33,6 +33,7 @@ class Settings:
     rate_limit_enabled: bool = True
     rate_limit_requests: int = 100
     rate_limit_window: int = 60
+    rate_limit_burst: int = 20  # requests above the normal rate within a window (services/edge/rate_limit.py)
     environment: str = "development"
     debug: bool = False
     log_level: str = "INFO"
@@ -183,9 +184,11 @@ def load_settings(env: Mapping[str, str] | None = None, config_file: str | None 
     if settings.max_request_size <= 0:
         raise ConfigError("DOJO_MAX_REQUEST_SIZE: must be positive")
     for name in ("max_video_pixels", "decoder_memory_mb", "pose_num_poses", "live_num_poses", "max_live_streams",
-                 "training_max_epochs", "training_concurrency"):
+                 "training_max_epochs", "training_concurrency", "rate_limit_requests", "rate_limit_window"):
         if getattr(settings, name) <= 0:
             raise ConfigError(f"DOJO_{name.upper()}: must be positive")
+    if settings.rate_limit_burst < 0:
+        raise ConfigError("DOJO_RATE_LIMIT_BURST: must be 0 or more")
     if settings.pose_delegate not in ("auto", "cpu", "gpu"):
         raise ConfigError(f"DOJO_POSE_DELEGATE: expected auto, cpu or gpu, got {settings.pose_delegate!r}")
     if settings.pose_smoothing not in ("butterworth", "one_euro", "none"):

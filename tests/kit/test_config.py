@@ -8,7 +8,7 @@ from services.kit.config import ConfigError, load_settings
 def test_defaults_follow_the_spec(tmp_path):
     s = load_settings({}, config_file=str(tmp_path / "none.yaml"))
     assert s.api_port == 8000 and s.max_request_size == 104_857_600 and s.auth_enabled
-    assert s.rate_limit_requests == 100 and s.rate_limit_window == 60
+    assert s.rate_limit_requests == 100 and s.rate_limit_window == 60 and s.rate_limit_burst == 20
 
 
 def test_env_overrides_yaml_over_defaults(tmp_path):
@@ -23,7 +23,8 @@ def test_env_overrides_yaml_over_defaults(tmp_path):
 @pytest.mark.parametrize("var,value", [("DOJO_API_PORT", "eighty"), ("DOJO_AUTH_ENABLED", "maybe"),
                                        ("DOJO_TIMEOUT", "soon"), ("DOJO_API_PORT", "70000"),
                                        ("DOJO_POSE_SMOOTHING", "kalman"), ("DOJO_POSE_DELEGATE", "tpu"),
-                                       ("DOJO_MAX_LIVE_STREAMS", "0"), ("DOJO_MAX_VIDEO_PIXELS", "-1")])
+                                       ("DOJO_MAX_LIVE_STREAMS", "0"), ("DOJO_MAX_VIDEO_PIXELS", "-1"),
+                                       ("DOJO_RATE_LIMIT_WINDOW", "0"), ("DOJO_RATE_LIMIT_BURST", "-1")])
 def test_bad_values_name_the_variable(tmp_path, var, value):
     with pytest.raises(ConfigError, match=var):
         load_settings({var: value}, config_file=str(tmp_path / "none.yaml"))
