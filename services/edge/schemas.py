@@ -115,6 +115,24 @@ class AnalyzeBody(AnalyzeForm):
     verbose: StrictBool = False
 
 
+class BatchVideoBody(Strict):
+    url: StrictStr = Field(description="An http(s) URL, or the video as base64 (optionally a data: URI)")
+    coach: StrictStr = Field(min_length=1, max_length=64)
+    technique: StrictStr | None = Field(default=None, max_length=64)
+    metadata: dict[str, Any] | None = None
+
+
+class BatchAnalyzeBody(Strict):
+    """POST /batch_analyze; the video count and max_workers caps are the scoring service's (its message
+    names them)."""
+
+    videos: list[BatchVideoBody]
+    parallel: StrictBool = True
+    max_workers: Int32 | None = None
+    device: Literal["auto", "cpu", "cuda", "rocm"] = "auto"
+    body_mass_kg: float | None = Field(default=None, gt=20, lt=300, description="Performers' body mass, kg")
+
+
 # A finite JSON number (integers accepted); strings and booleans are refused rather than converted.
 Number = Annotated[float, StrictType(), AllowInfNan(False)]
 

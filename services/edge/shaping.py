@@ -51,3 +51,18 @@ def reference_json(reference: Message) -> dict[str, Any]:
     metadata.CopyFrom(reference)
     metadata.ClearField("pose_sequence")
     return {**to_json(metadata), "pose_sequence": sequence_json(reference.pose_sequence)}
+
+
+def batch_json(reply: Message) -> dict[str, Any]:
+    """The spec's /batch_analyze answer: a completed row has no error, a failed one no score or id."""
+    data = to_json(reply)
+    for row in data["results"]:
+        for name in ("error", "metadata"):
+            if not row.get(name):
+                row.pop(name, None)
+            else:
+                row[name] = whole_numbers(row[name])  # Struct numbers are doubles: 5.0 back to 5
+        if not row.get("analysis_id"):
+            row.pop("analysis_id", None)
+    data["summary"].setdefault("avg_score", None)
+    return data

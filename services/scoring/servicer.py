@@ -5,12 +5,13 @@ from __future__ import annotations
 from typing import AsyncIterator
 
 from google.protobuf import struct_pb2
-from google.protobuf.json_format import ParseDict
+from google.protobuf.json_format import MessageToDict, ParseDict
 
 from kataforge.scoring.v1 import scoring_pb2, scoring_pb2_grpc
 from services.kit import errors
 from services.kit.context import principal_var
 from services.kit.video_source import parse_video_url
+from services.scoring import batch
 from services.scoring.analysis import AnalyzeCommand, Analyzer
 from services.scoring.store import AnalysisRecord
 from services.scoring.training import messages
@@ -21,6 +22,54 @@ def _command(req: scoring_pb2.AnalyzeRequest, **source) -> AnalyzeCommand:
     return AnalyzeCommand(coach=req.coach, technique=req.technique, verbose=req.verbose, device=req.device,
                           llm_backend=req.llm_backend, body_mass_kg=req.body_mass_kg,
                           video_label=req.video_label or req.video_url[:200], **source)
+
+
+def _source_command(req: scoring_pb2.AnalyzeRequest, max_bytes: int) -> AnalyzeCommand:
+    """The command for a request whose video_url is a URL or base64 data (services.kit.video_source)."""
+    source = parse_video_url(req.video_url, max_bytes)
+    if source.url:
+        return _command(req, url=source.url)
+
+    async def one_chunk() -> AsyncIterator[bytes]:
+        yield source.data
+    cmd = _command(req, chunks=one_chunk())
+    if not req.video_label:
+        cmd.video_label = f"base64 video ({len(source.data)} bytes)"
+    return cmd
+
+
+def _batch_videos(request: scoring_pb2.BatchAnalyzeRequest, max_bytes: int) -> list[batch.BatchVideo]:
+    videos = []
+    for i, v in enumerate(request.videos):
+        req = scoring_pb2.AnalyzeRequest(video_url=v.url, coach=v.coach, technique=v.technique,
+                                         device=request.device, body_mass_kg=request.body_mass_kg)
+        try:
+            command = _source_command(req, max_bytes)
+        except errors.InvalidRequest as exc:  # malformed input is the request's fault: say which video
+            raise errors.InvalidRequest(f"videos[{i}].url: {exc.message}",
+                                        details={f"videos.{i}.url": exc.message}) from None
+        videos.append(batch.BatchVideo(command=command, metadata=MessageToDict(v.metadata)))
+    return videos
+
+
+def batch_proto(result: batch.BatchResult) -> scoring_pb2.BatchAnalyzeResponse:
+    out = scoring_pb2.BatchAnalyzeResponse(batch_id=result.batch_id, status=result.status)
+    for row in result.rows:
+        msg = out.results.add(video=row.video, analysis_id=row.analysis_id, status=row.status,
+                              processing_time=row.processing_time)
+        if row.score is not None:
+            msg.score = row.score
+        if row.error is not None:
+            msg.error.update(row.error)
+        if row.metadata:
+            msg.metadata.update(row.metadata)
+    out.summary.total_videos = len(result.rows)
+    out.summary.completed = result.completed
+    out.summary.failed = len(result.rows) - result.completed
+    out.summary.total_time = result.total_time
+    if result.avg_score is not None:
+        out.summary.avg_score = result.avg_score
+    return out
 
 
 def to_proto(record: AnalysisRecord) -> scoring_pb2.Analysis:
@@ -70,16 +119,13 @@ class ScoringServicer(scoring_pb2_grpc.ScoringServiceServicer):
         self._training = value
 
     async def Analyze(self, request, context):
-        source = parse_video_url(request.video_url, self.max_bytes)
-        if source.url:
-            cmd = _command(request, url=source.url)
-        else:
-            async def one_chunk() -> AsyncIterator[bytes]:
-                yield source.data
-            cmd = _command(request, chunks=one_chunk())
-            if not request.video_label:
-                cmd.video_label = f"base64 video ({len(source.data)} bytes)"
-        return to_proto(await self.analyzer.analyze(cmd, principal_var.get()))
+        return to_proto(await self.analyzer.analyze(_source_command(request, self.max_bytes), principal_var.get()))
+
+    async def BatchAnalyze(self, request, context):
+        batch.check_request(len(request.videos), request.parallel, request.max_workers)  # before any parsing
+        result = await batch.run_batch(self.analyzer, _batch_videos(request, self.max_bytes), principal_var.get(),
+                                       parallel=request.parallel, max_workers=request.max_workers)
+        return batch_proto(result)
 
     async def AnalyzeUpload(self, request_iterator, context):
         first = await anext(aiter(request_iterator), None)

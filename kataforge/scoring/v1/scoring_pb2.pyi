@@ -354,3 +354,73 @@ class TrainingJob(_message.Message):
     model_version: str
     owner_id: str
     def __init__(self, training_id: _Optional[str] = ..., status: _Optional[str] = ..., model_type: _Optional[str] = ..., coach: _Optional[str] = ..., epochs: _Optional[int] = ..., batch_size: _Optional[int] = ..., learning_rate: _Optional[float] = ..., device: _Optional[str] = ..., data_dir: _Optional[str] = ..., checkpoint_dir: _Optional[str] = ..., resume_from: _Optional[str] = ..., progress: _Optional[_Union[TrainingProgress, _Mapping]] = ..., created_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., started_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., estimated_completion: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., completed_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., logs: _Optional[_Iterable[_Union[TrainingLog, _Mapping]]] = ..., error: _Optional[str] = ..., model_version: _Optional[str] = ..., owner_id: _Optional[str] = ...) -> None: ...
+
+class BatchVideo(_message.Message):
+    __slots__ = ("url", "coach", "technique", "metadata")
+    URL_FIELD_NUMBER: _ClassVar[int]
+    COACH_FIELD_NUMBER: _ClassVar[int]
+    TECHNIQUE_FIELD_NUMBER: _ClassVar[int]
+    METADATA_FIELD_NUMBER: _ClassVar[int]
+    url: str
+    coach: str
+    technique: str
+    metadata: _struct_pb2.Struct
+    def __init__(self, url: _Optional[str] = ..., coach: _Optional[str] = ..., technique: _Optional[str] = ..., metadata: _Optional[_Union[_struct_pb2.Struct, _Mapping]] = ...) -> None: ...
+
+class BatchAnalyzeRequest(_message.Message):
+    __slots__ = ("videos", "parallel", "max_workers", "device", "body_mass_kg")
+    VIDEOS_FIELD_NUMBER: _ClassVar[int]
+    PARALLEL_FIELD_NUMBER: _ClassVar[int]
+    MAX_WORKERS_FIELD_NUMBER: _ClassVar[int]
+    DEVICE_FIELD_NUMBER: _ClassVar[int]
+    BODY_MASS_KG_FIELD_NUMBER: _ClassVar[int]
+    videos: _containers.RepeatedCompositeFieldContainer[BatchVideo]
+    parallel: bool
+    max_workers: int
+    device: str
+    body_mass_kg: float
+    def __init__(self, videos: _Optional[_Iterable[_Union[BatchVideo, _Mapping]]] = ..., parallel: _Optional[bool] = ..., max_workers: _Optional[int] = ..., device: _Optional[str] = ..., body_mass_kg: _Optional[float] = ...) -> None: ...
+
+class BatchResult(_message.Message):
+    __slots__ = ("video", "analysis_id", "status", "score", "processing_time", "error", "metadata")
+    VIDEO_FIELD_NUMBER: _ClassVar[int]
+    ANALYSIS_ID_FIELD_NUMBER: _ClassVar[int]
+    STATUS_FIELD_NUMBER: _ClassVar[int]
+    SCORE_FIELD_NUMBER: _ClassVar[int]
+    PROCESSING_TIME_FIELD_NUMBER: _ClassVar[int]
+    ERROR_FIELD_NUMBER: _ClassVar[int]
+    METADATA_FIELD_NUMBER: _ClassVar[int]
+    video: str
+    analysis_id: str
+    status: str
+    score: float
+    processing_time: float
+    error: _struct_pb2.Struct
+    metadata: _struct_pb2.Struct
+    def __init__(self, video: _Optional[str] = ..., analysis_id: _Optional[str] = ..., status: _Optional[str] = ..., score: _Optional[float] = ..., processing_time: _Optional[float] = ..., error: _Optional[_Union[_struct_pb2.Struct, _Mapping]] = ..., metadata: _Optional[_Union[_struct_pb2.Struct, _Mapping]] = ...) -> None: ...
+
+class BatchSummary(_message.Message):
+    __slots__ = ("total_videos", "completed", "failed", "avg_score", "total_time")
+    TOTAL_VIDEOS_FIELD_NUMBER: _ClassVar[int]
+    COMPLETED_FIELD_NUMBER: _ClassVar[int]
+    FAILED_FIELD_NUMBER: _ClassVar[int]
+    AVG_SCORE_FIELD_NUMBER: _ClassVar[int]
+    TOTAL_TIME_FIELD_NUMBER: _ClassVar[int]
+    total_videos: int
+    completed: int
+    failed: int
+    avg_score: float
+    total_time: float
+    def __init__(self, total_videos: _Optional[int] = ..., completed: _Optional[int] = ..., failed: _Optional[int] = ..., avg_score: _Optional[float] = ..., total_time: _Optional[float] = ...) -> None: ...
+
+class BatchAnalyzeResponse(_message.Message):
+    __slots__ = ("batch_id", "status", "results", "summary")
+    BATCH_ID_FIELD_NUMBER: _ClassVar[int]
+    STATUS_FIELD_NUMBER: _ClassVar[int]
+    RESULTS_FIELD_NUMBER: _ClassVar[int]
+    SUMMARY_FIELD_NUMBER: _ClassVar[int]
+    batch_id: str
+    status: str
+    results: _containers.RepeatedCompositeFieldContainer[BatchResult]
+    summary: BatchSummary
+    def __init__(self, batch_id: _Optional[str] = ..., status: _Optional[str] = ..., results: _Optional[_Iterable[_Union[BatchResult, _Mapping]]] = ..., summary: _Optional[_Union[BatchSummary, _Mapping]] = ...) -> None: ...

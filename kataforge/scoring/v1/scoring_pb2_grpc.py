@@ -54,6 +54,11 @@ class ScoringServiceStub:
                 request_serializer=kataforge_dot_scoring_dot_v1_dot_scoring__pb2.GetStatsRequest.SerializeToString,
                 response_deserializer=kataforge_dot_scoring_dot_v1_dot_scoring__pb2.ScoringStats.FromString,
                 _registered_method=True)
+        self.BatchAnalyze = channel.unary_unary(
+                '/kataforge.scoring.v1.ScoringService/BatchAnalyze',
+                request_serializer=kataforge_dot_scoring_dot_v1_dot_scoring__pb2.BatchAnalyzeRequest.SerializeToString,
+                response_deserializer=kataforge_dot_scoring_dot_v1_dot_scoring__pb2.BatchAnalyzeResponse.FromString,
+                _registered_method=True)
         self.ListModels = channel.unary_unary(
                 '/kataforge.scoring.v1.ScoringService/ListModels',
                 request_serializer=kataforge_dot_scoring_dot_v1_dot_scoring__pb2.ListModelsRequest.SerializeToString,
@@ -101,6 +106,14 @@ class ScoringServiceServicer:
 
     def GetStats(self, request, context):
         """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def BatchAnalyze(self, request, context):
+        """Several videos analysed in one call (services/scoring/batch.py): each row is its own analysis,
+        stored as /analyze stores it; a failing video fails its row only.
+        """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
@@ -153,6 +166,11 @@ def add_ScoringServiceServicer_to_server(servicer, server):
                     servicer.GetStats,
                     request_deserializer=kataforge_dot_scoring_dot_v1_dot_scoring__pb2.GetStatsRequest.FromString,
                     response_serializer=kataforge_dot_scoring_dot_v1_dot_scoring__pb2.ScoringStats.SerializeToString,
+            ),
+            'BatchAnalyze': grpc.unary_unary_rpc_method_handler(
+                    servicer.BatchAnalyze,
+                    request_deserializer=kataforge_dot_scoring_dot_v1_dot_scoring__pb2.BatchAnalyzeRequest.FromString,
+                    response_serializer=kataforge_dot_scoring_dot_v1_dot_scoring__pb2.BatchAnalyzeResponse.SerializeToString,
             ),
             'ListModels': grpc.unary_unary_rpc_method_handler(
                     servicer.ListModels,
@@ -283,6 +301,33 @@ class ScoringService:
             '/kataforge.scoring.v1.ScoringService/GetStats',
             kataforge_dot_scoring_dot_v1_dot_scoring__pb2.GetStatsRequest.SerializeToString,
             kataforge_dot_scoring_dot_v1_dot_scoring__pb2.ScoringStats.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def BatchAnalyze(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/kataforge.scoring.v1.ScoringService/BatchAnalyze',
+            kataforge_dot_scoring_dot_v1_dot_scoring__pb2.BatchAnalyzeRequest.SerializeToString,
+            kataforge_dot_scoring_dot_v1_dot_scoring__pb2.BatchAnalyzeResponse.FromString,
             options,
             channel_credentials,
             insecure,

@@ -1,4 +1,4 @@
-"""POST /analyze (JSON with video_url, or a multipart upload) and GET /analyses/{id}."""
+"""POST /analyze (JSON with video_url, or a multipart upload), POST /batch_analyze and GET /analyses/{id}."""
 
 from __future__ import annotations
 
@@ -10,9 +10,9 @@ from services.kit.context import Principal
 from services.kit.video_source import parse_video_url
 from services.edge.backends import ANALYSIS_TIMEOUT_SECONDS
 from services.edge.metrics import ANALYSES, ANALYSIS_TIME, MODEL_INFERENCE
-from services.edge.schemas import AnalyzeBody, AnalyzeForm
+from services.edge.schemas import AnalyzeBody, AnalyzeForm, BatchAnalyzeBody
 from services.edge.security import require_principal
-from services.edge.shaping import analysis_json
+from services.edge.shaping import analysis_json, batch_json
 from services.edge.uploads import bytes_chunks, file_chunks, upload_stream, validated
 
 router = APIRouter(tags=["analysis"])
@@ -73,6 +73,21 @@ async def analyze(request: Request, principal: Principal = Depends(require_princ
                                     details={"content-type": f"unsupported: {content_type}"})
     _record(reply)
     return analysis_json(reply)
+
+
+@router.post("/batch_analyze")
+async def batch_analyze(body: BatchAnalyzeBody, request: Request, principal: Principal = Depends(require_principal)):
+    b = request.app.state.backends
+    videos = [scoring_pb2.BatchVideo(url=v.url, coach=v.coach, technique=v.technique or "") for v in body.videos]
+    for message, video in zip(videos, body.videos):
+        if video.metadata:
+            message.metadata.update(video.metadata)
+    call = scoring_pb2.BatchAnalyzeRequest(videos=videos, parallel=body.parallel, max_workers=body.max_workers or 0,
+                                           device=body.device, body_mass_kg=body.body_mass_kg or 0.0)
+    # A sequential batch takes up to one analysis' deadline per video.
+    reply = await b.call(b.scoring.BatchAnalyze, call, principal=principal,
+                         timeout=ANALYSIS_TIMEOUT_SECONDS * max(1, len(videos)))
+    return batch_json(reply)
 
 
 @router.get("/analyses/{analysis_id}")
