@@ -100,11 +100,11 @@ def _forward(model_type: str, model: torch.nn.Module, pose: torch.Tensor, contex
     return model(pose, context) if model_type == "form_assessor" else model(pose)
 
 
-def _loss(model_type: str, out: torch.Tensor, target: torch.Tensor, weight: torch.Tensor | None = None) -> torch.Tensor:
+def _loss(model_type: str, out: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
     # Form: mean absolute error in score points. Its minimiser is the median, which suits the engine's
     # stepwise scores (timing and coordination move in thirds) and the within-1-point accuracy better
     # than the mean that squared error aims at (held-out accuracy 0.64 against 0.57 with MSE on CMU 135).
-    return F.l1_loss(out, target) if model_type == "form_assessor" else F.cross_entropy(out, target, weight=weight)
+    return F.l1_loss(out, target) if model_type == "form_assessor" else F.cross_entropy(out, target)
 
 
 @torch.no_grad()
@@ -177,7 +177,7 @@ def _open_set_report(model: torch.nn.Module, val: Tensors, sources: list[str], c
 
 
 def _train_epoch(config: TrainConfig, model: torch.nn.Module, optimizer: torch.optim.Optimizer, data: Tensors,
-                 should_stop: Callable[[], bool] | None, weight: torch.Tensor | None = None) -> float | None:
+                 should_stop: Callable[[], bool] | None) -> float | None:
     """Mean training loss of one pass, or None when should_stop() interrupted it."""
     model.train()
     batches = list(torch.randperm(len(data)).split(config.batch_size))
@@ -248,8 +248,6 @@ def _train(config: TrainConfig, samples: list[Sample], on_epoch: Callable[[Epoch
     torch.manual_seed(config.seed)
     model = build(config.model_type, len(classes)).to(config.device)
     optimizer = torch.optim.AdamW(model.parameters(), lr=config.learning_rate, weight_decay=WEIGHT_DECAY)
-    weight = data.class_weights()
-    weight = weight.to(config.device) if weight is not None else None
     first, best = 1, 0.0
     if resumed is not None:
         try:
@@ -272,7 +270,7 @@ def _train(config: TrainConfig, samples: list[Sample], on_epoch: Callable[[Epoch
         torch.manual_seed(config.seed * 1_000_003 + epoch)   # shuffling and dropout: same epoch, same draws
         epoch_data = data.epoch(epoch).to(config.device)
         views = len(epoch_data)
-        train_loss = _train_epoch(config, model, optimizer, epoch_data, should_stop, weight)
+        train_loss = _train_epoch(config, model, optimizer, epoch_data, should_stop)
         if train_loss is None:
             model.load_state_dict(last_state)
             stopped = True
