@@ -12,6 +12,8 @@ SCORING_MODELS := $(foreach m,graphsage form_assessor style_encoder,$(SCORING_MO
 CMU_KARATE := ../shared/data/mocap/cmu-135-karate
 DEEPMIMIC := ../shared/data/mocap/deepmimic
 CMU_EXERCISE := ../shared/data/mocap/cmu-13-exercise
+# The depth lifter (services/scoring/learning/lifting.py), trained from all the shared motion capture.
+LIFTER := $(SCORING_MODELS_DIR)/depth_lifter.onnx
 
 .PHONY: run test install proto proto-check model scoring-models clean-state
 
@@ -49,12 +51,17 @@ $(SCORING_MODELS) &: $(VENV)/.installed $(wildcard services/scoring/learning/*.p
 	$(PY) -m services.scoring.learning.build_default --data $(CMU_KARATE) --deepmimic $(DEEPMIMIC) \
 	  --exercise $(CMU_EXERCISE) --out $(SCORING_MODELS_DIR)
 
-scoring-models: $(SCORING_MODELS)
+$(LIFTER): $(VENV)/.installed services/scoring/learning/lifting.py services/scoring/learning/lifter_training.py \
+		services/scoring/learning/video_like.py $(wildcard services/scoring/mocap/*.py $(CMU_KARATE)/*.amc \
+		$(DEEPMIMIC)/*.txt $(CMU_EXERCISE)/*.amc)
+	$(PY) -m services.scoring.learning.lifter_training --out $(LIFTER)
 
-run: install $(MODEL) $(SCORING_MODELS)
+scoring-models: $(SCORING_MODELS) $(LIFTER)
+
+run: install $(MODEL) $(SCORING_MODELS) $(LIFTER)
 	$(VENV)/bin/kataforge serve
 
-test: install $(MODEL) $(SCORING_MODELS) proto-check
+test: install $(MODEL) $(SCORING_MODELS) $(LIFTER) proto-check
 	$(PY) -m pytest -q
 
 clean-state:

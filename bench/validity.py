@@ -37,6 +37,7 @@ from services.scoring.biomechanics import analyze_motion  # noqa: E402
 from services.scoring.biomechanics.angles import joint_angles  # noqa: E402
 from services.scoring.biomechanics.planar import metric_positions  # noqa: E402
 from services.scoring.clients import motion_from_sequence  # noqa: E402
+from services.scoring.learning.lifting import DepthLifter  # noqa: E402
 
 VIDEOS = REPO.parent / "shared" / "data" / "videos"
 TRUTH_MARKERS = ["LWrist", "RWrist", "LAnkle", "RAnkle", "LBigToe", "RBigToe"]
@@ -57,11 +58,12 @@ def main() -> None:
     args = parser.parse_args()
     bundle = bundle_path(REPO / "models")
     pool = WorkerPool(bundle, WorkerLimits(), 2)
+    lifter = DepthLifter.from_dir(REPO / "models" / "scoring")  # as the scoring service loads it
 
     def analyse(path: Path):
         started = time.perf_counter()
         seq = to_proto(extract_poses(path, bundle, workers=2, pool=pool))
-        motion = motion_from_sequence(seq)
+        motion = motion_from_sequence(seq, lifter)
         report = analyze_motion(motion, body_mass_kg=70.0)
         return seq, motion, report, time.perf_counter() - started
 
@@ -84,7 +86,7 @@ def main() -> None:
         image = motion.image
         lag, _ = opensim.find_lag(np.where(np.isfinite(image), image, np.nan), names, markers)
         measured, _ = metric_positions(motion)
-        for label, pos in (("measured positions (image plane + low-passed depth)", measured),
+        for label, pos in ((f"measured positions (image plane + depth {'lifted' if motion.depth is not None else 'of BlazePose'}, low-passed)", measured),
                            ("BlazePose world landmarks", np.where(motion.visibility[..., None] >= 0.5,
                                                                   motion.world, np.nan))):
             stats = opensim.compare(joint_angles(pos), mot, lag)

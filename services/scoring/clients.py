@@ -15,16 +15,19 @@ from services.kit.grpc_errors import from_rpc_error
 from services.kit.pose_client import GrpcPose as PoseClient
 from services.scoring.analysis import CoachProfile, CoachReference, PoseResult
 from services.scoring.biomechanics import Motion
+from services.scoring.biomechanics.sampling import VISIBILITY_MIN
+from services.scoring.learning.lifting import DepthLifter
 
 COACH_TIMEOUT_SECONDS = 10.0
 # References compared per analysis: the nearest of a few is what matters, and each carries its poses.
 MAX_REFERENCES = 5
 
 
-def motion_from_sequence(seq: common_pb2.PoseSequence) -> Motion:
+def motion_from_sequence(seq: common_pb2.PoseSequence, lifter: DepthLifter | None = None) -> Motion:
     """Protobuf pose sequence -> arrays: t (s), world (m, [T,33,3]), visibility, detected, and the image
     landmarks in pixels when the sequence says its frame size (a video; a client's own sequence of world
-    landmarks has none)."""
+    landmarks has none), with their depth lifted from the image when a lifter is given (from the landmarks
+    the measurement trusts: sampling.VISIBILITY_MIN)."""
     count = len(seq.frames)
     t = np.array([f.timestamp_ms / 1000.0 for f in seq.frames], dtype=float)
     world = np.full((count, 33, 3), np.nan)
@@ -37,21 +40,26 @@ def motion_from_sequence(seq: common_pb2.PoseSequence) -> Motion:
             values = np.array([(lm.x, lm.y, lm.wx, lm.wy, lm.wz, lm.visibility) for lm in frame.landmarks])
             image[i], world[i], visibility[i] = values[:, 0:2], values[:, 2:5], values[:, 5]
     has_image = seq.width > 0 and seq.height > 0 and seq.HasField("signal")
+    image_px = image * np.array([seq.width, seq.height], dtype=float) if has_image else None
+    depth = None
+    if lifter is not None and image_px is not None:
+        depth = lifter.depth(image_px, detected[:, None] & (visibility >= VISIBILITY_MIN))
     return Motion(t=t, world=world, visibility=visibility, detected=detected, smoothing=seq.smoothing or "none",
                   filtered=seq.signal.filter or "none" if seq.HasField("signal") else "none",
-                  cutoff_hz=seq.signal.cutoff_hz if seq.HasField("signal") else 0.0,
-                  image=image * np.array([seq.width, seq.height], dtype=float) if has_image else None)
+                  cutoff_hz=seq.signal.cutoff_hz if seq.HasField("signal") else 0.0, image=image_px,
+                  depth=depth, depth_source=lifter.name if depth is not None else "")
 
 
 class GrpcPose:
-    def __init__(self, channel: grpc.aio.Channel) -> None:
+    def __init__(self, channel: grpc.aio.Channel, lifter: DepthLifter | None = None) -> None:
         self.stub = pose_pb2_grpc.PoseServiceStub(channel)
         self.poses = PoseClient(channel)
+        self.lifter = lifter
 
     async def extract(self, *, url: str, chunks: AsyncIterator[bytes] | None, filename: str) -> PoseResult:
         seq = await self.poses.extract(url=url, chunks=chunks, filename=filename)
         # Thousands of frames x 33 landmarks of Python attribute access: off the event loop.
-        motion = await asyncio.to_thread(motion_from_sequence, seq)
+        motion = await asyncio.to_thread(motion_from_sequence, seq, self.lifter)
         return PoseResult(motion=motion, fps=seq.fps, width=seq.width, height=seq.height,
                           frame_count=seq.frame_count, people_seen=seq.people_seen, model=seq.model or "blazepose_full",
                           inference_seconds=seq.inference_seconds)
@@ -65,8 +73,9 @@ class GrpcPose:
 
 
 class GrpcCoaches:
-    def __init__(self, channel: grpc.aio.Channel) -> None:
+    def __init__(self, channel: grpc.aio.Channel, lifter: DepthLifter | None = None) -> None:
         self.stub = coach_pb2_grpc.CoachServiceStub(channel)
+        self.lifter = lifter  # a reference is measured as the student's video is
 
     async def profile(self, coach_id: str) -> CoachProfile:
         try:
@@ -83,7 +92,7 @@ class GrpcCoaches:
             full = await self.stub.GetReference(
                 coach_pb2.GetReferenceRequest(coach_id=coach_id, reference_id=reference_id, include_poses=True),
                 timeout=COACH_TIMEOUT_SECONDS)
-            motion = await asyncio.to_thread(motion_from_sequence, full.pose_sequence)
+            motion = await asyncio.to_thread(motion_from_sequence, full.pose_sequence, self.lifter)
             return CoachReference(id=full.id, technique=full.technique, motion=motion,
                                   body_mass_kg=full.body_mass_kg if full.HasField("body_mass_kg") else 0.0)
 

@@ -12,6 +12,7 @@ from services.kit.db import open_pool
 from services.kit.server import ServiceSpec, port_of, serve
 from services.scoring.analysis import Analyzer
 from services.scoring.clients import GrpcCoaches, GrpcPose
+from services.scoring.learning.lifting import DepthLifter
 from services.scoring.servicer import ScoringServicer
 from services.scoring.store import AnalysisStore
 from services.scoring.technique_models import TechniqueModels
@@ -30,13 +31,15 @@ def build(settings: Settings) -> ServiceSpec:
         # Channels belong to the running event loop, so they are made here rather than in build().
         state["channels"] = (channel(settings.pose_addr), channel(settings.coach_addr))
         pose_channel, coach_channel = state["channels"]
-        pose = GrpcPose(pose_channel)
+        # The depth lifter (learning/lifting.py) measures every video and every coach reference alike.
+        lifter = await asyncio.to_thread(DepthLifter.from_dir, Path(settings.model_dir) / "scoring")
+        pose = GrpcPose(pose_channel, lifter)
         state["pool"] = await open_pool(settings, "scoring", "services.scoring.migrations")
         servicer.training, state["runner"] = await start_training(settings, state["pool"], coach_channel)
         # Loading the default models (onnxruntime sessions) is part of warm-up: SERVING means they are ready.
         models = await asyncio.to_thread(TechniqueModels, Path(settings.model_dir) / "scoring",
                                          servicer.training.registry)
-        servicer.analyzer = Analyzer(pose, GrpcCoaches(coach_channel), AnalysisStore(state["pool"]),
+        servicer.analyzer = Analyzer(pose, GrpcCoaches(coach_channel, lifter), AnalysisStore(state["pool"]),
                                      default_body_mass_kg=settings.default_body_mass_kg,
                                      gpu_available=await pose.gpu_available(), models=models)
 

@@ -18,13 +18,15 @@ def analyse_video():
     from services.pose.workers import WorkerLimits, WorkerPool
     from services.scoring.biomechanics import analyze_motion
     from services.scoring.clients import motion_from_sequence
+    from services.scoring.learning.lifting import DepthLifter
 
     bundle = bundle_path(REPO / "models")
+    lifter = DepthLifter.from_dir(REPO / "models" / "scoring")  # as the scoring service loads it
     pool = WorkerPool(bundle, WorkerLimits(), 2)
 
     def analyse(path: Path):
         seq = to_proto(extract_poses(path, bundle, workers=2, pool=pool))
-        return seq, analyze_motion(motion_from_sequence(seq), body_mass_kg=70.0)
+        return seq, analyze_motion(motion_from_sequence(seq, lifter), body_mass_kg=70.0)
     try:
         yield analyse
     finally:

@@ -1,14 +1,20 @@
 """One Motion measured once: which positions, resampled and filtered, differentiated.
 
 Video (a Motion with image landmarks) is measured in the image plane put in metres (planar.py);
-motion capture, whose 3-D is exact, in its own laboratory frame. The physics report, the segmentation,
+motion capture, whose 3-D is exact, in its own laboratory frame. A video's velocities and accelerations
+(so speeds, forces, timing) are those of the image plane: depth from one camera (lifted or BlazePose's)
+is good enough for posture but not to differentiate. Measured on pose2sim cam01 and its re-framings
+(max_speed ratio to the original: mirrored / half playback speed / every other frame): lifted depth in
+the velocity 0.905 / 0.641 / 0.850, BlazePose's low-passed depth 0.923 / 0.549 / 0.858, image plane
+only 0.910 / 0.498 / 0.858 (wanted 1 / 0.5 / 1). The depth's rate is kept (depth_velocity) for the
+quality report: how much of the effector's motion was along the camera's axis, which the speed misses. The physics report, the segmentation,
 the comparison with the coach and the quality report all start from the same Measured, computed once
 per Motion and kept on it (a Motion is immutable, so the cache cannot go stale).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import cached_property
 
 import numpy as np
@@ -30,6 +36,7 @@ class Measured:
     kinematics: Kinematics
     source: str                     # "image_plane" (video) or "world" (motion capture, or no image)
     scale_m_per_px: np.ndarray | None  # [T] at the video's frames, None for "world"
+    depth_velocity: np.ndarray | None = None  # [N,33] m/s along the camera's axis ("image_plane" only)
 
     @cached_property
     def segment_in_plane(self) -> np.ndarray | None:
@@ -44,12 +51,22 @@ class Measured:
 
     def settings(self) -> dict:
         out = dict(self.smoothed.settings)
-        out["positions"] = ("image plane in metres (performer's bone lengths), depth low-passed at "
+        depth = (f"lifted from the image ({self.motion.depth_source})" if self.motion.depth is not None
+                 else "BlazePose's world depth")
+        out["positions"] = (f"image plane in metres (performer's bone lengths), depth {depth} low-passed at "
                             f"{depth_cutoff_hz(self.motion):.3g} Hz" if self.source == "image_plane"
                             else "3-D world/lab frame")
         if self.scale_m_per_px is not None and np.isfinite(self.scale_m_per_px).any():
             out["mm_per_px_median"] = float(1000.0 * np.nanmedian(self.scale_m_per_px))
         return out
+
+
+def in_image_plane(kin: Kinematics) -> Kinematics:
+    """kin with its velocity and acceleration along the camera's axis (z) removed; positions kept."""
+    vel, acc = kin.vel.copy(), kin.acc.copy()
+    vel[..., 2] = 0.0
+    acc[..., 2] = 0.0
+    return replace(kin, vel=vel, acc=acc, speed=np.linalg.norm(vel, axis=-1))
 
 
 def measure(motion: Motion) -> Measured:
@@ -65,7 +82,10 @@ def measure(motion: Motion) -> Measured:
     else:
         positions = None
     sm = smooth(motion, positions)
-    out = Measured(motion=motion, smoothed=sm, kinematics=kinematics(sm),
-                   source="world" if positions is None else "image_plane", scale_m_per_px=scale)
+    kin, depth_velocity = kinematics(sm), None
+    if positions is not None:
+        kin, depth_velocity = in_image_plane(kin), kin.vel[..., 2]
+    out = Measured(motion=motion, smoothed=sm, kinematics=kin, source="world" if positions is None else "image_plane",
+                   scale_m_per_px=scale, depth_velocity=depth_velocity)
     object.__setattr__(motion, _ATTR, out)
     return out

@@ -30,7 +30,10 @@ class Motion:
     smoothing: what the pose service already applied, as text (e.g. "butterworth 10 Hz");
     filtered: its name in services.kit.landmark_filters.FILTERS ("none": not filtered yet) and cutoff_hz
     its cut-off (typed, from the sequence's SignalProcessing);
-    image: [T,33,2] image pixels (x right, y down) of the same landmarks, None for motion capture.
+    image: [T,33,2] image pixels (x right, y down) of the same landmarks, None for motion capture;
+    depth: [T,33] px, the depth (away from the camera) of the image landmarks relative to the hip centre,
+    lifted from the image by the depth lifter (learning/lifting.py), NaN where it gave none; None: no
+    lifter ran (planar.py then takes BlazePose's world depth); depth_source names what made it.
     Measurement (filtering, kinematics) is services.scoring.biomechanics.measurement.measure(motion)."""
 
     t: np.ndarray
@@ -41,6 +44,8 @@ class Motion:
     filtered: str = "none"
     cutoff_hz: float = 0.0
     image: np.ndarray | None = None
+    depth: np.ndarray | None = None
+    depth_source: str = ""
 
     def __post_init__(self) -> None:
         t = np.asarray(self.t, dtype=float).reshape(-1)
@@ -59,6 +64,12 @@ class Motion:
                 raise ValidationFailed(f"Image landmarks of shape {image.shape}; expected {(n, N_LANDMARKS, 2)}",
                                        details={"frames": "image landmarks malformed"})
             object.__setattr__(self, "image", image)
+        if self.depth is not None:
+            depth = np.asarray(self.depth, dtype=float)
+            if self.image is None or depth.shape != (n, N_LANDMARKS):
+                raise ValidationFailed(f"Lifted depth of shape {depth.shape} needs image landmarks and "
+                                       f"{(n, N_LANDMARKS)}", details={"frames": "lifted depth malformed"})
+            object.__setattr__(self, "depth", depth)
         if n > 1 and not np.all(np.diff(t) > 0):
             raise ValidationFailed("Frame timestamps must be strictly increasing",
                                    details={"timestamps": "not strictly increasing"})

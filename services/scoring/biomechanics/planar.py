@@ -10,9 +10,14 @@ full bandwidth gave 11.1 m/s again on cam01 (3 Hz low-pass: 6.2, 2 Hz: 3.7). So:
   pixel s(t). The hip centre's path is the integral of its image displacement times the local s, the
   other landmarks are their image offset from the hips times s: a person walking toward the camera
   (s changing) does not appear to move;
-- z (m, away from the camera, relative to the hips): BlazePose's world depth, low-passed at
-  DEPTH_CUTOFF_FRACTION of the clip's cut-off (1-2 Hz), so the slow posture (which leg is in front)
-  is kept for balance and joint angles while the per-frame jumps never reach a speed. Speeds are
+- z (m, away from the camera, relative to the hips): the depth lifted from the image by the project's
+  depth lifter (Motion.depth, learning/lifting.py; px, put in metres with the same s(t)) where it gave
+  one; the other landmarks (face, hands, feet) hang from their lifted parent joint by BlazePose's local
+  depth offset (short segments, small error); without a lifter, BlazePose's world depth. Knee/hip
+  flexion RMSE against OpenSim on the four pose2sim views: BlazePose depth 14.2 / 20.6 / 17.8 / 23.1 deg,
+  lifted 10.7 / 12.9 / 16.5 / 13.0 (README). Either is low-passed at DEPTH_CUTOFF_FRACTION of the
+  clip's cut-off (1-2 Hz), so the slow posture (which leg is in front) is kept for balance and joint
+  angles while per-frame jumps never reach a speed. Speeds are
   therefore those of the image plane: a motion along the camera's axis is under-read, and the quality
   report (quality.py) says so from the effector segment's angle to the image plane.
 """
@@ -60,6 +65,25 @@ def depth_cutoff_hz(motion: Motion) -> float:
     return DEPTH_CUTOFF_FRACTION * (motion.cutoff_hz if motion.cutoff_hz > 0 else DEFAULT_CUTOFF_HZ)
 
 
+# Landmarks the lifter gives no depth: the face hangs from the nose, hands and feet from their joints.
+_HANGS = {**{k: 0 for k in range(1, 11)}, **PARENT}
+
+
+def depth_m(motion: Motion, scale: np.ndarray) -> np.ndarray:
+    """[T,33] depth in metres relative to the hips: lifted (px x scale) for the landmarks the lifter
+    covers, the others their lifted parent's plus BlazePose's offset from it; BlazePose's world depth
+    where no lifted value exists (no lifter, or a frame without enough of the body for it)."""
+    world_z = motion.world[..., 2]
+    if motion.depth is None:
+        return world_z
+    out = motion.depth * scale[:, None]
+    lifted = np.isfinite(motion.depth).any(axis=0)
+    for child, parent in sorted(_HANGS.items(), key=lambda kv: kv[1]):
+        if not lifted[child]:
+            out[:, child] = out[:, parent] + (world_z[:, child] - world_z[:, parent])
+    return np.where(np.isfinite(out), out, world_z)
+
+
 def metric_positions(motion: Motion) -> tuple[np.ndarray, np.ndarray]:
     """(positions [T,33,3] m as described above, NaN where unusable; metres per pixel [T])."""
     if motion.image is None:
@@ -71,7 +95,7 @@ def metric_positions(motion: Motion) -> tuple[np.ndarray, np.ndarray]:
     step = np.diff(hip, axis=0) * (0.5 * (scale[1:] + scale[:-1]))[:, None]
     hip_m = np.concatenate([np.zeros((1, 2)), np.nancumsum(step, axis=0)])
     xy = hip_m[:, None, :] + (px - hip[:, None, :]) * scale[:, None, None]
-    depth = np.where(usable, motion.world[..., 2], np.nan)[..., None]
+    depth = np.where(usable, depth_m(motion, scale), np.nan)[..., None]
     depth = FILTERS["butterworth"](motion.t * 1000.0, depth, cutoff_hz=depth_cutoff_hz(motion))
     pos = np.concatenate([xy, depth], axis=-1)
     pos[~usable] = np.nan

@@ -125,9 +125,11 @@ def speed_quality(measured: Measured, effector: str, speed_m_s: float, t_peak_s:
     q.measured["segment_out_of_image_plane_deg"] = round(angle, 1) if math.isfinite(angle) else None
     kin = measured.kinematics
     at = int(np.argmin(np.abs(kin.t - t_peak_s)))
-    v = kin.vel[at, landmark]
+    # Speeds are the image plane's (measurement.py); this says how much of the effector's motion at its
+    # peak went along the camera's axis (from the depth's rate), i.e. what the speed does not count.
+    v = np.r_[kin.vel[at, landmark, :2], measured.depth_velocity[at, landmark]]
     share = float(abs(v[2]) / np.linalg.norm(v)) if np.all(np.isfinite(v)) and np.linalg.norm(v) > 0 else float("nan")
-    q.measured["speed_share_from_depth"] = round(share, 3) if math.isfinite(share) else None
+    q.measured["speed_share_along_camera_axis"] = round(share, 3) if math.isfinite(share) else None
     if math.isfinite(angle) and angle > PLANE_UNRELIABLE_DEG:
         q.worsen("unreliable", f"the {segment.replace('_', ' ')} moved mostly toward or away from the camera "
                  f"({angle:.0f} degrees out of the image plane): the speed is under-read; film side-on")

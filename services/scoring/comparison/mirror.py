@@ -21,12 +21,12 @@ def mirror_motion(motion: Motion) -> Motion:
 
     Video's image landmarks are mirrored with the world ones (measurement starts from the image): x is
     reflected about the image's left edge (x -> -x, px), which keeps every distance and direction the
-    measurement uses; a Motion does not know the frame's width, and nothing measures from its edges."""
-    image = None
-    if motion.image is not None:
-        image = motion.image[:, MIRROR_INDEX] * [-1.0, 1.0]
+    measurement uses; a Motion does not know the frame's width, and nothing measures from its edges. The
+    lifted depth is the other side's."""
+    image = None if motion.image is None else motion.image[:, MIRROR_INDEX] * [-1.0, 1.0]
+    depth = None if motion.depth is None else motion.depth[:, MIRROR_INDEX]  # a reflection keeps depth
     return replace(motion, world=mirror_positions(motion.world), visibility=motion.visibility[:, MIRROR_INDEX],
-                   image=image)
+                   image=image, depth=depth)
 
 
 def other_side(side: str) -> str:

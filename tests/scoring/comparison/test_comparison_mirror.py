@@ -11,13 +11,17 @@ from services.scoring.biomechanics.landmarks import MIRROR_INDEX
 from services.scoring.biomechanics.measurement import measure
 from services.scoring.clients import motion_from_sequence
 from services.scoring.comparison.mirror import mirror_motion
+from services.scoring.learning.lifting import DepthLifter
 
-CLIP = Path(__file__).resolve().parents[3].parent / "shared" / "data" / "videos" / "pose2sim-balancing-cam01.mp4"
+REPO = Path(__file__).resolve().parents[3]
+CLIP = REPO.parent / "shared" / "data" / "videos" / "pose2sim-balancing-cam01.mp4"
+MODELS = REPO / "models" / "scoring"
 
 
 def test_a_mirrored_video_motion_is_measured_with_its_sides_swapped(analyse_video):
     seq, report = analyse_video(CLIP)
-    motion = motion_from_sequence(seq)
+    motion = motion_from_sequence(seq, DepthLifter.from_dir(MODELS))
+    assert motion.depth is not None
     mirrored = mirror_motion(motion)
     # Measurement starts from the image landmarks: they are mirrored with the world ones.
     assert mirrored.image is not None and np.allclose(mirrored.image[:, :, 0], -motion.image[:, MIRROR_INDEX, 0],
