@@ -99,6 +99,15 @@ class KataForgeClient:
             return self._request("POST", "/analyze", data=data,
                                  files={"file": (os.path.basename(path), handle, "video/mp4")})
 
+    def batch_analyze(self, videos: list[dict[str, Any]], parallel: bool = True,
+                      max_workers: int | None = None, **options: Any) -> dict[str, Any]:
+        """Analyse several videos in one call: `videos` are {"url", "coach", "technique"?, "metadata"?}; the
+        answer has one row per video (a failed row carries its error) and a summary."""
+        body = {"videos": videos, "parallel": parallel, **{k: v for k, v in options.items() if v is not None}}
+        if max_workers is not None:
+            body["max_workers"] = max_workers
+        return self._request("POST", "/batch_analyze", json=body)
+
     def get_analysis(self, analysis_id: str) -> dict[str, Any]:
         return self._request("GET", f"/analyses/{analysis_id}")
 

@@ -12,6 +12,7 @@ from kataforge import __version__
 from services.kit import logs, telemetry
 from services.kit.config import Settings
 from services.edge import errors as edge_errors
+from services.edge import openapi
 from services.edge.backends import Backends
 from services.edge.middleware import EdgeMiddleware
 from services.edge.rate_limit import RateLimitMiddleware
@@ -36,6 +37,7 @@ def create_app(settings: Settings) -> FastAPI:
         app.include_router(router)
         app.include_router(router, prefix="/v1", include_in_schema=False)
     edge_errors.install(app)
+    openapi.install(app)
     if settings.rate_limit_enabled:
         app.add_middleware(RateLimitMiddleware, settings=settings)
     if settings.cors_origins:

@@ -73,3 +73,18 @@ async def test_bad_batches_are_refused_naming_the_field(http, body, field):
 async def test_a_batch_needs_credentials(http):
     reply = await http.post("/batch_analyze", json={"videos": [{"url": "https://example.com/a.mp4", "coach": "c"}]})
     assert reply.status_code == 401
+
+
+async def test_the_python_client_sends_a_batch(system, system_settings):
+    import asyncio
+
+    from kataforge.client import KataForgeClient
+
+    def call() -> dict:
+        with KataForgeClient(system, api_key=system_settings.api_keys[0]) as client:
+            return client.batch_analyze([{"url": base64.b64encode(b"not a video" * 50).decode(), "coach": "nobody",
+                                          "metadata": {"take": 2}}], parallel=False)
+
+    answer = await asyncio.to_thread(call)  # the client is synchronous; the system runs on this loop
+    assert answer["status"] == "failed" and answer["summary"] == {**answer["summary"], "total_videos": 1, "failed": 1}
+    assert answer["results"][0]["metadata"] == {"take": 2} and answer["results"][0]["error"]["code"]

@@ -45,6 +45,33 @@ async def test_root_health_info_and_metrics(http, admin_headers):
     assert "/analyze" in docs.json()["paths"]
 
 
+async def test_openapi_documents_the_error_envelope_and_every_reference_resolves(http):
+    doc = (await http.get("/openapi.json")).json()
+    assert "/batch_analyze" in doc["paths"] and "HTTPValidationError" not in doc["components"]["schemas"]
+    for path, operations in doc["paths"].items():
+        for method, operation in operations.items():
+            for status in ("400", "401", "404", "413", "422", "429", "500"):
+                schema = operation["responses"][status]["content"]["application/json"]["schema"]
+                assert schema == {"$ref": "#/components/schemas/ErrorEnvelope"}, (method, path, status)
+
+    def refs(node):
+        if isinstance(node, dict):
+            if "$ref" in node:
+                yield node["$ref"]
+            for value in node.values():
+                yield from refs(value)
+        elif isinstance(node, list):
+            for value in node:
+                yield from refs(value)
+
+    found = set(refs(doc))
+    assert found and all(r.startswith("#/components/schemas/") and r.rsplit("/", 1)[1] in doc["components"]["schemas"]
+                         for r in found), found
+    # The envelope the edge sends matches what the document says.
+    missing = (await http.get("/coaches/nobody_here")).json()
+    assert set(doc["components"]["schemas"]["ErrorEnvelope"]["properties"]["error"]["required"]) <= set(missing["error"])
+
+
 async def test_body_over_the_limit_gets_413(system_settings, system):
     app = create_app(replace(system_settings, max_request_size=10_000))
     async with app.router.lifespan_context(app):
