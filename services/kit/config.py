@@ -68,6 +68,8 @@ class Settings:
     default_body_mass_kg: float = 70.0
     fetch_timeout: float = 30.0
     max_video_seconds: float = 600.0
+    max_video_frames: int = 18_000  # frames analysed per video at most (the stride rises beyond)
+    pose_max_fps: float = 120.0  # frames analysed per second of video at most (services/pose/decode_protocol.py)
 
     # Pose service: limits of the sandboxed decoder and of live streams, landmark smoothing.
     max_video_pixels: int = 3840 * 2160  # per frame; larger videos are refused from the header
@@ -184,7 +186,8 @@ def load_settings(env: Mapping[str, str] | None = None, config_file: str | None 
     if settings.max_request_size <= 0:
         raise ConfigError("DOJO_MAX_REQUEST_SIZE: must be positive")
     for name in ("max_video_pixels", "decoder_memory_mb", "pose_num_poses", "live_num_poses", "max_live_streams",
-                 "training_max_epochs", "training_concurrency", "rate_limit_requests", "rate_limit_window"):
+                 "training_max_epochs", "training_concurrency", "rate_limit_requests", "rate_limit_window",
+                 "max_video_frames", "pose_max_fps"):
         if getattr(settings, name) <= 0:
             raise ConfigError(f"DOJO_{name.upper()}: must be positive")
     if settings.rate_limit_burst < 0:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 import struct
 from dataclasses import asdict, dataclass
 from typing import Any, BinaryIO
@@ -23,6 +24,19 @@ MAX_PEOPLE = 16
 READY, INFO, POSES, ERROR, DONE = b"R", b"I", b"P", b"E", b"D"
 
 
+def analysis_stride(stride: int, fps: float, frame_count: int, max_fps: float, max_frames: int) -> int:
+    """The stride a video is analysed at: the caller's, raised so that at most max_fps frames per second and
+    max_frames frames in all are analysed. A short clip at 1000 fps cost 30 s of CPU at every frame; above
+    ~120 fps more frames add inference, not information BlazePose resolves (its landmarks jitter by more than
+    a strike moves in 1/120 s), and the analysed rate is reported with the result."""
+    out = max(1, int(stride))
+    if max_fps > 0 and fps > max_fps:
+        out = max(out, math.ceil(fps / max_fps - 1e-9))
+    if max_frames > 0 and frame_count > max_frames:
+        out = max(out, math.ceil(frame_count / max_frames))
+    return out
+
+
 @dataclass(frozen=True)
 class LaneJob:
     """One worker's share of a video (sent as one JSON line on its stdin): of the frames to analyse
@@ -31,10 +45,12 @@ class LaneJob:
     path: str  # our own temp file; never a user-given name or URL
     lane: int  # 0 .. lanes - 1
     lanes: int  # workers sharing the video
-    stride: int  # analyse frames whose index is a multiple of this
+    stride: int  # analyse frames whose index is a multiple of this (at least; see analysis_stride)
     max_seconds: float
     max_pixels: int
     cpu_seconds: float
+    max_fps: float = 0.0  # analyse at most this many frames per second of video (0: every frame)
+    max_frames: int = 0  # and at most this many frames in all (0: no cap)
 
     def to_json(self) -> bytes:
         return json.dumps(asdict(self)).encode() + b"\n"

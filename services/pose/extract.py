@@ -63,6 +63,7 @@ class PoseSequence:
     filled_samples: int = 0  # landmark samples interpolated across short gaps
     decoder_peak_rss_kb: int = 0  # largest peak resident memory of a worker process
     side_swaps_fixed: int = 0  # frames whose left/right labels BlazePose had exchanged (services.pose.laterality)
+    analysed_fps: float = 0.0  # frames analysed per second of video: fps / the stride used
 
 
 # Parallelism: the analysed frames are dealt round-robin to `lanes` worker processes (frame k to lane
@@ -140,7 +141,8 @@ def _extract(path: Path, bundle: Path, lanes: int, frame_stride: int, limits: Wo
         for lane, proc in enumerate(procs):
             proc.start(LaneJob(path=str(path), lane=lane, lanes=lanes, stride=frame_stride,
                                   max_seconds=limits.max_seconds, max_pixels=limits.max_pixels,
-                                  cpu_seconds=limits.cpu_limit))
+                                  cpu_seconds=limits.cpu_limit, max_fps=limits.max_fps,
+                                  max_frames=limits.max_frames))
         tracker: PeopleTracker | None = None
         # The lanes merged back into frame order (heapq.merge takes the lowest index next).
         for index, ts, people, looks in heapq.merge(*(_lane(p, state, cancelled) for p in procs), key=lambda r: r[0]):
@@ -183,7 +185,7 @@ def _extract(path: Path, bundle: Path, lanes: int, frame_stride: int, limits: Wo
                                 filled=present and not measured[pos]))
     last_ms = float(done.get("last_timestamp_ms", times[-1]))
     # Duration (ms) = time of the last decoded frame plus one nominal frame period (1000 / fps).
-    return PoseSequence(fps=info.fps, width=info.width, height=info.height,
+    return PoseSequence(fps=info.fps, analysed_fps=info.fps / info.stride, width=info.width, height=info.height,
                         frame_count=int(done.get("decoded", len(times))), duration_ms=last_ms + 1000.0 / info.fps,
                         people_seen=people_seen, frames=frames, inference_seconds=state.get("inference_seconds", 0.0), rotation=info.rotation,
                         smoothing=clean.method, filter=clean.filter, cutoff_hz=clean.cutoff_hz,

@@ -11,6 +11,8 @@ whose job ended in any error exits and is never reused; one that finished cleanl
 
 from __future__ import annotations
 
+import dataclasses
+
 import os
 import queue
 import resource
@@ -22,7 +24,8 @@ from pathlib import Path
 from typing import BinaryIO, Iterator
 
 from services.pose import appearance
-from services.pose.decode_protocol import DONE, ERROR, INFO, READY, LaneJob, write_json, write_poses
+from services.pose.decode_protocol import (DONE, ERROR, INFO, READY, LaneJob, analysis_stride, write_json,
+                                          write_poses)
 
 # FFmpeg reads this when a capture opens: only the `file` protocol, so a container or playlist that
 # points at URLs or other files cannot make the decoder fetch anything.
@@ -160,10 +163,11 @@ def run_lane(job: LaneJob, landmarker, out: BinaryIO) -> None:
         cap.set(cv2.CAP_PROP_ORIENTATION_AUTO, 1)  # portrait phone video: apply the rotation metadata
         stats = {"decoded": 0, "last": 0.0}
         analysed, informed, inference = 0, False, 0.0
-        frames = _read_ahead(_decode(cap, job, fps, stats))
+        stride = analysis_stride(job.stride, fps, frame_count, job.max_fps, job.max_frames)
+        frames = _read_ahead(_decode(cap, dataclasses.replace(job, stride=stride), fps, stats))
         for index, ts, bgr in frames:
             if not informed:
-                write_json(out, INFO, {"fps": float(fps), "frame_count": frame_count, "rotation": rotation,
+                write_json(out, INFO, {"fps": float(fps), "frame_count": frame_count, "rotation": rotation, "stride": stride,
                                        "width": int(bgr.shape[1]), "height": int(bgr.shape[0])})
                 informed = True
             started = time.perf_counter()

@@ -22,7 +22,7 @@ from services.pose.live_servicer import LiveStreams, add_landmarks
 
 
 def to_proto(seq: extract.PoseSequence) -> common_pb2.PoseSequence:
-    out = common_pb2.PoseSequence(fps=seq.fps, width=seq.width, height=seq.height, frame_count=seq.frame_count,
+    out = common_pb2.PoseSequence(fps=seq.fps, analysed_fps=seq.analysed_fps, width=seq.width, height=seq.height, frame_count=seq.frame_count,
                                   duration_ms=seq.duration_ms, model=seq.model, people_seen=seq.people_seen,
                                   inference_seconds=seq.inference_seconds, rotation=seq.rotation % 360,
                                   smoothing=seq.smoothing, rejected_samples=seq.rejected_samples,
@@ -49,7 +49,8 @@ class PoseServicer(pose_pb2_grpc.PoseServiceServicer):
         self.delegate = "cpu"
         self.limits = WorkerLimits(max_seconds=settings.max_video_seconds, max_pixels=settings.max_video_pixels,
                                    memory_mb=settings.decoder_memory_mb, cpu_seconds=settings.decoder_cpu_seconds,
-                                   num_poses=settings.pose_num_poses)
+                                   num_poses=settings.pose_num_poses, max_fps=settings.pose_max_fps,
+                                   max_frames=settings.max_video_frames)
         self.workers = settings.pose_workers or os.cpu_count() or 1
         self.pool: WorkerPool | None = None
         self.signal = landmark_signal.SignalConfig(smoothing=settings.pose_smoothing)

@@ -68,6 +68,7 @@ class VideoInfo:
     width: int  # of decoded frames, after the rotation metadata is applied
     height: int
     rotation: int  # degrees from the container's metadata, already applied to frames
+    stride: int = 1  # every stride-th frame analysed (decode_protocol.analysis_stride)
 
 
 def describe(head: bytes) -> str | None:

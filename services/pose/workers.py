@@ -37,6 +37,8 @@ class WorkerLimits:
     cpu_seconds: float = 0.0  # CPU time per job; 0 = 2 x max_seconds
     num_poses: int = 3  # people BlazePose looks for in each frame
     delegate: str = "cpu"  # "gpu" when the service found MediaPipe's GPU delegate usable here
+    max_fps: float = 120.0  # frames analysed per second of video, at most (decode_protocol.analysis_stride)
+    max_frames: int = 18_000  # frames analysed per video, at most (10 minutes at 30 fps)
 
     @property
     def cpu_limit(self) -> float:
@@ -166,7 +168,8 @@ class WorkerProcess:
                 if tag == INFO:
                     self._records.put((INFO, VideoInfo(fps=float(body["fps"]), frame_count=int(body["frame_count"]),
                                                        width=int(body["width"]), height=int(body["height"]),
-                                                       rotation=int(body["rotation"]))))
+                                                       rotation=int(body["rotation"]),
+                                                       stride=int(body.get("stride", 1)))))
                 elif tag == DONE:
                     if self._watchdog is not None:
                         self._watchdog.cancel()

@@ -37,6 +37,7 @@ class PoseResult:
     width: int
     height: int
     frame_count: int
+    analysed_fps: float  # frames analysed per second of video (the pose service may cap it)
     people_seen: int
     model: str
     inference_seconds: float
@@ -149,7 +150,7 @@ def _result_body(body: dict[str, Any], pose: PoseResult, cmd: AnalyzeCommand, ma
     details = {
         **body["details"],
         "body_mass_kg": mass,
-        "video": {"fps": pose.fps, "width": pose.width, "height": pose.height, "frames": pose.frame_count,
+        "video": {"fps": pose.fps, "analysed_fps": round(pose.analysed_fps or pose.fps, 3), "width": pose.width, "height": pose.height, "frames": pose.frame_count,
                   "people_seen": pose.people_seen, "pose_model": pose.model},
         "feedback_engine": "rules",
     }

@@ -61,7 +61,7 @@ class GrpcPose:
         # Thousands of frames x 33 landmarks of Python attribute access: off the event loop.
         motion = await asyncio.to_thread(motion_from_sequence, seq, self.lifter)
         return PoseResult(motion=motion, fps=seq.fps, width=seq.width, height=seq.height,
-                          frame_count=seq.frame_count, people_seen=seq.people_seen, model=seq.model or "blazepose_full",
+                          frame_count=seq.frame_count, analysed_fps=seq.analysed_fps, people_seen=seq.people_seen, model=seq.model or "blazepose_full",
                           inference_seconds=seq.inference_seconds)
 
     async def gpu_available(self) -> bool:

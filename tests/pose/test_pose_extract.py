@@ -8,12 +8,15 @@ coordinates were lost (rejected, or in a gap too long to fill) comes back as zer
 
 from __future__ import annotations
 
+import dataclasses
+
 import cv2
 import numpy as np
 import pytest
 
 from services.kit import errors
 from services.pose.container import read_iso_header
+from services.pose.decode_protocol import analysis_stride
 from services.pose.extract import MAX_FRAME_STRIDE, MAX_LANES, MIN_LANE_FRAMES, PoseSequence, extract_poses, plan_lanes
 from services.pose.workers import WorkerLimits
 from tests.conftest import VIDEOS
@@ -252,6 +255,33 @@ def test_lanes_give_the_same_frames_as_one_worker(extracted, bundle, pose_pool):
     world = lambda seq: np.stack([f.landmarks[:, 3:6] for f in seq.frames])  # noqa: E731
     diff = np.linalg.norm(world(parallel) - world(single), axis=2)
     assert np.median(diff) < 0.03  # metres
+
+
+def test_a_high_rate_clip_is_analysed_at_the_capped_rate(bundle, pose_pool, tmp_path):
+    """Issue 10: a short clip at a very high frame rate must not buy minutes of CPU. The same 100 frames
+    stamped at 600 fps are analysed at WorkerLimits.max_fps (120 by default): every 5th frame."""
+    from tests.pose.bad_videos import PERSON, ffmpeg
+
+    path = tmp_path / "600fps.mp4"
+    ffmpeg("-i", PERSON, "-vf", "scale=540:960,setpts=N/600/TB", "-r", "600", "-c:v", "libx264", "-preset",
+           "veryfast", "-threads", "1", "-an", path)
+    limits = WorkerLimits()
+    assert limits.max_fps == 120.0
+    seq = extract_poses(path, bundle, workers=EXTRACT_WORKERS, pool=pose_pool)
+    assert seq.fps == pytest.approx(600) and seq.frame_count == 100
+    assert [f.index for f in seq.frames] == list(range(0, 100, 5)) and seq.analysed_fps == pytest.approx(120)
+    assert np.diff([f.timestamp_ms for f in seq.frames]) == pytest.approx(5 * 1000 / 600, abs=0.1)
+    # The frame budget raises the stride too: at most 10 frames of it.
+    few = extract_poses(path, bundle, workers=EXTRACT_WORKERS, pool=pose_pool,
+                        limits=dataclasses.replace(limits, max_frames=10))
+    assert len(few.frames) == 10 and few.analysed_fps == pytest.approx(60)
+
+
+@pytest.mark.parametrize("stride, fps, frames, max_fps, max_frames, expected", [
+    (1, 60, 100, 120, 18000, 1), (1, 1000, 3000, 120, 18000, 9), (2, 240, 100, 120, 0, 2),
+    (1, 30, 36000, 120, 18000, 2), (3, 30, 100, 0, 0, 3), (1, 120, 100, 120, 18000, 1)])
+def test_analysis_stride(stride, fps, frames, max_fps, max_frames, expected):
+    assert analysis_stride(stride, fps, frames, max_fps, max_frames) == expected
 
 
 def test_video_without_a_person_is_refused(bundle, pose_pool, tmp_path):
