@@ -41,7 +41,15 @@ stance frames at the cut's ends (0-0.4 s): 0.650 / 0.053, accuracy 0.800; the ba
 (batches, class balance) in the loss: 0.567 / 0.026, the non-technique scores rise and the threshold
 goes to 0.98; on the same model's views, the energy score (Liu et al. 2020) 0.767 / 0.051 (0.754 /
 0.041, against 0.751 / 0.034 for this score), the best technique's logit 0.608 / 0.036, the score of
-the whole cut alone 0.742 / 0.067, the lowest over the crops 0.742 / 0.058.
+the whole cut alone 0.742 / 0.067, the lowest over the crops 0.742 / 0.058. Retargeting every
+repetition onto one standard body in the features (every bone to Drillis & Contini's proportion of
+stature, its direction kept; branch rec-tpr2-retarget, learning/retarget.py), so that the body cannot be
+read: per frame 0.658 / 0.049 (0.694 / 0.027), video-like accuracy 0.825, CMU views 0.815, the punch's
+median score 0.21 (3 of 12 views over its threshold, 0.50); one factor per repetition (standard over median bone
+length, which BlazePose-like depth errors make a random factor per view) 0.600 / 0.052 (0.617 / 0.033),
+accuracy 0.733. With seed 1 (the punch then trains) the build's figures are 0.425 / 0.068, accuracy
+0.642, without and 0.500 / 0.051, accuracy 0.617, per frame; the synthetic training tests' accuracies
+fall under their bars with it. The body is thus not what rejects the punch: its cut (above) is left.
 
 Background motion also includes held poses (HELD per stretch: one frame of it kept for 1-2 s with a slow
 sway): a person standing or balancing in front of the camera is no technique either.
