@@ -11,7 +11,7 @@ from kataforge.scoring.v1 import scoring_pb2, scoring_pb2_grpc
 from services.kit import errors
 from services.kit.context import principal_var
 from services.kit.video_source import parse_video_url
-from services.scoring import batch
+from services.scoring import batch, history
 from services.scoring.analysis import AnalyzeCommand, Analyzer
 from services.scoring.store import AnalysisRecord
 from services.scoring.training import messages
@@ -145,6 +145,20 @@ class ScoringServicer(scoring_pb2_grpc.ScoringServiceServicer):
 
     async def GetAnalysis(self, request, context):
         return to_proto(await self.analyzer.get(request.analysis_id, principal_var.get()))
+
+    async def ListAnalyses(self, request, context):
+        query = history.AnalysisQuery(coach=request.coach, technique=request.technique,
+                                      since=getattr(request, "from"), until=request.to, limit=request.limit,
+                                      cursor=request.cursor)
+        rows, cursor = await history.list_analyses(self.analyzer.store, self.analyzer.coaches, query,
+                                                   principal_var.get())
+        out = scoring_pb2.ListAnalysesResponse(next_cursor=cursor)
+        for row in rows:
+            item = out.analyses.add(id=row.id, coach=row.coach, technique=row.technique, video=row.video,
+                                    status=row.status, overall_score=row.overall_score,
+                                    processing_time=row.processing_time)
+            item.timestamp.FromDatetime(row.created_at)
+        return out
 
     async def GetStats(self, request, context):
         models = self.analyzer.models.loaded() if self.analyzer.models is not None else []

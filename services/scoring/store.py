@@ -24,6 +24,20 @@ class AnalysisRecord:
     result: dict[str, Any] = field(default_factory=dict)
 
 
+@dataclass(frozen=True)
+class AnalysisSummary:
+    """What a list of analyses shows of each (the full record is GET /analyses/{id})."""
+
+    id: str
+    coach: str
+    technique: str
+    video: str
+    status: str
+    overall_score: float
+    processing_time: float
+    created_at: datetime
+
+
 class AnalysisStore:
     def __init__(self, pool: asyncpg.Pool) -> None:
         self.pool = pool
@@ -39,8 +53,23 @@ class AnalysisStore:
 
     async def get(self, analysis_id: str) -> AnalysisRecord | None:
         row = await self.pool.fetchrow("SELECT * FROM analyses WHERE id = $1", analysis_id)
-        if row is None:
-            return None
+        return None if row is None else self._record(row)
+
+    async def page(self, *, owner_id: str | None, coach: str, technique: str, since: datetime | None,
+                   until: datetime | None, after: tuple[datetime, str] | None, limit: int) -> list[AnalysisSummary]:
+        """Analyses newest first matching the filters (owner_id None: anyone's), strictly after the
+        (created_at, id) keyset `after`: pages stay stable while new analyses are stored."""
+        rows = await self.pool.fetch(
+            """SELECT id, coach, technique, video, status, overall_score, processing_time, created_at FROM analyses
+               WHERE ($1::text IS NULL OR owner_id = $1) AND ($2 = '' OR coach = $2) AND ($3 = '' OR technique = $3)
+                 AND ($4::timestamptz IS NULL OR created_at >= $4) AND ($5::timestamptz IS NULL OR created_at < $5)
+                 AND ($6::timestamptz IS NULL OR (created_at, id) < ($6, $7))
+               ORDER BY created_at DESC, id DESC LIMIT $8""",
+            owner_id, coach, technique, since, until, after[0] if after else None, after[1] if after else "", limit)
+        return [AnalysisSummary(**dict(row)) for row in rows]
+
+    @staticmethod
+    def _record(row) -> AnalysisRecord:
         return AnalysisRecord(id=row["id"], owner_id=row["owner_id"], coach=row["coach"], technique=row["technique"],
                               video=row["video"], status=row["status"], created_at=row["created_at"],
                               processing_time=row["processing_time"], result=json.loads(row["result"]))

@@ -424,3 +424,46 @@ class BatchAnalyzeResponse(_message.Message):
     results: _containers.RepeatedCompositeFieldContainer[BatchResult]
     summary: BatchSummary
     def __init__(self, batch_id: _Optional[str] = ..., status: _Optional[str] = ..., results: _Optional[_Iterable[_Union[BatchResult, _Mapping]]] = ..., summary: _Optional[_Union[BatchSummary, _Mapping]] = ...) -> None: ...
+
+class ListAnalysesRequest(_message.Message):
+    __slots__ = ("coach", "technique", "to", "limit", "cursor")
+    COACH_FIELD_NUMBER: _ClassVar[int]
+    TECHNIQUE_FIELD_NUMBER: _ClassVar[int]
+    FROM_FIELD_NUMBER: _ClassVar[int]
+    TO_FIELD_NUMBER: _ClassVar[int]
+    LIMIT_FIELD_NUMBER: _ClassVar[int]
+    CURSOR_FIELD_NUMBER: _ClassVar[int]
+    coach: str
+    technique: str
+    to: str
+    limit: int
+    cursor: str
+    def __init__(self, coach: _Optional[str] = ..., technique: _Optional[str] = ..., to: _Optional[str] = ..., limit: _Optional[int] = ..., cursor: _Optional[str] = ..., **kwargs) -> None: ...
+
+class AnalysisSummary(_message.Message):
+    __slots__ = ("id", "coach", "technique", "video", "status", "overall_score", "timestamp", "processing_time")
+    ID_FIELD_NUMBER: _ClassVar[int]
+    COACH_FIELD_NUMBER: _ClassVar[int]
+    TECHNIQUE_FIELD_NUMBER: _ClassVar[int]
+    VIDEO_FIELD_NUMBER: _ClassVar[int]
+    STATUS_FIELD_NUMBER: _ClassVar[int]
+    OVERALL_SCORE_FIELD_NUMBER: _ClassVar[int]
+    TIMESTAMP_FIELD_NUMBER: _ClassVar[int]
+    PROCESSING_TIME_FIELD_NUMBER: _ClassVar[int]
+    id: str
+    coach: str
+    technique: str
+    video: str
+    status: str
+    overall_score: float
+    timestamp: _timestamp_pb2.Timestamp
+    processing_time: float
+    def __init__(self, id: _Optional[str] = ..., coach: _Optional[str] = ..., technique: _Optional[str] = ..., video: _Optional[str] = ..., status: _Optional[str] = ..., overall_score: _Optional[float] = ..., timestamp: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., processing_time: _Optional[float] = ...) -> None: ...
+
+class ListAnalysesResponse(_message.Message):
+    __slots__ = ("analyses", "next_cursor")
+    ANALYSES_FIELD_NUMBER: _ClassVar[int]
+    NEXT_CURSOR_FIELD_NUMBER: _ClassVar[int]
+    analyses: _containers.RepeatedCompositeFieldContainer[AnalysisSummary]
+    next_cursor: str
+    def __init__(self, analyses: _Optional[_Iterable[_Union[AnalysisSummary, _Mapping]]] = ..., next_cursor: _Optional[str] = ...) -> None: ...

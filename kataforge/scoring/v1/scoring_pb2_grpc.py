@@ -54,6 +54,11 @@ class ScoringServiceStub:
                 request_serializer=kataforge_dot_scoring_dot_v1_dot_scoring__pb2.GetStatsRequest.SerializeToString,
                 response_deserializer=kataforge_dot_scoring_dot_v1_dot_scoring__pb2.ScoringStats.FromString,
                 _registered_method=True)
+        self.ListAnalyses = channel.unary_unary(
+                '/kataforge.scoring.v1.ScoringService/ListAnalyses',
+                request_serializer=kataforge_dot_scoring_dot_v1_dot_scoring__pb2.ListAnalysesRequest.SerializeToString,
+                response_deserializer=kataforge_dot_scoring_dot_v1_dot_scoring__pb2.ListAnalysesResponse.FromString,
+                _registered_method=True)
         self.BatchAnalyze = channel.unary_unary(
                 '/kataforge.scoring.v1.ScoringService/BatchAnalyze',
                 request_serializer=kataforge_dot_scoring_dot_v1_dot_scoring__pb2.BatchAnalyzeRequest.SerializeToString,
@@ -106,6 +111,13 @@ class ScoringServiceServicer:
 
     def GetStats(self, request, context):
         """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ListAnalyses(self, request, context):
+        """The caller's analyses, newest first (services/scoring/history.py says who sees which).
+        """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
@@ -166,6 +178,11 @@ def add_ScoringServiceServicer_to_server(servicer, server):
                     servicer.GetStats,
                     request_deserializer=kataforge_dot_scoring_dot_v1_dot_scoring__pb2.GetStatsRequest.FromString,
                     response_serializer=kataforge_dot_scoring_dot_v1_dot_scoring__pb2.ScoringStats.SerializeToString,
+            ),
+            'ListAnalyses': grpc.unary_unary_rpc_method_handler(
+                    servicer.ListAnalyses,
+                    request_deserializer=kataforge_dot_scoring_dot_v1_dot_scoring__pb2.ListAnalysesRequest.FromString,
+                    response_serializer=kataforge_dot_scoring_dot_v1_dot_scoring__pb2.ListAnalysesResponse.SerializeToString,
             ),
             'BatchAnalyze': grpc.unary_unary_rpc_method_handler(
                     servicer.BatchAnalyze,
@@ -301,6 +318,33 @@ class ScoringService:
             '/kataforge.scoring.v1.ScoringService/GetStats',
             kataforge_dot_scoring_dot_v1_dot_scoring__pb2.GetStatsRequest.SerializeToString,
             kataforge_dot_scoring_dot_v1_dot_scoring__pb2.ScoringStats.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ListAnalyses(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/kataforge.scoring.v1.ScoringService/ListAnalyses',
+            kataforge_dot_scoring_dot_v1_dot_scoring__pb2.ListAnalysesRequest.SerializeToString,
+            kataforge_dot_scoring_dot_v1_dot_scoring__pb2.ListAnalysesResponse.FromString,
             options,
             channel_credentials,
             insecure,

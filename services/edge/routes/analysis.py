@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Depends, Query, Request
 
 from kataforge.scoring.v1 import scoring_pb2
 from services.kit import errors
@@ -12,7 +12,7 @@ from services.edge.backends import ANALYSIS_TIMEOUT_SECONDS
 from services.edge.metrics import ANALYSES, ANALYSIS_TIME, MODEL_INFERENCE
 from services.edge.schemas import AnalyzeBody, AnalyzeForm, BatchAnalyzeBody
 from services.edge.security import require_principal
-from services.edge.shaping import analysis_json, batch_json
+from services.edge.shaping import analysis_json, batch_json, to_json
 from services.edge.uploads import bytes_chunks, file_chunks, upload_stream, validated
 
 router = APIRouter(tags=["analysis"])
@@ -88,6 +88,23 @@ async def batch_analyze(body: BatchAnalyzeBody, request: Request, principal: Pri
     reply = await b.call(b.scoring.BatchAnalyze, call, principal=principal,
                          timeout=ANALYSIS_TIMEOUT_SECONDS * max(1, len(videos)))
     return batch_json(reply)
+
+
+@router.get("/analyses")
+async def list_analyses(request: Request, coach: str = Query("", max_length=64),
+                        technique: str = Query("", max_length=64),
+                        since: str = Query("", alias="from", max_length=40, description="RFC 3339, inclusive"),
+                        until: str = Query("", alias="to", max_length=40, description="RFC 3339, exclusive"),
+                        limit: int = Query(20, ge=1, le=100), cursor: str = Query("", max_length=200),
+                        principal: Principal = Depends(require_principal)):
+    """The caller's analyses, newest first (a coach's owner: every analysis against it; an admin: all)."""
+    b = request.app.state.backends
+    call = scoring_pb2.ListAnalysesRequest(coach=coach, technique=technique, to=until, limit=limit, cursor=cursor,
+                                           **{"from": since})
+    reply = await b.call(b.scoring.ListAnalyses, call, principal=principal)
+    data = to_json(reply)
+    data["next_cursor"] = data.get("next_cursor") or None
+    return data
 
 
 @router.get("/analyses/{analysis_id}")
