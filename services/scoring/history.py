@@ -5,6 +5,10 @@ every analysis made against it, whoever made it (a coach following their student
 analyses they made themselves. Another user's analysis is never listed, and GET /analyses/{id} answers it
 as missing (Analyzer.get), so ids cannot be probed.
 
+Progress (GET /analyses/progress?technique=...): the caller's own analyses of one technique, oldest first,
+with the overall and aspect scores and the peak speed and force each measured; the change of the overall
+score from the first to the last. A technique is named as the analyses store it (normalised names).
+
 Pagination by keyset, not offset: the cursor is the (created_at, id) of the last row of the page, so a
 page does not shift when new analyses are stored meanwhile, and deep pages cost what the first does.
 """
@@ -19,10 +23,13 @@ from datetime import datetime
 from services.kit import errors
 from services.kit.context import Principal
 
+from services.kit.techniques import normalise_technique
+
 from .analysis import CoachPort
 from .store import AnalysisStore, AnalysisSummary
 
 DEFAULT_LIMIT, MAX_LIMIT = 20, 100
+PROGRESS_POINTS = 200
 
 
 @dataclass(frozen=True)
@@ -86,3 +93,15 @@ async def list_analyses(store: AnalysisStore, coaches: CoachPort, query: Analysi
                             after=after, limit=limit + 1)
     page = rows[:limit]
     return page, encode_cursor(page[-1]) if len(rows) > limit else ""
+
+
+async def progress(store: AnalysisStore, technique: str, coach: str,
+                   principal: Principal | None) -> tuple[str, list[dict]]:
+    """(the technique's normalised name, the caller's analyses of it over time: store.progress rows)."""
+    if principal is None:
+        raise errors.Unauthorized("Authentication required")
+    if not technique:
+        raise errors.InvalidRequest("Name the technique whose progress to show",
+                                    details={"technique": "This field is required"})
+    name = normalise_technique(technique)
+    return name, await store.progress(principal.user_id, name, coach, PROGRESS_POINTS)

@@ -160,6 +160,21 @@ class ScoringServicer(scoring_pb2_grpc.ScoringServiceServicer):
             item.timestamp.FromDatetime(row.created_at)
         return out
 
+    async def GetProgress(self, request, context):
+        technique, rows = await history.progress(self.analyzer.store, request.technique, request.coach,
+                                                 principal_var.get())
+        out = scoring_pb2.Progress(technique=technique)
+        for row in rows:
+            bio = row["metrics"].get("biomechanics", {})
+            point = out.points.add(analysis_id=row["id"], overall_score=row["overall_score"],
+                                   max_speed=float(bio.get("max_speed", 0.0)),
+                                   peak_force=float(bio.get("peak_force", 0.0)))
+            point.aspect_scores.update({k: float(v) for k, v in row["metrics"].get("aspect_scores", {}).items()})
+            point.timestamp.FromDatetime(row["created_at"])
+        if len(rows) >= 2:
+            out.overall_change = round(rows[-1]["overall_score"] - rows[0]["overall_score"], 2)
+        return out
+
     async def GetStats(self, request, context):
         models = self.analyzer.models.loaded() if self.analyzer.models is not None else []
         return scoring_pb2.ScoringStats(analyses_total=await self.analyzer.store.count(), models_loaded=models)

@@ -68,6 +68,16 @@ class AnalysisStore:
             owner_id, coach, technique, since, until, after[0] if after else None, after[1] if after else "", limit)
         return [AnalysisSummary(**dict(row)) for row in rows]
 
+    async def progress(self, owner_id: str, technique: str, coach: str, limit: int) -> list[dict[str, Any]]:
+        """The owner's newest `limit` analyses of a technique (optionally against one coach), oldest first:
+        id, created_at, overall_score and the metrics JSON."""
+        rows = await self.pool.fetch(
+            """SELECT * FROM (SELECT id, created_at, overall_score, result->'metrics' AS metrics FROM analyses
+                              WHERE owner_id = $1 AND technique = $2 AND ($3 = '' OR coach = $3)
+                              ORDER BY created_at DESC, id DESC LIMIT $4) newest
+               ORDER BY created_at, id""", owner_id, technique, coach, limit)
+        return [{**dict(row), "metrics": json.loads(row["metrics"])} for row in rows]
+
     @staticmethod
     def _record(row) -> AnalysisRecord:
         return AnalysisRecord(id=row["id"], owner_id=row["owner_id"], coach=row["coach"], technique=row["technique"],

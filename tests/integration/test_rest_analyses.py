@@ -81,3 +81,30 @@ async def test_bad_queries_are_400s_naming_the_parameter(http, params, field):
 
 async def test_listing_needs_credentials(http):
     assert (await http.get("/analyses")).status_code == 401
+
+
+async def test_progress_of_a_technique_over_time(http):
+    x, _ = await coach_of(http)
+    _, a = await new_user(http)
+    cam02 = base64.b64encode((VIDEOS / "pose2sim-balancing-cam02.mp4").read_bytes()).decode()
+    batch = {"videos": [{"url": CAM01, "coach": x, "technique": "front_kick"},
+                        {"url": cam02, "coach": x, "technique": "front_kick"},
+                        {"url": CAM01, "coach": x, "technique": "side_kick"}], "parallel": False}
+    made = (await http.post("/batch_analyze", json=batch, headers=a)).json()
+    assert made["summary"]["completed"] == 3, made
+    reply = await http.get("/analyses/progress", params={"technique": " Front-Kick "}, headers=a)
+    assert reply.status_code == 200, reply.text
+    data = reply.json()
+    assert data["technique"] == "front_kick"
+    points = data["points"]
+    assert [p["analysis_id"] for p in points] == [r["analysis_id"] for r in made["results"][:2]]  # oldest first
+    assert [p["overall_score"] for p in points] == [r["score"] for r in made["results"][:2]]
+    assert data["overall_change"] == pytest.approx(points[1]["overall_score"] - points[0]["overall_score"], abs=0.01)
+    for p in points:
+        assert set(p["aspect_scores"]) == {"speed", "force", "timing", "balance", "coordination"}
+        assert 1.0 < p["max_speed"] < 15.0 and p["peak_force"] > 0
+    _, other = await new_user(http)
+    theirs = (await http.get("/analyses/progress", params={"technique": "front_kick"}, headers=other)).json()
+    assert theirs["points"] == [] and theirs["overall_change"] is None
+    missing = await http.get("/analyses/progress", headers=a)
+    assert missing.status_code == 400 and "technique" in missing.json()["error"]["details"]

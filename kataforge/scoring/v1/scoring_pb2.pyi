@@ -467,3 +467,44 @@ class ListAnalysesResponse(_message.Message):
     analyses: _containers.RepeatedCompositeFieldContainer[AnalysisSummary]
     next_cursor: str
     def __init__(self, analyses: _Optional[_Iterable[_Union[AnalysisSummary, _Mapping]]] = ..., next_cursor: _Optional[str] = ...) -> None: ...
+
+class GetProgressRequest(_message.Message):
+    __slots__ = ("technique", "coach")
+    TECHNIQUE_FIELD_NUMBER: _ClassVar[int]
+    COACH_FIELD_NUMBER: _ClassVar[int]
+    technique: str
+    coach: str
+    def __init__(self, technique: _Optional[str] = ..., coach: _Optional[str] = ...) -> None: ...
+
+class ProgressPoint(_message.Message):
+    __slots__ = ("analysis_id", "timestamp", "overall_score", "aspect_scores", "max_speed", "peak_force")
+    class AspectScoresEntry(_message.Message):
+        __slots__ = ("key", "value")
+        KEY_FIELD_NUMBER: _ClassVar[int]
+        VALUE_FIELD_NUMBER: _ClassVar[int]
+        key: str
+        value: float
+        def __init__(self, key: _Optional[str] = ..., value: _Optional[float] = ...) -> None: ...
+    ANALYSIS_ID_FIELD_NUMBER: _ClassVar[int]
+    TIMESTAMP_FIELD_NUMBER: _ClassVar[int]
+    OVERALL_SCORE_FIELD_NUMBER: _ClassVar[int]
+    ASPECT_SCORES_FIELD_NUMBER: _ClassVar[int]
+    MAX_SPEED_FIELD_NUMBER: _ClassVar[int]
+    PEAK_FORCE_FIELD_NUMBER: _ClassVar[int]
+    analysis_id: str
+    timestamp: _timestamp_pb2.Timestamp
+    overall_score: float
+    aspect_scores: _containers.ScalarMap[str, float]
+    max_speed: float
+    peak_force: float
+    def __init__(self, analysis_id: _Optional[str] = ..., timestamp: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., overall_score: _Optional[float] = ..., aspect_scores: _Optional[_Mapping[str, float]] = ..., max_speed: _Optional[float] = ..., peak_force: _Optional[float] = ...) -> None: ...
+
+class Progress(_message.Message):
+    __slots__ = ("technique", "points", "overall_change")
+    TECHNIQUE_FIELD_NUMBER: _ClassVar[int]
+    POINTS_FIELD_NUMBER: _ClassVar[int]
+    OVERALL_CHANGE_FIELD_NUMBER: _ClassVar[int]
+    technique: str
+    points: _containers.RepeatedCompositeFieldContainer[ProgressPoint]
+    overall_change: float
+    def __init__(self, technique: _Optional[str] = ..., points: _Optional[_Iterable[_Union[ProgressPoint, _Mapping]]] = ..., overall_change: _Optional[float] = ...) -> None: ...

@@ -59,6 +59,11 @@ class ScoringServiceStub:
                 request_serializer=kataforge_dot_scoring_dot_v1_dot_scoring__pb2.ListAnalysesRequest.SerializeToString,
                 response_deserializer=kataforge_dot_scoring_dot_v1_dot_scoring__pb2.ListAnalysesResponse.FromString,
                 _registered_method=True)
+        self.GetProgress = channel.unary_unary(
+                '/kataforge.scoring.v1.ScoringService/GetProgress',
+                request_serializer=kataforge_dot_scoring_dot_v1_dot_scoring__pb2.GetProgressRequest.SerializeToString,
+                response_deserializer=kataforge_dot_scoring_dot_v1_dot_scoring__pb2.Progress.FromString,
+                _registered_method=True)
         self.BatchAnalyze = channel.unary_unary(
                 '/kataforge.scoring.v1.ScoringService/BatchAnalyze',
                 request_serializer=kataforge_dot_scoring_dot_v1_dot_scoring__pb2.BatchAnalyzeRequest.SerializeToString,
@@ -117,6 +122,13 @@ class ScoringServiceServicer:
 
     def ListAnalyses(self, request, context):
         """The caller's analyses, newest first (services/scoring/history.py says who sees which).
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def GetProgress(self, request, context):
+        """The caller's overall score and key measurements of one technique over time, oldest first.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -183,6 +195,11 @@ def add_ScoringServiceServicer_to_server(servicer, server):
                     servicer.ListAnalyses,
                     request_deserializer=kataforge_dot_scoring_dot_v1_dot_scoring__pb2.ListAnalysesRequest.FromString,
                     response_serializer=kataforge_dot_scoring_dot_v1_dot_scoring__pb2.ListAnalysesResponse.SerializeToString,
+            ),
+            'GetProgress': grpc.unary_unary_rpc_method_handler(
+                    servicer.GetProgress,
+                    request_deserializer=kataforge_dot_scoring_dot_v1_dot_scoring__pb2.GetProgressRequest.FromString,
+                    response_serializer=kataforge_dot_scoring_dot_v1_dot_scoring__pb2.Progress.SerializeToString,
             ),
             'BatchAnalyze': grpc.unary_unary_rpc_method_handler(
                     servicer.BatchAnalyze,
@@ -345,6 +362,33 @@ class ScoringService:
             '/kataforge.scoring.v1.ScoringService/ListAnalyses',
             kataforge_dot_scoring_dot_v1_dot_scoring__pb2.ListAnalysesRequest.SerializeToString,
             kataforge_dot_scoring_dot_v1_dot_scoring__pb2.ListAnalysesResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def GetProgress(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/kataforge.scoring.v1.ScoringService/GetProgress',
+            kataforge_dot_scoring_dot_v1_dot_scoring__pb2.GetProgressRequest.SerializeToString,
+            kataforge_dot_scoring_dot_v1_dot_scoring__pb2.Progress.FromString,
             options,
             channel_credentials,
             insecure,

@@ -107,6 +107,18 @@ async def list_analyses(request: Request, coach: str = Query("", max_length=64),
     return data
 
 
+@router.get("/analyses/progress")  # before /analyses/{analysis_id}, which would take "progress" as an id
+async def analyses_progress(request: Request, technique: str = Query(..., min_length=1, max_length=64),
+                            coach: str = Query("", max_length=64), principal: Principal = Depends(require_principal)):
+    """The caller's overall score and key measurements of one technique over time, oldest first."""
+    b = request.app.state.backends
+    reply = await b.call(b.scoring.GetProgress, scoring_pb2.GetProgressRequest(technique=technique, coach=coach),
+                         principal=principal)
+    data = to_json(reply)
+    data.setdefault("overall_change", None)
+    return data
+
+
 @router.get("/analyses/{analysis_id}")
 async def get_analysis(analysis_id: str, request: Request, principal: Principal = Depends(require_principal)):
     b = request.app.state.backends
