@@ -11,7 +11,7 @@ from kataforge.scoring.v1 import scoring_pb2, scoring_pb2_grpc
 from services.kit import errors
 from services.kit.context import principal_var
 from services.kit.video_source import parse_video_url
-from services.scoring import batch, history
+from services.scoring import batch, history, idempotency
 from services.scoring.analysis import AnalyzeCommand, Analyzer
 from services.scoring.store import AnalysisRecord
 from services.scoring.training import messages
@@ -118,8 +118,18 @@ class ScoringServicer(scoring_pb2_grpc.ScoringServiceServicer):
     def training(self, value: TrainingJobs) -> None:
         self._training = value
 
+    async def _analyze(self, request: scoring_pb2.AnalyzeRequest, command: AnalyzeCommand) -> scoring_pb2.Analysis:
+        principal = principal_var.get()
+        if not request.idempotency_key:
+            return to_proto(await self.analyzer.analyze(command, principal))
+        if principal is None:
+            raise errors.Unauthorized("Authentication required")
+        store = self.analyzer.store
+        return to_proto(await idempotency.once(store.pool, store, principal.user_id, request.idempotency_key,
+                                               request.request_hash, lambda: self.analyzer.analyze(command, principal)))
+
     async def Analyze(self, request, context):
-        return to_proto(await self.analyzer.analyze(_source_command(request, self.max_bytes), principal_var.get()))
+        return await self._analyze(request, _source_command(request, self.max_bytes))
 
     async def BatchAnalyze(self, request, context):
         batch.check_request(len(request.videos), request.parallel, request.max_workers)  # before any parsing
@@ -141,7 +151,7 @@ class ScoringServicer(scoring_pb2_grpc.ScoringServiceServicer):
                     raise errors.InvalidRequest("Only data chunks may follow the analysis request")
                 yield message.data
 
-        return to_proto(await self.analyzer.analyze(_command(first.request, chunks=chunks()), principal_var.get()))
+        return await self._analyze(first.request, _command(first.request, chunks=chunks()))
 
     async def GetAnalysis(self, request, context):
         return to_proto(await self.analyzer.get(request.analysis_id, principal_var.get()))

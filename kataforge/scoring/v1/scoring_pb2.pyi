@@ -12,7 +12,7 @@ from typing import ClassVar as _ClassVar, Optional as _Optional, Union as _Union
 DESCRIPTOR: _descriptor.FileDescriptor
 
 class AnalyzeRequest(_message.Message):
-    __slots__ = ("video_url", "coach", "technique", "llm_backend", "verbose", "device", "body_mass_kg", "video_label")
+    __slots__ = ("video_url", "coach", "technique", "llm_backend", "verbose", "device", "body_mass_kg", "video_label", "idempotency_key", "request_hash")
     VIDEO_URL_FIELD_NUMBER: _ClassVar[int]
     COACH_FIELD_NUMBER: _ClassVar[int]
     TECHNIQUE_FIELD_NUMBER: _ClassVar[int]
@@ -21,6 +21,8 @@ class AnalyzeRequest(_message.Message):
     DEVICE_FIELD_NUMBER: _ClassVar[int]
     BODY_MASS_KG_FIELD_NUMBER: _ClassVar[int]
     VIDEO_LABEL_FIELD_NUMBER: _ClassVar[int]
+    IDEMPOTENCY_KEY_FIELD_NUMBER: _ClassVar[int]
+    REQUEST_HASH_FIELD_NUMBER: _ClassVar[int]
     video_url: str
     coach: str
     technique: str
@@ -29,7 +31,9 @@ class AnalyzeRequest(_message.Message):
     device: str
     body_mass_kg: float
     video_label: str
-    def __init__(self, video_url: _Optional[str] = ..., coach: _Optional[str] = ..., technique: _Optional[str] = ..., llm_backend: _Optional[str] = ..., verbose: _Optional[bool] = ..., device: _Optional[str] = ..., body_mass_kg: _Optional[float] = ..., video_label: _Optional[str] = ...) -> None: ...
+    idempotency_key: str
+    request_hash: str
+    def __init__(self, video_url: _Optional[str] = ..., coach: _Optional[str] = ..., technique: _Optional[str] = ..., llm_backend: _Optional[str] = ..., verbose: _Optional[bool] = ..., device: _Optional[str] = ..., body_mass_kg: _Optional[float] = ..., video_label: _Optional[str] = ..., idempotency_key: _Optional[str] = ..., request_hash: _Optional[str] = ...) -> None: ...
 
 class AnalyzeUploadChunk(_message.Message):
     __slots__ = ("request", "data")

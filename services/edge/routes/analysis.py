@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import hashlib
+import json
+
 from fastapi import APIRouter, Depends, Query, Request
 
 from kataforge.scoring.v1 import scoring_pb2
@@ -39,11 +42,28 @@ def _record(reply: scoring_pb2.Analysis) -> None:
         MODEL_INFERENCE.labels(timing.model).observe(timing.seconds)
 
 
+async def _fingerprint(request: Request, key: str, form=None, upload=None) -> dict[str, str]:
+    """The Idempotency-Key and the SHA-256 of what it came with (empty without a key): the raw JSON body,
+    or a multipart upload's fields and file bytes (read once more from the spooled file, then rewound)."""
+    if not key:
+        return {}
+    digest = hashlib.sha256()
+    if form is None:
+        digest.update(await request.body())
+    else:
+        digest.update(json.dumps({k: v for k, v in form.items() if isinstance(v, str)}, sort_keys=True).encode())
+        while chunk := await upload.read(1 << 20):
+            digest.update(chunk)
+        await upload.seek(0)
+    return {"idempotency_key": key, "request_hash": digest.hexdigest()}
+
+
 @router.post("/analyze", openapi_extra=_ANALYZE_BODY)
 async def analyze(request: Request, principal: Principal = Depends(require_principal)):
     b = request.app.state.backends
     max_bytes = request.app.state.settings.max_request_size
     content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    key = request.headers.get("idempotency-key", "")
     if content_type == "multipart/form-data":
         form = await request.form(max_files=1, max_fields=20)
         upload = form.get("file") or form.get("video")
@@ -52,19 +72,21 @@ async def analyze(request: Request, principal: Principal = Depends(require_princ
         if upload is None or isinstance(upload, str):
             raise errors.InvalidRequest("Attach the video as a file field named 'file'",
                                         details={"file": "This field is required"})
-        header = scoring_pb2.AnalyzeRequest(video_label=upload.filename or "upload", **body.grpc_fields())
+        header = scoring_pb2.AnalyzeRequest(video_label=upload.filename or "upload", **body.grpc_fields(),
+                                            **await _fingerprint(request, key, form, upload))
         stream = upload_stream(scoring_pb2.AnalyzeUploadChunk, header, file_chunks(upload))
         reply = await b.call(b.scoring.AnalyzeUpload, stream, principal=principal, timeout=ANALYSIS_TIMEOUT_SECONDS)
     elif content_type in ("application/json", ""):
         body = validated(AnalyzeBody, await request.body())
         source = parse_video_url(body.video_url, max_bytes)
+        fingerprint = await _fingerprint(request, key)
         if source.url:
             reply = await b.call(b.scoring.Analyze, scoring_pb2.AnalyzeRequest(video_url=source.url,
-                                                                                **body.grpc_fields()),
+                                                                                **body.grpc_fields(), **fingerprint),
                                  principal=principal, timeout=ANALYSIS_TIMEOUT_SECONDS)
         else:
             header = scoring_pb2.AnalyzeRequest(video_label=f"base64 video ({len(source.data)} bytes)",
-                                                **body.grpc_fields())
+                                                **body.grpc_fields(), **fingerprint)
             stream = upload_stream(scoring_pb2.AnalyzeUploadChunk, header, bytes_chunks(source.data))
             reply = await b.call(b.scoring.AnalyzeUpload, stream, principal=principal,
                                  timeout=ANALYSIS_TIMEOUT_SECONDS)
