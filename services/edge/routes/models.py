@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
-from fastapi import APIRouter, Depends, Query, Request
+from fastapi import APIRouter, Depends, Query, Request, WebSocket, WebSocketDisconnect
 from pydantic import BaseModel, ConfigDict, StrictFloat, StrictInt, StrictStr
 
 from kataforge.scoring.v1 import scoring_pb2
+from services.kit import errors
 from services.kit.context import Principal
+from services.edge import ws_handshake
 from services.edge.security import require_principal
 
 router = APIRouter(tags=["models"])
@@ -126,3 +129,46 @@ async def cancel_training(training_id: str, request: Request, principal: Princip
     reply = await b.call(b.scoring.CancelTraining, scoring_pb2.CancelTrainingRequest(training_id=training_id),
                          principal=principal)
     return training_json(reply)
+
+
+# ---- WS /ws/training/{training_id} (the message pattern of spec/004) ------------------------------------------
+POLL_SECONDS = 0.5  # how often the job's row is read: an epoch takes seconds, a message reaches the client <0.5 s after
+TERMINAL = ("completed", "failed", "cancelled")
+
+
+@router.websocket("/ws/training/{training_id}")
+async def training_stream(websocket: WebSocket, training_id: str) -> None:
+    """{"type": "status"} with the job first and at every change of status, {"type": "progress"} at every
+    epoch, the final status, then the socket closes (1000); an unknown or another user's job: an error
+    message and close 4404."""
+    principal = await ws_handshake.accept(websocket)
+    if principal is None:
+        return
+    b = websocket.app.state.backends
+    last_status, last_epoch = None, None
+    try:
+        while True:
+            try:
+                job = await b.call(b.scoring.GetTraining, scoring_pb2.GetTrainingRequest(training_id=training_id),
+                                   principal=principal)
+            except errors.DomainError as exc:
+                await websocket.send_json(ws_handshake.error_message(exc))
+                await websocket.close(code=ws_handshake.CLOSE_NOT_FOUND if isinstance(exc, errors.NotFound) else 1011)
+                return
+            data = training_json(job)
+            epoch, total = data["progress"]["current_epoch"], data["progress"]["total_epochs"]
+            if epoch != last_epoch and epoch > 0:
+                await websocket.send_json({"type": "progress", "data": {
+                    "training_id": training_id, "progress": round(100.0 * epoch / max(total, 1), 1),
+                    "current_epoch": epoch, "total_epochs": total,
+                    "metrics": {k: data["progress"][k] for k in ("train_loss", "val_loss", "val_accuracy")}}})
+                last_epoch = epoch
+            if data["status"] != last_status:
+                await websocket.send_json({"type": "status", "data": data})
+                last_status = data["status"]
+            if data["status"] in TERMINAL:
+                await websocket.close(code=ws_handshake.CLOSE_NORMAL)
+                return
+            await asyncio.sleep(POLL_SECONDS)
+    except WebSocketDisconnect:
+        return
