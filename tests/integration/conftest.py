@@ -71,3 +71,29 @@ async def new_user(http: httpx.AsyncClient, role: str = "student") -> tuple[str,
 async def admin_headers(http):
     tokens = await login(http, "root", ADMIN_PASSWORD)
     return {"Authorization": f"Bearer {tokens['access_token']}"}
+
+
+async def coach_with_references(http: httpx.AsyncClient, owner: dict) -> str:
+    """A new coach entry of `owner` holding the CMU karate repetitions as pose-sequence references (what a
+    per-coach training job needs); its id."""
+    from tests.scoring.training.conftest import cmu_documents
+
+    coach_id = f"sensei_{uuid.uuid4().hex[:8]}"
+    reply = await http.post("/coaches", json={"id": coach_id, "name": "Sensei", "style": "Karate"}, headers=owner)
+    assert reply.status_code == 201, reply.text
+    for doc in cmu_documents():
+        reply = await http.post(f"/coaches/{coach_id}/references", headers=owner, json={
+            "technique": doc["technique"], "pose_sequence": {"fps": doc["fps"], "frames": doc["frames"]}})
+        assert reply.status_code == 201, reply.text
+    return coach_id
+
+
+async def finished(http, training_id: str, headers: dict, timeout_s: float = 300.0) -> dict:
+    """Poll GET /models/train/{id} until the job ends; the last status."""
+    for _ in range(int(timeout_s / 0.2)):
+        status = (await http.get(f"/models/train/{training_id}", headers=headers)).json()
+        if status["status"] in ("completed", "failed", "cancelled"):
+            return status
+        assert status["status"] in ("queued", "in_progress"), status
+        await asyncio.sleep(0.2)
+    raise AssertionError(f"training {training_id} still {status['status']} after {timeout_s:.0f} s")

@@ -6,7 +6,7 @@ import uuid
 import pytest
 
 from tests.conftest import REPO, VIDEOS
-from tests.integration.conftest import new_user
+from tests.integration.conftest import coach_with_references, finished, new_user
 
 pytestmark = pytest.mark.integration
 
@@ -87,17 +87,10 @@ async def test_models_report_the_accuracy_measured_at_training(http, admin_heade
 
 async def test_a_model_trained_for_the_coach_is_used_by_the_next_analysis(http):
     """No restart between the training job's end and the analysis that uses its model."""
-    from tests.integration.test_rest_models import finished
     from tests.scoring.training.conftest import cmu_documents
 
     _, owner = await new_user(http, "coach")
-    coach_id = f"sensei_{uuid.uuid4().hex[:6]}"
-    assert (await http.post("/coaches", json={"id": coach_id, "name": "Sensei", "style": "Karate"},
-                            headers=owner)).status_code == 201
-    for doc in cmu_documents():
-        reply = await http.post(f"/coaches/{coach_id}/references", headers=owner, json={
-            "technique": doc["technique"], "pose_sequence": {"fps": doc["fps"], "frames": doc["frames"]}})
-        assert reply.status_code == 201, reply.text
+    coach_id = await coach_with_references(http, owner)
     reply = await http.post("/models/train", headers=owner, json={
         "model_type": "graphsage", "coach": coach_id, "data_dir": f"references:{coach_id}", "epochs": 1,
         "batch_size": 16, "learning_rate": 0.003, "device": "cpu"})

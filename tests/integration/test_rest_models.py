@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import asyncio
 import uuid
 
 import asyncpg
 import pytest
 
-from tests.integration.conftest import new_user
+from tests.integration.conftest import coach_with_references, finished, new_user
 from tests.scoring.training.conftest import cmu_documents
 
 pytestmark = pytest.mark.integration
@@ -38,17 +37,6 @@ async def user_id(http, headers) -> str:
     reply = await http.get("/auth/profile", headers=headers)
     assert reply.status_code == 200, reply.text
     return reply.json()["id"]
-
-
-async def finished(http, training_id: str, headers: dict, timeout_s: float = 300.0) -> dict:
-    """Poll GET /models/train/{id} until the job ends; the last status."""
-    for _ in range(int(timeout_s / 0.2)):
-        status = (await http.get(f"/models/train/{training_id}", headers=headers)).json()
-        if status["status"] in ("completed", "failed", "cancelled"):
-            return status
-        assert status["status"] in ("queued", "in_progress"), status
-        await asyncio.sleep(0.2)
-    raise AssertionError(f"training {training_id} still {status['status']} after {timeout_s:.0f} s")
 
 
 def assert_envelope(reply, status: int, code: str) -> dict:
@@ -120,11 +108,7 @@ async def test_bad_training_requests_get_the_error_envelope_and_store_nothing(ht
 
 async def test_a_coach_trains_on_its_references_and_the_model_is_listed(http, documents, admin_headers):
     _, owner = await new_user(http, "coach")
-    coach_id = await make_coach(http, owner)
-    for doc in documents:
-        reply = await http.post(f"/coaches/{coach_id}/references", headers=owner, json={
-            "technique": doc["technique"], "pose_sequence": {"fps": doc["fps"], "frames": doc["frames"]}})
-        assert reply.status_code == 201, reply.text
+    coach_id = await coach_with_references(http, owner)
     reply = await http.post("/models/train", headers=owner, json={
         "model_type": "style_encoder", "coach": coach_id, "data_dir": f"references:{coach_id}", "epochs": 2,
         "batch_size": 16, "learning_rate": 0.003, "device": "auto"})

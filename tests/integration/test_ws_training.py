@@ -3,14 +3,12 @@
 from __future__ import annotations
 
 import json
-import uuid
 
 import pytest
 from websockets.asyncio.client import connect
 from websockets.exceptions import ConnectionClosed, InvalidStatus
 
-from tests.integration.conftest import new_user
-from tests.scoring.training.conftest import cmu_documents
+from tests.integration.conftest import coach_with_references, new_user
 
 pytestmark = pytest.mark.integration
 
@@ -30,13 +28,7 @@ async def messages(socket) -> list[dict]:
 
 
 async def start_training(http, owner) -> str:
-    coach_id = f"ws_{uuid.uuid4().hex[:8]}"
-    assert (await http.post("/coaches", json={"id": coach_id, "name": "S", "style": "karate"},
-                            headers=owner)).status_code == 201
-    for doc in cmu_documents():
-        reply = await http.post(f"/coaches/{coach_id}/references", headers=owner, json={
-            "technique": doc["technique"], "pose_sequence": {"fps": doc["fps"], "frames": doc["frames"]}})
-        assert reply.status_code == 201, reply.text
+    coach_id = await coach_with_references(http, owner)
     reply = await http.post("/models/train", headers=owner, json={
         "model_type": "style_encoder", "coach": coach_id, "data_dir": f"references:{coach_id}", "epochs": 3,
         "batch_size": 16, "learning_rate": 0.003, "device": "auto"})

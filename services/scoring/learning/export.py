@@ -67,16 +67,21 @@ def export_onnx(model_type: str, model: torch.nn.Module, manifest: dict) -> byte
         warnings.filterwarnings("ignore", message=".*LSTM.*")
         torch.onnx.export(module, args, buf, dynamo=False, opset_version=OPSET, input_names=names,
                           output_names=[out_name], dynamic_axes={n: {0: "batch"} for n in [*names, out_name]})
-    proto = onnx.load_from_string(buf.getvalue())
+    data = with_manifest(buf.getvalue(), manifest)
+    verify(model_type, module, data)
+    return data
+
+
+def with_manifest(onnx_bytes: bytes, manifest: dict) -> bytes:
+    """The exported graph with the manifest JSON under metadata key MANIFEST_KEY (what runtime reads), checked."""
+    proto = onnx.load_from_string(onnx_bytes)
     proto.producer_name = "kataforge"
     proto.doc_string = str(manifest.get("description", ""))
     del proto.metadata_props[:]
     entry = proto.metadata_props.add()
     entry.key, entry.value = MANIFEST_KEY, json.dumps(manifest, sort_keys=True)
     onnx.checker.check_model(proto)
-    data = proto.SerializeToString()
-    verify(model_type, module, data)
-    return data
+    return proto.SerializeToString()
 
 
 def verify(model_type: str, module: torch.nn.Module, onnx_bytes: bytes, batch: int = 3) -> float:

@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import argparse
 import io
-import json
 import sys
 import time
 import warnings
@@ -25,7 +24,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .lifting import HIPS, JOINTS, MANIFEST_KEY, MIRROR, N_INPUTS, normalise
+from .lifting import HIPS, JOINTS, MIRROR, N_INPUTS, normalise
 from .video_like import VIDEO, camera_rotation
 
 REPO = Path(__file__).resolve().parents[3]
@@ -136,17 +135,16 @@ def train(seed: int = 0, samples: int = SAMPLES, epochs: int = EPOCHS) -> tuple[
 
 
 def export(model, manifest: dict) -> bytes:
-    import onnx
     import torch
+
+    from .export import with_manifest
     model.eval()
     buffer = io.BytesIO()
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         torch.onnx.export(model, (torch.zeros(2, N_INPUTS),), buffer, input_names=["joints2d"], output_names=["depth"],
                           dynamic_axes={"joints2d": {0: "n"}, "depth": {0: "n"}}, opset_version=17, dynamo=False)
-    proto = onnx.load_from_string(buffer.getvalue())
-    proto.metadata_props.add(key=MANIFEST_KEY, value=json.dumps(manifest, sort_keys=True))
-    return proto.SerializeToString()
+    return with_manifest(buffer.getvalue(), manifest)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -26,7 +26,7 @@ from pathlib import Path
 
 import numpy as np
 
-from services.kit.errors import ModelError
+from .runtime import MANIFEST_KEY, inference_session
 
 # nose, shoulders, elbows, wrists, hips, knees, ankles (BlazePose indices), left before right
 JOINTS = (0, 11, 12, 13, 14, 15, 16, 23, 24, 25, 26, 27, 28)
@@ -34,7 +34,6 @@ MIRROR = (0, 2, 1, 4, 3, 6, 5, 8, 7, 10, 9, 12, 11)  # the same list with the si
 HIPS = (7, 8)                                          # positions of the hips in JOINTS
 N_INPUTS = 3 * len(JOINTS)                             # x/s, y/s per joint, then the seen mask
 MIN_SEEN = 7                                           # fewer seen joints than this: no depth for the frame
-MANIFEST_KEY = "kataforge.manifest"
 
 
 def normalise(xy: np.ndarray, seen: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -65,15 +64,7 @@ class DepthLifter:
     """The exported lifter (ONNX, input "joints2d" [N, N_INPUTS], output "depth" [N, 13] = depth / s)."""
 
     def __init__(self, source: bytes | str | Path) -> None:
-        import onnxruntime as ort
-        options = ort.SessionOptions()
-        options.intra_op_num_threads = 1  # a clip is one small batch; the service runs analyses side by side
-        options.inter_op_num_threads = 1
-        data = Path(source).read_bytes() if isinstance(source, (str, Path)) else bytes(source)
-        try:
-            self.session = ort.InferenceSession(data, options, providers=["CPUExecutionProvider"])
-        except Exception as exc:  # onnxruntime has its own exception types for malformed graphs
-            raise ModelError(f"The depth lifter could not be loaded: {exc}") from None
+        self.session = inference_session(source, "The depth lifter")
         meta = self.session.get_modelmeta().custom_metadata_map
         self.manifest: dict = json.loads(meta[MANIFEST_KEY]) if MANIFEST_KEY in meta else {}
 

@@ -25,6 +25,21 @@ def providers() -> list[str]:
     return (["CUDAExecutionProvider"] if "CUDAExecutionProvider" in available else []) + ["CPUExecutionProvider"]
 
 
+def inference_session(source: bytes | str | Path, what: str):
+    """An onnxruntime session of an exported model (bytes or a path); ModelError naming `what` if it cannot load."""
+    import onnxruntime as ort
+    options = ort.SessionOptions()
+    # One analysis is a batch of one: parallelising its small GEMMs costs more in thread hand-offs than
+    # it gains, and the service runs several analyses at once anyway.
+    options.intra_op_num_threads = 1
+    options.inter_op_num_threads = 1
+    data = Path(source).read_bytes() if isinstance(source, (str, Path)) else bytes(source)
+    try:
+        return ort.InferenceSession(data, options, providers=providers())
+    except Exception as exc:  # onnxruntime raises its own exception types for malformed graphs
+        raise ModelError(f"{what} could not be loaded: {exc}") from None
+
+
 def features_of(sample) -> Features:
     """A sample's features (anything with t, world, visibility: dataset.Sample, mocap samples, Motion)."""
     return sample if isinstance(sample, Features) else featurize_sample(sample)
@@ -38,17 +53,7 @@ class LearnedModel:
     """
 
     def __init__(self, source: bytes | str | Path, *, name: str | None = None) -> None:
-        import onnxruntime as ort
-        options = ort.SessionOptions()
-        # One analysis is a batch of one: parallelising its small GEMMs costs more in thread hand-offs than
-        # it gains, and the service runs several analyses at once anyway.
-        options.intra_op_num_threads = 1
-        options.inter_op_num_threads = 1
-        data = Path(source).read_bytes() if isinstance(source, (str, Path)) else bytes(source)
-        try:
-            self.session = ort.InferenceSession(data, options, providers=providers())
-        except Exception as exc:  # onnxruntime raises its own exception types for malformed graphs
-            raise ModelError(f"Learned model {name or '(unnamed)'} could not be loaded: {exc}") from None
+        self.session = inference_session(source, f"Learned model {name or '(unnamed)'}")
         meta = self.session.get_modelmeta().custom_metadata_map
         self.manifest: dict = json.loads(meta[MANIFEST_KEY]) if MANIFEST_KEY in meta else {}
         self.name = name or self.manifest.get("name", "")
