@@ -9,6 +9,7 @@ import importlib
 import json
 import os
 import sys
+from pathlib import Path
 
 from kataforge import __version__
 
@@ -70,6 +71,40 @@ def _analyze(args: argparse.Namespace) -> int:
     return 0
 
 
+VIDEO_SUFFIXES = (".mp4", ".mov", ".avi", ".mkv", ".webm", ".m4v")
+
+
+def _batch(args: argparse.Namespace) -> int:
+    """Submit every video of a folder as one durable batch and follow it to the end (a line per change)."""
+    import base64
+    import hashlib
+    folder = Path(args.folder)
+    files = sorted(p for p in folder.iterdir() if p.suffix.lower() in VIDEO_SUFFIXES) if folder.is_dir() else []
+    if not files:
+        print(f"kataforge batch: no videos ({', '.join(VIDEO_SUFFIXES)}) in {folder}", file=sys.stderr)
+        return 2
+    client = _client(args)
+    videos = [{"url": base64.b64encode(p.read_bytes()).decode(), "coach": args.coach,
+               **({"technique": args.technique} if args.technique else {}), "metadata": {"file": p.name}}
+              for p in files]
+    # The same folder submitted again (a retry after a dropped connection) answers the first batch.
+    key = hashlib.sha256("".join(v["url"] for v in videos).encode() + args.coach.encode()).hexdigest()[:64]
+    job = client.submit_batch(videos, idempotency_key=f"cli-{key}")
+    print(f"batch {job['batch_id']}: {len(files)} videos queued", file=sys.stderr)
+    seen: list[str] = []
+
+    def show(status: dict) -> None:
+        p = status["progress"]
+        line = (f"[{p['completed'] + p['failed'] + p['cancelled']}/{p['total']}] {status['status']}: "
+                f"{p['completed']} completed, {p['failed']} failed, {p['processing']} running")
+        if not seen or seen[-1] != line:
+            seen.append(line)
+            print(line, file=sys.stderr)
+    results = client.wait_for_batch(job["batch_id"], poll_s=args.poll, on_progress=show)
+    print(json.dumps(results, indent=2))
+    return 0 if results["summary"]["failed"] == 0 else 1
+
+
 def _coaches(args: argparse.Namespace) -> int:
     print(json.dumps(_client(args).list_coaches(), indent=2))
     return 0
@@ -96,6 +131,7 @@ def build_parser() -> argparse.ArgumentParser:
     admin.set_defaults(func=_create_admin)
 
     for name, func, help_text in (("login", _login, "get tokens"), ("analyze", _analyze, "analyse a video"),
+                                  ("batch", _batch, "analyse a folder of videos as a durable batch"),
                                   ("coaches", _coaches, "list coaches")):
         cmd = sub.add_parser(name, help=help_text)
         cmd.add_argument("--url", default=os.environ.get("KATAFORGE_URL", "http://localhost:8000"))
@@ -110,6 +146,11 @@ def build_parser() -> argparse.ArgumentParser:
             cmd.add_argument("--coach", required=True)
             cmd.add_argument("--technique")
             cmd.add_argument("--verbose", action="store_true")
+        if name == "batch":
+            cmd.add_argument("folder", help="a folder of videos")
+            cmd.add_argument("--coach", required=True)
+            cmd.add_argument("--technique")
+            cmd.add_argument("--poll", type=float, default=2.0, help="seconds between progress checks")
     return parser
 
 

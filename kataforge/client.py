@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import os
-from typing import Any
+import time
+from typing import Any, Callable
 
 import httpx
 
@@ -44,8 +45,8 @@ class KataForgeClient:
             return {"X-API-Key": self.api_key}
         return {}
 
-    def _request(self, method: str, path: str, **kwargs: Any) -> Any:
-        response = self._http.request(method, path, headers=self._headers(), **kwargs)
+    def _request(self, method: str, path: str, headers: dict[str, str] | None = None, **kwargs: Any) -> Any:
+        response = self._http.request(method, path, headers={**self._headers(), **(headers or {})}, **kwargs)
         try:
             body = response.json()
         except ValueError:
@@ -107,6 +108,42 @@ class KataForgeClient:
         if max_workers is not None:
             body["max_workers"] = max_workers
         return self._request("POST", "/batch_analyze", json=body)
+
+    # Durable batch jobs: queued on the server, analysed in the background, followed by id.
+    def submit_batch(self, videos: list[dict[str, Any]], idempotency_key: str | None = None,
+                     **options: Any) -> dict[str, Any]:
+        """Queue a durable batch (`videos` as for batch_analyze); the answer (202) has its batch_id and
+        progress. With an idempotency_key, a retried submission answers the first batch again."""
+        body = {"videos": videos, **{k: v for k, v in options.items() if v is not None}}
+        headers = {"Idempotency-Key": idempotency_key} if idempotency_key else None
+        return self._request("POST", "/batch/submit", json=body, headers=headers)
+
+    def batch_status(self, batch_id: str) -> dict[str, Any]:
+        return self._request("GET", f"/batch/status/{batch_id}")
+
+    def batch_results(self, batch_id: str) -> dict[str, Any]:
+        return self._request("GET", f"/batch/results/{batch_id}")
+
+    def cancel_batch(self, batch_id: str) -> dict[str, Any]:
+        return self._request("DELETE", f"/batch/cancel/{batch_id}")
+
+    def list_batches(self, limit: int = 20, cursor: str | None = None) -> dict[str, Any]:
+        params = {"limit": limit, **({"cursor": cursor} if cursor else {})}
+        return self._request("GET", "/batch/list", params=params)
+
+    def wait_for_batch(self, batch_id: str, poll_s: float = 1.0, timeout_s: float = 3600.0,
+                       on_progress: Callable[[dict[str, Any]], None] | None = None) -> dict[str, Any]:
+        """Poll the batch until it ends (each status passed to on_progress); its results."""
+        deadline = time.monotonic() + timeout_s
+        while True:
+            status = self.batch_status(batch_id)
+            if on_progress is not None:
+                on_progress(status)
+            if status.get("finished_at"):
+                return self.batch_results(batch_id)
+            if time.monotonic() > deadline:
+                raise TimeoutError(f"batch {batch_id} still {status['status']} after {timeout_s:.0f} s")
+            time.sleep(poll_s)
 
     def get_analysis(self, analysis_id: str) -> dict[str, Any]:
         return self._request("GET", f"/analyses/{analysis_id}")

@@ -16,7 +16,7 @@ from services.edge import openapi
 from services.edge.backends import Backends
 from services.edge.middleware import EdgeMiddleware
 from services.edge.rate_limit import RateLimitMiddleware
-from services.edge.routes import analysis, auth, coaches, models, references, system
+from services.edge.routes import analysis, auth, batch, coaches, models, references, system
 from services.edge.security import Authenticator
 
 
@@ -33,7 +33,7 @@ def create_app(settings: Settings) -> FastAPI:
     app.state.settings = settings
     app.state.started_at = time.time()
     for router in (system.router, auth.router, coaches.router, references.router, analysis.router,
-                   models.router):
+                   batch.router, models.router):
         app.include_router(router)
         app.include_router(router, prefix="/v1", include_in_schema=False)
     edge_errors.install(app)

@@ -133,6 +133,15 @@ class BatchAnalyzeBody(Strict):
     body_mass_kg: float | None = Field(default=None, gt=20, lt=300, description="Performers' body mass, kg")
 
 
+class BatchSubmitBody(Strict):
+    """POST /batch/submit (a durable batch); the video-count cap and the hourly quota are the scoring
+    service's (its message names them)."""
+
+    videos: list[BatchVideoBody]
+    device: Literal["auto", "cpu", "cuda", "rocm"] = "auto"
+    body_mass_kg: float | None = Field(default=None, gt=20, lt=300, description="Performers' body mass, kg")
+
+
 # A finite JSON number (integers accepted); strings and booleans are refused rather than converted.
 Number = Annotated[float, StrictType(), AllowInfNan(False)]
 

@@ -53,10 +53,9 @@ def reference_json(reference: Message) -> dict[str, Any]:
     return {**to_json(metadata), "pose_sequence": sequence_json(reference.pose_sequence)}
 
 
-def batch_json(reply: Message) -> dict[str, Any]:
-    """The spec's /batch_analyze answer: a completed row has no error, a failed one no score or id."""
-    data = to_json(reply)
-    for row in data["results"]:
+def _batch_rows(rows: list[dict[str, Any]]) -> None:
+    """A completed row has no error, a failed one no score (nor id, in /batch_analyze's answer)."""
+    for row in rows:
         for name in ("error", "metadata"):
             if not row.get(name):
                 row.pop(name, None)
@@ -64,5 +63,19 @@ def batch_json(reply: Message) -> dict[str, Any]:
                 row[name] = whole_numbers(row[name])  # Struct numbers are doubles: 5.0 back to 5
         if not row.get("analysis_id"):
             row.pop("analysis_id", None)
+
+
+def batch_json(reply: Message) -> dict[str, Any]:
+    """The spec's /batch_analyze answer (and a durable batch's results)."""
+    data = to_json(reply)
+    _batch_rows(data["results"])
     data["summary"].setdefault("avg_score", None)
+    return data
+
+
+def batch_job_json(job: Message) -> dict[str, Any]:
+    """A durable batch: status, progress, and per video its status (GET /batch/status/{id})."""
+    data = to_json(job)
+    _batch_rows(data.get("videos", []))
+    data.setdefault("finished_at", None)
     return data

@@ -71,6 +71,11 @@ class Settings:
     max_video_frames: int = 18_000  # frames analysed per video at most (the stride rises beyond)
     pose_max_fps: float = 120.0  # frames analysed per second of video at most (services/pose/decode_protocol.py)
 
+    # Durable batch jobs (services/scoring/batch_jobs.py); the spec's sister system (spec/001) allows 10 an hour.
+    batch_max_videos: int = 100  # videos per durable batch
+    batch_jobs_per_hour: int = 10  # batch submissions per user per rolling hour
+    batch_concurrency: int = 2  # videos each scoring process analyses at once (at least 2: PgQueuer's floor)
+
     # Pose service: limits of the sandboxed decoder and of live streams, landmark smoothing.
     max_video_pixels: int = 3840 * 2160  # per frame; larger videos are refused from the header
     decoder_memory_mb: int = 2048  # address-space limit of each pose worker process (model + decoder)
@@ -187,7 +192,7 @@ def load_settings(env: Mapping[str, str] | None = None, config_file: str | None 
         raise ConfigError("DOJO_MAX_REQUEST_SIZE: must be positive")
     for name in ("max_video_pixels", "decoder_memory_mb", "pose_num_poses", "live_num_poses", "max_live_streams",
                  "training_max_epochs", "training_concurrency", "rate_limit_requests", "rate_limit_window",
-                 "max_video_frames", "pose_max_fps"):
+                 "max_video_frames", "pose_max_fps", "batch_max_videos", "batch_jobs_per_hour", "batch_concurrency"):
         if getattr(settings, name) <= 0:
             raise ConfigError(f"DOJO_{name.upper()}: must be positive")
     if settings.rate_limit_burst < 0:

@@ -63,6 +63,11 @@ class _CallScope:
         elif isinstance(exc, (grpc.aio.AbortError, grpc.aio.UsageError)):
             self.code = "aborted"
             raise exc
+        elif isinstance(exc, asyncio.CancelledError):
+            # The caller went away (cancelled, timed out, or its process died): not a fault of this service.
+            self.code = "cancelled"
+            log.info("%s cancelled by the caller", self.method)
+            raise exc
         else:
             self.code = "internal_error"
             log.exception("unhandled error in %s", self.method)

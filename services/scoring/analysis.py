@@ -82,6 +82,12 @@ class AnalyzeCommand:
     body_mass_kg: float = 0.0
     url: str = ""
     chunks: AsyncIterator[bytes] | None = field(default=None, repr=False)
+    # Fixed by the caller when a retry must find the same record (a durable batch's video); else minted.
+    analysis_id: str = ""
+
+
+def new_analysis_id() -> str:
+    return f"analysis_{uuid.uuid4().hex[:20]}"
 
 
 class Analyzer:
@@ -128,7 +134,7 @@ class Analyzer:
                                        references=references, models=models)
         result = _result_body(body, pose, cmd, mass, recognition, models)
         record = AnalysisRecord(
-            id=f"analysis_{uuid.uuid4().hex[:20]}", owner_id=principal.user_id, coach=cmd.coach,
+            id=cmd.analysis_id or new_analysis_id(), owner_id=principal.user_id, coach=cmd.coach,
             technique=technique, video=cmd.video_label or cmd.url,
             status="completed", created_at=datetime.now(timezone.utc),
             processing_time=round(time.perf_counter() - started, 3), result=result)

@@ -11,6 +11,7 @@ from services.kit.config import Settings, settings as load
 from services.kit.db import open_pool
 from services.kit.server import ServiceSpec, port_of, serve
 from services.scoring.analysis import Analyzer
+from services.scoring.batch_jobs import BatchJobs, BatchLimits, install_queue
 from services.scoring.clients import GrpcCoaches, GrpcPose
 from services.scoring.learning.lifting import DepthLifter
 from services.scoring.servicer import ScoringServicer
@@ -42,10 +43,17 @@ def build(settings: Settings) -> ServiceSpec:
         servicer.analyzer = Analyzer(pose, GrpcCoaches(coach_channel, lifter), AnalysisStore(state["pool"]),
                                      default_body_mass_kg=settings.default_body_mass_kg,
                                      gpu_available=await pose.gpu_available(), models=models)
+        await install_queue(state["pool"])
+        servicer.batches = BatchJobs(state["pool"], servicer.analyzer, BatchLimits(
+            max_videos=settings.batch_max_videos, jobs_per_hour=settings.batch_jobs_per_hour,
+            concurrency=settings.batch_concurrency))
+        servicer.batches.start_worker()  # this process takes its share of every batch in the queue
 
     async def close() -> None:
         if "runner" in state:  # before the pool: it records that its jobs were interrupted
             await state["runner"].stop()
+        if servicer._batches is not None:
+            await servicer.batches.stop_worker()
         if "pool" in state:
             await state["pool"].close()
         for ch in state.get("channels", ()):

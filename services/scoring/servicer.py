@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from contextlib import contextmanager
 from typing import AsyncIterator
 
 from google.protobuf import struct_pb2
@@ -13,6 +14,9 @@ from services.kit.context import principal_var
 from services.kit.video_source import parse_video_url
 from services.scoring import batch, history, idempotency
 from services.scoring.analysis import AnalyzeCommand, Analyzer
+from services.scoring.batch_jobs import BatchJobs
+from services.scoring.batch_messages import batch_proto, job_proto, results_proto
+from services.scoring.batch_store import NewVideo
 from services.scoring.store import AnalysisRecord
 from services.scoring.training import messages
 from services.scoring.training.jobs import TrainingJobs
@@ -43,33 +47,33 @@ def _batch_videos(request: scoring_pb2.BatchAnalyzeRequest, max_bytes: int) -> l
     for i, v in enumerate(request.videos):
         req = scoring_pb2.AnalyzeRequest(video_url=v.url, coach=v.coach, technique=v.technique,
                                          device=request.device, body_mass_kg=request.body_mass_kg)
-        try:
+        with _naming_video(i):
             command = _source_command(req, max_bytes)
-        except errors.InvalidRequest as exc:  # malformed input is the request's fault: say which video
-            raise errors.InvalidRequest(f"videos[{i}].url: {exc.message}",
-                                        details={f"videos.{i}.url": exc.message}) from None
         videos.append(batch.BatchVideo(command=command, metadata=MessageToDict(v.metadata)))
     return videos
 
 
-def batch_proto(result: batch.BatchResult) -> scoring_pb2.BatchAnalyzeResponse:
-    out = scoring_pb2.BatchAnalyzeResponse(batch_id=result.batch_id, status=result.status)
-    for row in result.rows:
-        msg = out.results.add(video=row.video, analysis_id=row.analysis_id, status=row.status,
-                              processing_time=row.processing_time)
-        if row.score is not None:
-            msg.score = row.score
-        if row.error is not None:
-            msg.error.update(row.error)
-        if row.metadata:
-            msg.metadata.update(row.metadata)
-    out.summary.total_videos = len(result.rows)
-    out.summary.completed = result.completed
-    out.summary.failed = len(result.rows) - result.completed
-    out.summary.total_time = result.total_time
-    if result.avg_score is not None:
-        out.summary.avg_score = result.avg_score
-    return out
+def _new_videos(request: scoring_pb2.SubmitBatchRequest, max_bytes: int) -> list[NewVideo]:
+    """A durable batch's videos: URLs as given, base64 decoded now (a malformed one refuses the batch)."""
+    videos = []
+    for i, v in enumerate(request.videos):
+        with _naming_video(i):
+            source = parse_video_url(v.url, max_bytes)
+        label = source.url[:200] if source.url else f"base64 video ({len(source.data)} bytes)"
+        videos.append(NewVideo(video=label, coach=v.coach, technique=v.technique, url=source.url,
+                               data=source.data or None, metadata=MessageToDict(v.metadata)))
+    return videos
+
+
+@contextmanager
+def _naming_video(i: int):
+    """Malformed input is the request's fault: the error says which video."""
+    try:
+        yield
+    except errors.DomainError as exc:
+        if not isinstance(exc, (errors.InvalidRequest, errors.PayloadTooLarge)):
+            raise
+        raise type(exc)(f"videos[{i}].url: {exc.message}", details={f"videos.{i}.url": exc.message}) from None
 
 
 def to_proto(record: AnalysisRecord) -> scoring_pb2.Analysis:
@@ -91,10 +95,12 @@ def to_proto(record: AnalysisRecord) -> scoring_pb2.Analysis:
 
 
 class ScoringServicer(scoring_pb2_grpc.ScoringServiceServicer):
-    def __init__(self, analyzer: Analyzer | None, max_bytes: int, training: TrainingJobs | None = None) -> None:
+    def __init__(self, analyzer: Analyzer | None, max_bytes: int, training: TrainingJobs | None = None,
+                 batches: BatchJobs | None = None) -> None:
         self._analyzer = analyzer
         self.max_bytes = max_bytes
         self._training = training
+        self._batches = batches
 
     # The server listens before warm-up ends (health says NOT_SERVING meanwhile): a call that arrives
     # then gets UNAVAILABLE, which clients retry, rather than an internal error.
@@ -118,6 +124,16 @@ class ScoringServicer(scoring_pb2_grpc.ScoringServiceServicer):
     def training(self, value: TrainingJobs) -> None:
         self._training = value
 
+    @property
+    def batches(self) -> BatchJobs:
+        if self._batches is None:
+            raise errors.Unavailable("The scoring service is starting up; retry in a few seconds")
+        return self._batches
+
+    @batches.setter
+    def batches(self, value: BatchJobs) -> None:
+        self._batches = value
+
     async def _analyze(self, request: scoring_pb2.AnalyzeRequest, command: AnalyzeCommand) -> scoring_pb2.Analysis:
         principal = principal_var.get()
         if not request.idempotency_key:
@@ -125,8 +141,9 @@ class ScoringServicer(scoring_pb2_grpc.ScoringServiceServicer):
         if principal is None:
             raise errors.Unauthorized("Authentication required")
         store = self.analyzer.store
-        return to_proto(await idempotency.once(store.pool, store, principal.user_id, request.idempotency_key,
-                                               request.request_hash, lambda: self.analyzer.analyze(command, principal)))
+        return to_proto(await idempotency.once(store.pool, principal.user_id, request.idempotency_key,
+                                               request.request_hash, lambda: self.analyzer.analyze(command, principal),
+                                               store.get))
 
     async def Analyze(self, request, context):
         return await self._analyze(request, _source_command(request, self.max_bytes))
@@ -136,6 +153,27 @@ class ScoringServicer(scoring_pb2_grpc.ScoringServiceServicer):
         result = await batch.run_batch(self.analyzer, _batch_videos(request, self.max_bytes), principal_var.get(),
                                        parallel=request.parallel, max_workers=request.max_workers)
         return batch_proto(result)
+
+    # ---- durable batch jobs (services.scoring.batch_jobs) ----------------------------------------------
+    async def SubmitBatch(self, request, context):
+        self.batches.check_size(len(request.videos))  # before decoding any of them
+        job = await self.batches.submit(_new_videos(request, self.max_bytes), principal_var.get(), device=request.device,
+                                        body_mass_kg=request.body_mass_kg, key=request.idempotency_key,
+                                        request_hash=request.request_hash)
+        return job_proto(job)
+
+    async def GetBatchStatus(self, request, context):
+        return job_proto(await self.batches.status(request.batch_id, principal_var.get()))
+
+    async def GetBatchResults(self, request, context):
+        return results_proto(await self.batches.status(request.batch_id, principal_var.get()))
+
+    async def CancelBatch(self, request, context):
+        return job_proto(await self.batches.cancel(request.batch_id, principal_var.get()))
+
+    async def ListBatches(self, request, context):
+        jobs, cursor = await self.batches.page(principal_var.get(), request.limit, request.cursor)
+        return scoring_pb2.ListBatchesResponse(batches=[job_proto(j) for j in jobs], next_cursor=cursor)
 
     async def AnalyzeUpload(self, request_iterator, context):
         first = await anext(aiter(request_iterator), None)

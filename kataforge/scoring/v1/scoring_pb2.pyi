@@ -429,6 +429,102 @@ class BatchAnalyzeResponse(_message.Message):
     summary: BatchSummary
     def __init__(self, batch_id: _Optional[str] = ..., status: _Optional[str] = ..., results: _Optional[_Iterable[_Union[BatchResult, _Mapping]]] = ..., summary: _Optional[_Union[BatchSummary, _Mapping]] = ...) -> None: ...
 
+class SubmitBatchRequest(_message.Message):
+    __slots__ = ("videos", "device", "body_mass_kg", "idempotency_key", "request_hash")
+    VIDEOS_FIELD_NUMBER: _ClassVar[int]
+    DEVICE_FIELD_NUMBER: _ClassVar[int]
+    BODY_MASS_KG_FIELD_NUMBER: _ClassVar[int]
+    IDEMPOTENCY_KEY_FIELD_NUMBER: _ClassVar[int]
+    REQUEST_HASH_FIELD_NUMBER: _ClassVar[int]
+    videos: _containers.RepeatedCompositeFieldContainer[BatchVideo]
+    device: str
+    body_mass_kg: float
+    idempotency_key: str
+    request_hash: str
+    def __init__(self, videos: _Optional[_Iterable[_Union[BatchVideo, _Mapping]]] = ..., device: _Optional[str] = ..., body_mass_kg: _Optional[float] = ..., idempotency_key: _Optional[str] = ..., request_hash: _Optional[str] = ...) -> None: ...
+
+class GetBatchRequest(_message.Message):
+    __slots__ = ("batch_id",)
+    BATCH_ID_FIELD_NUMBER: _ClassVar[int]
+    batch_id: str
+    def __init__(self, batch_id: _Optional[str] = ...) -> None: ...
+
+class BatchProgress(_message.Message):
+    __slots__ = ("total", "queued", "processing", "completed", "failed", "cancelled", "fraction")
+    TOTAL_FIELD_NUMBER: _ClassVar[int]
+    QUEUED_FIELD_NUMBER: _ClassVar[int]
+    PROCESSING_FIELD_NUMBER: _ClassVar[int]
+    COMPLETED_FIELD_NUMBER: _ClassVar[int]
+    FAILED_FIELD_NUMBER: _ClassVar[int]
+    CANCELLED_FIELD_NUMBER: _ClassVar[int]
+    FRACTION_FIELD_NUMBER: _ClassVar[int]
+    total: int
+    queued: int
+    processing: int
+    completed: int
+    failed: int
+    cancelled: int
+    fraction: float
+    def __init__(self, total: _Optional[int] = ..., queued: _Optional[int] = ..., processing: _Optional[int] = ..., completed: _Optional[int] = ..., failed: _Optional[int] = ..., cancelled: _Optional[int] = ..., fraction: _Optional[float] = ...) -> None: ...
+
+class BatchItem(_message.Message):
+    __slots__ = ("position", "video", "coach", "technique", "status", "analysis_id", "score", "error", "processing_time", "attempts", "metadata")
+    POSITION_FIELD_NUMBER: _ClassVar[int]
+    VIDEO_FIELD_NUMBER: _ClassVar[int]
+    COACH_FIELD_NUMBER: _ClassVar[int]
+    TECHNIQUE_FIELD_NUMBER: _ClassVar[int]
+    STATUS_FIELD_NUMBER: _ClassVar[int]
+    ANALYSIS_ID_FIELD_NUMBER: _ClassVar[int]
+    SCORE_FIELD_NUMBER: _ClassVar[int]
+    ERROR_FIELD_NUMBER: _ClassVar[int]
+    PROCESSING_TIME_FIELD_NUMBER: _ClassVar[int]
+    ATTEMPTS_FIELD_NUMBER: _ClassVar[int]
+    METADATA_FIELD_NUMBER: _ClassVar[int]
+    position: int
+    video: str
+    coach: str
+    technique: str
+    status: str
+    analysis_id: str
+    score: float
+    error: _struct_pb2.Struct
+    processing_time: float
+    attempts: int
+    metadata: _struct_pb2.Struct
+    def __init__(self, position: _Optional[int] = ..., video: _Optional[str] = ..., coach: _Optional[str] = ..., technique: _Optional[str] = ..., status: _Optional[str] = ..., analysis_id: _Optional[str] = ..., score: _Optional[float] = ..., error: _Optional[_Union[_struct_pb2.Struct, _Mapping]] = ..., processing_time: _Optional[float] = ..., attempts: _Optional[int] = ..., metadata: _Optional[_Union[_struct_pb2.Struct, _Mapping]] = ...) -> None: ...
+
+class BatchJob(_message.Message):
+    __slots__ = ("batch_id", "status", "created_at", "finished_at", "progress", "videos")
+    BATCH_ID_FIELD_NUMBER: _ClassVar[int]
+    STATUS_FIELD_NUMBER: _ClassVar[int]
+    CREATED_AT_FIELD_NUMBER: _ClassVar[int]
+    FINISHED_AT_FIELD_NUMBER: _ClassVar[int]
+    PROGRESS_FIELD_NUMBER: _ClassVar[int]
+    VIDEOS_FIELD_NUMBER: _ClassVar[int]
+    batch_id: str
+    status: str
+    created_at: _timestamp_pb2.Timestamp
+    finished_at: _timestamp_pb2.Timestamp
+    progress: BatchProgress
+    videos: _containers.RepeatedCompositeFieldContainer[BatchItem]
+    def __init__(self, batch_id: _Optional[str] = ..., status: _Optional[str] = ..., created_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., finished_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., progress: _Optional[_Union[BatchProgress, _Mapping]] = ..., videos: _Optional[_Iterable[_Union[BatchItem, _Mapping]]] = ...) -> None: ...
+
+class ListBatchesRequest(_message.Message):
+    __slots__ = ("limit", "cursor")
+    LIMIT_FIELD_NUMBER: _ClassVar[int]
+    CURSOR_FIELD_NUMBER: _ClassVar[int]
+    limit: int
+    cursor: str
+    def __init__(self, limit: _Optional[int] = ..., cursor: _Optional[str] = ...) -> None: ...
+
+class ListBatchesResponse(_message.Message):
+    __slots__ = ("batches", "next_cursor")
+    BATCHES_FIELD_NUMBER: _ClassVar[int]
+    NEXT_CURSOR_FIELD_NUMBER: _ClassVar[int]
+    batches: _containers.RepeatedCompositeFieldContainer[BatchJob]
+    next_cursor: str
+    def __init__(self, batches: _Optional[_Iterable[_Union[BatchJob, _Mapping]]] = ..., next_cursor: _Optional[str] = ...) -> None: ...
+
 class ListAnalysesRequest(_message.Message):
     __slots__ = ("coach", "technique", "to", "limit", "cursor")
     COACH_FIELD_NUMBER: _ClassVar[int]

@@ -69,6 +69,31 @@ class ScoringServiceStub:
                 request_serializer=kataforge_dot_scoring_dot_v1_dot_scoring__pb2.BatchAnalyzeRequest.SerializeToString,
                 response_deserializer=kataforge_dot_scoring_dot_v1_dot_scoring__pb2.BatchAnalyzeResponse.FromString,
                 _registered_method=True)
+        self.SubmitBatch = channel.unary_unary(
+                '/kataforge.scoring.v1.ScoringService/SubmitBatch',
+                request_serializer=kataforge_dot_scoring_dot_v1_dot_scoring__pb2.SubmitBatchRequest.SerializeToString,
+                response_deserializer=kataforge_dot_scoring_dot_v1_dot_scoring__pb2.BatchJob.FromString,
+                _registered_method=True)
+        self.GetBatchStatus = channel.unary_unary(
+                '/kataforge.scoring.v1.ScoringService/GetBatchStatus',
+                request_serializer=kataforge_dot_scoring_dot_v1_dot_scoring__pb2.GetBatchRequest.SerializeToString,
+                response_deserializer=kataforge_dot_scoring_dot_v1_dot_scoring__pb2.BatchJob.FromString,
+                _registered_method=True)
+        self.GetBatchResults = channel.unary_unary(
+                '/kataforge.scoring.v1.ScoringService/GetBatchResults',
+                request_serializer=kataforge_dot_scoring_dot_v1_dot_scoring__pb2.GetBatchRequest.SerializeToString,
+                response_deserializer=kataforge_dot_scoring_dot_v1_dot_scoring__pb2.BatchAnalyzeResponse.FromString,
+                _registered_method=True)
+        self.CancelBatch = channel.unary_unary(
+                '/kataforge.scoring.v1.ScoringService/CancelBatch',
+                request_serializer=kataforge_dot_scoring_dot_v1_dot_scoring__pb2.GetBatchRequest.SerializeToString,
+                response_deserializer=kataforge_dot_scoring_dot_v1_dot_scoring__pb2.BatchJob.FromString,
+                _registered_method=True)
+        self.ListBatches = channel.unary_unary(
+                '/kataforge.scoring.v1.ScoringService/ListBatches',
+                request_serializer=kataforge_dot_scoring_dot_v1_dot_scoring__pb2.ListBatchesRequest.SerializeToString,
+                response_deserializer=kataforge_dot_scoring_dot_v1_dot_scoring__pb2.ListBatchesResponse.FromString,
+                _registered_method=True)
         self.ListModels = channel.unary_unary(
                 '/kataforge.scoring.v1.ScoringService/ListModels',
                 request_serializer=kataforge_dot_scoring_dot_v1_dot_scoring__pb2.ListModelsRequest.SerializeToString,
@@ -142,6 +167,41 @@ class ScoringServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def SubmitBatch(self, request, context):
+        """Durable batch jobs (services/scoring/batch_jobs.py): queued in PostgreSQL (PgQueuer), analysed by
+        whichever scoring processes are running, taken up again when a worker dies.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def GetBatchStatus(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def GetBatchResults(self, request, context):
+        """The rows as /batch_analyze answers them (rows not yet done carry their status only).
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def CancelBatch(self, request, context):
+        """Videos not yet started are cancelled; one being analysed finishes and is kept.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ListBatches(self, request, context):
+        """The caller's batch jobs, newest first.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
     def ListModels(self, request, context):
         """The project's default models (built by `make`) and the newest model trained for each coach.
         """
@@ -205,6 +265,31 @@ def add_ScoringServiceServicer_to_server(servicer, server):
                     servicer.BatchAnalyze,
                     request_deserializer=kataforge_dot_scoring_dot_v1_dot_scoring__pb2.BatchAnalyzeRequest.FromString,
                     response_serializer=kataforge_dot_scoring_dot_v1_dot_scoring__pb2.BatchAnalyzeResponse.SerializeToString,
+            ),
+            'SubmitBatch': grpc.unary_unary_rpc_method_handler(
+                    servicer.SubmitBatch,
+                    request_deserializer=kataforge_dot_scoring_dot_v1_dot_scoring__pb2.SubmitBatchRequest.FromString,
+                    response_serializer=kataforge_dot_scoring_dot_v1_dot_scoring__pb2.BatchJob.SerializeToString,
+            ),
+            'GetBatchStatus': grpc.unary_unary_rpc_method_handler(
+                    servicer.GetBatchStatus,
+                    request_deserializer=kataforge_dot_scoring_dot_v1_dot_scoring__pb2.GetBatchRequest.FromString,
+                    response_serializer=kataforge_dot_scoring_dot_v1_dot_scoring__pb2.BatchJob.SerializeToString,
+            ),
+            'GetBatchResults': grpc.unary_unary_rpc_method_handler(
+                    servicer.GetBatchResults,
+                    request_deserializer=kataforge_dot_scoring_dot_v1_dot_scoring__pb2.GetBatchRequest.FromString,
+                    response_serializer=kataforge_dot_scoring_dot_v1_dot_scoring__pb2.BatchAnalyzeResponse.SerializeToString,
+            ),
+            'CancelBatch': grpc.unary_unary_rpc_method_handler(
+                    servicer.CancelBatch,
+                    request_deserializer=kataforge_dot_scoring_dot_v1_dot_scoring__pb2.GetBatchRequest.FromString,
+                    response_serializer=kataforge_dot_scoring_dot_v1_dot_scoring__pb2.BatchJob.SerializeToString,
+            ),
+            'ListBatches': grpc.unary_unary_rpc_method_handler(
+                    servicer.ListBatches,
+                    request_deserializer=kataforge_dot_scoring_dot_v1_dot_scoring__pb2.ListBatchesRequest.FromString,
+                    response_serializer=kataforge_dot_scoring_dot_v1_dot_scoring__pb2.ListBatchesResponse.SerializeToString,
             ),
             'ListModels': grpc.unary_unary_rpc_method_handler(
                     servicer.ListModels,
@@ -416,6 +501,141 @@ class ScoringService:
             '/kataforge.scoring.v1.ScoringService/BatchAnalyze',
             kataforge_dot_scoring_dot_v1_dot_scoring__pb2.BatchAnalyzeRequest.SerializeToString,
             kataforge_dot_scoring_dot_v1_dot_scoring__pb2.BatchAnalyzeResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def SubmitBatch(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/kataforge.scoring.v1.ScoringService/SubmitBatch',
+            kataforge_dot_scoring_dot_v1_dot_scoring__pb2.SubmitBatchRequest.SerializeToString,
+            kataforge_dot_scoring_dot_v1_dot_scoring__pb2.BatchJob.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def GetBatchStatus(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/kataforge.scoring.v1.ScoringService/GetBatchStatus',
+            kataforge_dot_scoring_dot_v1_dot_scoring__pb2.GetBatchRequest.SerializeToString,
+            kataforge_dot_scoring_dot_v1_dot_scoring__pb2.BatchJob.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def GetBatchResults(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/kataforge.scoring.v1.ScoringService/GetBatchResults',
+            kataforge_dot_scoring_dot_v1_dot_scoring__pb2.GetBatchRequest.SerializeToString,
+            kataforge_dot_scoring_dot_v1_dot_scoring__pb2.BatchAnalyzeResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def CancelBatch(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/kataforge.scoring.v1.ScoringService/CancelBatch',
+            kataforge_dot_scoring_dot_v1_dot_scoring__pb2.GetBatchRequest.SerializeToString,
+            kataforge_dot_scoring_dot_v1_dot_scoring__pb2.BatchJob.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ListBatches(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/kataforge.scoring.v1.ScoringService/ListBatches',
+            kataforge_dot_scoring_dot_v1_dot_scoring__pb2.ListBatchesRequest.SerializeToString,
+            kataforge_dot_scoring_dot_v1_dot_scoring__pb2.ListBatchesResponse.FromString,
             options,
             channel_credentials,
             insecure,

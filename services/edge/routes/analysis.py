@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
-import json
-
 from fastapi import APIRouter, Depends, Query, Request
 
 from kataforge.scoring.v1 import scoring_pb2
@@ -12,6 +9,7 @@ from services.kit import errors
 from services.kit.context import Principal
 from services.kit.video_source import parse_video_url
 from services.edge.backends import ANALYSIS_TIMEOUT_SECONDS
+from services.edge.idempotency import fingerprint
 from services.edge.metrics import ANALYSES, ANALYSIS_TIME, MODEL_INFERENCE
 from services.edge.schemas import AnalyzeBody, AnalyzeForm, BatchAnalyzeBody
 from services.edge.security import require_principal
@@ -42,22 +40,6 @@ def _record(reply: scoring_pb2.Analysis) -> None:
         MODEL_INFERENCE.labels(timing.model).observe(timing.seconds)
 
 
-async def _fingerprint(request: Request, key: str, form=None, upload=None) -> dict[str, str]:
-    """The Idempotency-Key and the SHA-256 of what it came with (empty without a key): the raw JSON body,
-    or a multipart upload's fields and file bytes (read once more from the spooled file, then rewound)."""
-    if not key:
-        return {}
-    digest = hashlib.sha256()
-    if form is None:
-        digest.update(await request.body())
-    else:
-        digest.update(json.dumps({k: v for k, v in form.items() if isinstance(v, str)}, sort_keys=True).encode())
-        while chunk := await upload.read(1 << 20):
-            digest.update(chunk)
-        await upload.seek(0)
-    return {"idempotency_key": key, "request_hash": digest.hexdigest()}
-
-
 @router.post("/analyze", openapi_extra=_ANALYZE_BODY)
 async def analyze(request: Request, principal: Principal = Depends(require_principal)):
     b = request.app.state.backends
@@ -73,20 +55,20 @@ async def analyze(request: Request, principal: Principal = Depends(require_princ
             raise errors.InvalidRequest("Attach the video as a file field named 'file'",
                                         details={"file": "This field is required"})
         header = scoring_pb2.AnalyzeRequest(video_label=upload.filename or "upload", **body.grpc_fields(),
-                                            **await _fingerprint(request, key, form, upload))
+                                            **await fingerprint(request, key, form, upload))
         stream = upload_stream(scoring_pb2.AnalyzeUploadChunk, header, file_chunks(upload))
         reply = await b.call(b.scoring.AnalyzeUpload, stream, principal=principal, timeout=ANALYSIS_TIMEOUT_SECONDS)
     elif content_type in ("application/json", ""):
         body = validated(AnalyzeBody, await request.body())
         source = parse_video_url(body.video_url, max_bytes)
-        fingerprint = await _fingerprint(request, key)
+        claim = await fingerprint(request, key)
         if source.url:
             reply = await b.call(b.scoring.Analyze, scoring_pb2.AnalyzeRequest(video_url=source.url,
-                                                                                **body.grpc_fields(), **fingerprint),
+                                                                                **body.grpc_fields(), **claim),
                                  principal=principal, timeout=ANALYSIS_TIMEOUT_SECONDS)
         else:
             header = scoring_pb2.AnalyzeRequest(video_label=f"base64 video ({len(source.data)} bytes)",
-                                                **body.grpc_fields(), **fingerprint)
+                                                **body.grpc_fields(), **claim)
             stream = upload_stream(scoring_pb2.AnalyzeUploadChunk, header, bytes_chunks(source.data))
             reply = await b.call(b.scoring.AnalyzeUpload, stream, principal=principal,
                                  timeout=ANALYSIS_TIMEOUT_SECONDS)
