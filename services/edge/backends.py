@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any, Awaitable, Callable
+from typing import Any, AsyncIterator, Awaitable, Callable
 
 import grpc
 from grpc_health.v1 import health_pb2, health_pb2_grpc
@@ -41,6 +41,22 @@ class Backends:
             raise from_rpc_error(exc) from None
         finally:
             principal_var.reset(token)
+
+    async def stream(self, method: Callable[..., Any], request: Any, *, principal: Principal | None = None,
+                     timeout: float | None = None) -> AsyncIterator[Any]:
+        """The replies of a server-streaming RPC called as `principal`; gRPC failures become domain errors."""
+        token = principal_var.set(principal)
+        try:
+            call = method(request, timeout=timeout or self.settings.timeout)  # metadata is taken here
+        finally:
+            principal_var.reset(token)
+        try:
+            async for reply in call:
+                yield reply
+        except grpc.aio.AioRpcError as exc:
+            raise from_rpc_error(exc) from None
+        finally:
+            call.cancel()  # the consumer stopped early (client gone, analysis cancelled): end the RPC
 
     async def health(self, name: str) -> str:
         """'healthy', 'unhealthy' (answers but not serving) or 'unreachable'."""

@@ -22,7 +22,9 @@ def main() -> None:
     # uvicorn handles SIGTERM/SIGINT: stops accepting, drains in-flight requests, then runs lifespan shutdown.
     uvicorn.run("services.edge.main:build_app", factory=True, host=settings.api_host, port=settings.api_port,
                 workers=settings.api_workers if not settings.api_reload else None, reload=settings.api_reload,
-                log_config=None, timeout_graceful_shutdown=20, proxy_headers=False)
+                log_config=None, timeout_graceful_shutdown=20, proxy_headers=False,
+                # Frames a little over our own cap reach the route, which answers them with its error message.
+                ws_max_size=settings.ws_max_message_bytes + 64 * 1024)
 
 
 if __name__ == "__main__":

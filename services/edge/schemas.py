@@ -115,6 +115,12 @@ class AnalyzeBody(AnalyzeForm):
     verbose: StrictBool = False
 
 
+class StartAnalysisMessage(AnalyzeBody):
+    """WS /ws/analyze's {"action": "start_analysis", ...}: the fields of POST /analyze's JSON body."""
+
+    action: Literal["start_analysis"]
+
+
 class BatchVideoBody(Strict):
     url: StrictStr = Field(description="An http(s) URL, or the video as base64 (optionally a data: URI)")
     coach: StrictStr = Field(min_length=1, max_length=64)

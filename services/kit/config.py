@@ -71,6 +71,12 @@ class Settings:
     max_video_frames: int = 18_000  # frames analysed per video at most (the stride rises beyond)
     pose_max_fps: float = 120.0  # frames analysed per second of video at most (services/pose/decode_protocol.py)
 
+    # WebSockets of the public API (WS /ws/analyze, /ws/live): per connection and per user.
+    ws_max_message_bytes: int = 16 * 1024 * 1024  # one client message (a base64 video: larger ones by URL)
+    ws_max_connections: int = 10  # open sockets per user at once
+    ws_messages_per_minute: int = 60  # client messages per connection (live frames are counted by frame rate)
+    ws_idle_seconds: float = 120.0  # a socket with no client message and no work running is closed
+
     # Durable batch jobs (services/scoring/batch_jobs.py); the spec's sister system (spec/001) allows 10 an hour.
     batch_max_videos: int = 100  # videos per durable batch
     batch_jobs_per_hour: int = 10  # batch submissions per user per rolling hour
@@ -192,7 +198,8 @@ def load_settings(env: Mapping[str, str] | None = None, config_file: str | None 
         raise ConfigError("DOJO_MAX_REQUEST_SIZE: must be positive")
     for name in ("max_video_pixels", "decoder_memory_mb", "pose_num_poses", "live_num_poses", "max_live_streams",
                  "training_max_epochs", "training_concurrency", "rate_limit_requests", "rate_limit_window",
-                 "max_video_frames", "pose_max_fps", "batch_max_videos", "batch_jobs_per_hour", "batch_concurrency"):
+                 "max_video_frames", "pose_max_fps", "batch_max_videos", "batch_jobs_per_hour", "batch_concurrency",
+                 "ws_max_message_bytes", "ws_max_connections", "ws_messages_per_minute", "ws_idle_seconds"):
         if getattr(settings, name) <= 0:
             raise ConfigError(f"DOJO_{name.upper()}: must be positive")
     if settings.rate_limit_burst < 0:

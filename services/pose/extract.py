@@ -10,6 +10,7 @@ outliers rejected, smoothing (services.kit.landmark_signal).
 from __future__ import annotations
 
 import heapq
+import math
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Iterator
@@ -87,14 +88,17 @@ def plan_lanes(frame_count: int, stride: int, workers: int) -> int:
 def extract_poses(path: Path, bundle: Path, *, frame_stride: int = 1, limits: WorkerLimits | None = None,
                   workers: int = 1, pool: WorkerPool | None = None, cores: CoreBudget | None = None,
                   signal: landmark_signal.SignalConfig | None = None,
-                  cancelled: Callable[[], bool] | None = None) -> PoseSequence:
+                  cancelled: Callable[[], bool] | None = None,
+                  progress: Callable[[int, int], None] | None = None) -> PoseSequence:
     """Run BlazePose over every `frame_stride`-th frame of the video at `path` (our own file).
 
     Up to `workers` sandboxed worker processes (taken from `pool` when given, else started here)
     share the frames round-robin (see plan_lanes). Raises InvalidRequest for a file
     that is not a usable video and ValidationFailed when no person is detected in any analysed
     frame. `cancelled` is polled while waiting; when it turns true, ExtractionCancelled is raised
-    and the workers are killed, so an abandoned request stops using the CPU.
+    and the workers are killed, so an abandoned request stops using the CPU. `progress(done, total)` is
+    called (from this thread) every PROGRESS_EVERY frames analysed, with the frames the video's container
+    declares at the analysed stride (0 when it declares none).
     """
     if not 1 <= frame_stride <= MAX_FRAME_STRIDE:
         raise errors.InvalidRequest(f"frame_stride must be between 1 and {MAX_FRAME_STRIDE}",
@@ -112,10 +116,18 @@ def extract_poses(path: Path, bundle: Path, *, frame_stride: int = 1, limits: Wo
     except Cancelled:
         raise ExtractionCancelled("the caller went away") from None
     try:
-        return _extract(path, bundle, lanes, frame_stride, limits, pool, signal, cancelled)
+        return _extract(path, bundle, lanes, frame_stride, limits, pool, signal, cancelled, progress)
     finally:
         if cores is not None:
             cores.release(held)
+
+
+PROGRESS_EVERY = 15  # frames analysed between two progress reports (half a second of 30 fps video)
+
+
+def _expected_frames(info) -> int:
+    """The frames the lanes will analyse: the container's declared count at the analysed stride."""
+    return math.ceil(info.frame_count / max(1, info.stride)) if info.frame_count else 0
 
 
 def _lane(proc: WorkerProcess, state: dict, cancelled: Callable[[], bool] | None) -> Iterator[tuple]:
@@ -132,7 +144,7 @@ def _lane(proc: WorkerProcess, state: dict, cancelled: Callable[[], bool] | None
 
 def _extract(path: Path, bundle: Path, lanes: int, frame_stride: int, limits: WorkerLimits,
              pool: WorkerPool | None, signal: landmark_signal.SignalConfig | None,
-             cancelled: Callable[[], bool] | None) -> PoseSequence:
+             cancelled: Callable[[], bool] | None, progress: Callable[[int, int], None] | None) -> PoseSequence:
     procs = pool.take(lanes) if pool is not None else [WorkerProcess(bundle, limits).wait_ready() for _ in range(lanes)]
     times: list[float] = []
     indices: list[int] = []
@@ -153,6 +165,8 @@ def _extract(path: Path, bundle: Path, lanes: int, frame_stride: int, limits: Wo
             people_seen = max(people_seen, tracker.update(len(times), ts, people, looks))
             times.append(ts)
             indices.append(index)
+            if progress is not None and len(times) % PROGRESS_EVERY == 0:
+                progress(len(times), _expected_frames(state["info"]))
     except Cancelled:
         raise ExtractionCancelled("the caller went away") from None
     finally:

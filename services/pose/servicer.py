@@ -16,6 +16,7 @@ from kataforge.pose.v1 import pose_pb2, pose_pb2_grpc
 from services.kit import errors
 from services.kit.config import Settings
 from services.kit import landmark_signal
+from services.kit.progress_stream import with_progress
 from services.pose import extract, fetch, landmarker, video
 from services.pose.workers import CoreBudget, WorkerLimits, WorkerPool
 from services.pose.live_servicer import LiveStreams, add_landmarks
@@ -77,6 +78,22 @@ class PoseServicer(pose_pb2_grpc.PoseServiceServicer):
 
     async def ExtractPoses(self, request_iterator: AsyncIterator[pose_pb2.ExtractPosesChunk],
                            context: grpc.aio.ServicerContext) -> common_pb2.PoseSequence:
+        return await asyncio.to_thread(to_proto, await self._extract(request_iterator, None))
+
+    async def ExtractPosesWithProgress(self, request_iterator: AsyncIterator[pose_pb2.ExtractPosesChunk],
+                                       context: grpc.aio.ServicerContext) -> AsyncIterator[pose_pb2.ExtractionEvent]:
+        def extraction(report):
+            return self._extract(request_iterator, lambda done, total: report(
+                pose_pb2.ExtractionProgress(frames_done=done, frames_total=total)))
+
+        async for finished, item in with_progress(extraction):
+            if finished:
+                yield pose_pb2.ExtractionEvent(result=await asyncio.to_thread(to_proto, item))
+            else:
+                yield pose_pb2.ExtractionEvent(progress=item)
+
+    async def _extract(self, request_iterator: AsyncIterator[pose_pb2.ExtractPosesChunk],
+                       progress) -> extract.PoseSequence:
         header = await self._header(request_iterator)
         stride = header.frame_stride or 1
         if stride > extract.MAX_FRAME_STRIDE:
@@ -94,13 +111,13 @@ class PoseServicer(pose_pb2_grpc.PoseServiceServicer):
                 await self._receive(request_iterator, path)
             stop = threading.Event()
             try:
-                seq = await asyncio.to_thread(extract.extract_poses, path, self.bundle, frame_stride=stride,
-                                              limits=self.limits, workers=self.workers, pool=self.pool,
-                                              cores=self.cores, signal=self.signal, cancelled=stop.is_set)
+                return await asyncio.to_thread(extract.extract_poses, path, self.bundle, frame_stride=stride,
+                                               limits=self.limits, workers=self.workers, pool=self.pool,
+                                               cores=self.cores, signal=self.signal, cancelled=stop.is_set,
+                                               progress=progress)
             except asyncio.CancelledError:
                 stop.set()  # the client went away or its deadline passed: free the CPU
                 raise
-        return await asyncio.to_thread(to_proto, seq)
 
     async def _header(self, request_iterator: AsyncIterator[pose_pb2.ExtractPosesChunk]) -> pose_pb2.VideoHeader:
         async for first in request_iterator:

@@ -7,7 +7,7 @@ import time
 import uuid
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
-from typing import Any, AsyncIterator, Protocol
+from typing import Any, AsyncIterator, Awaitable, Callable, Protocol
 
 from services.kit import errors
 from services.kit.context import Principal
@@ -44,7 +44,19 @@ class PoseResult:
 
 
 class PosePort(Protocol):
-    async def extract(self, *, url: str, chunks: AsyncIterator[bytes] | None, filename: str) -> PoseResult: ...
+    async def extract(self, *, url: str, chunks: AsyncIterator[bytes] | None, filename: str,
+                      progress: Callable[[int, int], Awaitable[None]] | None = None) -> PoseResult: ...
+
+
+# Progress of one analysis, for a caller that follows it (WS /ws/analyze): awaited with the share done (0-1)
+# and what is being done. Extraction is most of the work (EXTRACTION_SHARE): its share is the frames the pose
+# service has analysed out of those the video declares; the stages after it are short.
+Progress = Callable[[float, str], Awaitable[None]]
+EXTRACTION_START, EXTRACTION_SHARE = 0.05, 0.75
+
+
+async def _silent(fraction: float, message: str) -> None:
+    return None
 
 
 @dataclass(frozen=True)
@@ -113,14 +125,26 @@ class Analyzer:
             raise errors.InvalidRequest("Invalid request parameters", details=details)
         return normalise_technique(cmd.technique), mass
 
-    async def analyze(self, cmd: AnalyzeCommand, principal: Principal | None) -> AnalysisRecord:
+    async def analyze(self, cmd: AnalyzeCommand, principal: Principal | None,
+                      progress: Progress | None = None) -> AnalysisRecord:
         if principal is None:
             raise errors.Unauthorized("Authentication required")
+        report = progress or _silent
         started = time.perf_counter()
         technique, mass = self._check(cmd)
+        await report(0.0, "Checking the coach")
         coach = await self.coaches.profile(cmd.coach)  # unknown coach -> NotFound before any video work
-        pose = await self.pose.extract(url=cmd.url, chunks=cmd.chunks, filename=cmd.video_label)
+        await report(EXTRACTION_START, "Receiving the video")
+
+        async def frames(done: int, total: int) -> None:
+            share = min(1.0, done / total) if total else 0.0
+            await report(round(EXTRACTION_START + EXTRACTION_SHARE * share, 4),
+                         f"Extracting poses from video ({done} of {total} frames)" if total
+                         else f"Extracting poses from video ({done} frames)")
+        pose = await self.pose.extract(url=cmd.url, chunks=cmd.chunks, filename=cmd.video_label,
+                                       progress=frames if progress else None)
         models = await self.models.for_coach(coach.id) if self.models is not None else None
+        await report(0.82, "Recognising the technique" if not technique else "Finding the repetitions")
         # The biomechanics are numpy work of a few ms per second of video; keep the loop free anyway.
         prepared = await asyncio.to_thread(prepare, pose.motion, technique)
         recognition = None
@@ -129,9 +153,11 @@ class Analyzer:
             if recognition is not None and recognition_accepted(recognition):
                 technique = recognition.technique
                 prepared = await asyncio.to_thread(prepare, pose.motion, technique)
+        await report(0.86, "Comparing with the coach's reference" if technique else "Measuring the biomechanics")
         references = await self.coaches.references(coach.id, technique) if technique else []
         body = await asyncio.to_thread(assess, prepared, technique=technique, body_mass_kg=mass, coach_name=coach.name,
                                        references=references, models=models)
+        await report(0.97, "Storing the analysis")
         result = _result_body(body, pose, cmd, mass, recognition, models)
         record = AnalysisRecord(
             id=cmd.analysis_id or new_analysis_id(), owner_id=principal.user_id, coach=cmd.coach,

@@ -56,8 +56,9 @@ class GrpcPose:
         self.poses = PoseClient(channel)
         self.lifter = lifter
 
-    async def extract(self, *, url: str, chunks: AsyncIterator[bytes] | None, filename: str) -> PoseResult:
-        seq = await self.poses.extract(url=url, chunks=chunks, filename=filename)
+    async def extract(self, *, url: str, chunks: AsyncIterator[bytes] | None, filename: str,
+                      progress=None) -> PoseResult:
+        seq = await self.poses.extract(url=url, chunks=chunks, filename=filename, progress=progress)
         # Thousands of frames x 33 landmarks of Python attribute access: off the event loop.
         motion = await asyncio.to_thread(motion_from_sequence, seq, self.lifter)
         return PoseResult(motion=motion, fps=seq.fps, width=seq.width, height=seq.height,

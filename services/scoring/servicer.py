@@ -11,6 +11,7 @@ from google.protobuf.json_format import MessageToDict, ParseDict
 from kataforge.scoring.v1 import scoring_pb2, scoring_pb2_grpc
 from services.kit import errors
 from services.kit.context import principal_var
+from services.kit.progress_stream import with_progress
 from services.kit.video_source import parse_video_url
 from services.scoring import batch, history, idempotency
 from services.scoring.analysis import AnalyzeCommand, Analyzer
@@ -134,16 +135,17 @@ class ScoringServicer(scoring_pb2_grpc.ScoringServiceServicer):
     def batches(self, value: BatchJobs) -> None:
         self._batches = value
 
-    async def _analyze(self, request: scoring_pb2.AnalyzeRequest, command: AnalyzeCommand) -> scoring_pb2.Analysis:
+    async def _analyze(self, request: scoring_pb2.AnalyzeRequest, command: AnalyzeCommand,
+                       progress=None) -> scoring_pb2.Analysis:
         principal = principal_var.get()
         if not request.idempotency_key:
-            return to_proto(await self.analyzer.analyze(command, principal))
+            return to_proto(await self.analyzer.analyze(command, principal, progress))
         if principal is None:
             raise errors.Unauthorized("Authentication required")
         store = self.analyzer.store
         return to_proto(await idempotency.once(store.pool, principal.user_id, request.idempotency_key,
-                                               request.request_hash, lambda: self.analyzer.analyze(command, principal),
-                                               store.get))
+                                               request.request_hash,
+                                               lambda: self.analyzer.analyze(command, principal, progress), store.get))
 
     async def Analyze(self, request, context):
         return await self._analyze(request, _source_command(request, self.max_bytes))
@@ -175,13 +177,18 @@ class ScoringServicer(scoring_pb2_grpc.ScoringServiceServicer):
         jobs, cursor = await self.batches.page(principal_var.get(), request.limit, request.cursor)
         return scoring_pb2.ListBatchesResponse(batches=[job_proto(j) for j in jobs], next_cursor=cursor)
 
-    async def AnalyzeUpload(self, request_iterator, context):
+    async def _upload_command(self, request_iterator, *, url_allowed: bool) -> tuple[scoring_pb2.AnalyzeRequest,
+                                                                                     AnalyzeCommand]:
+        """The request of an upload stream (its first message) and its command: the data chunks that follow,
+        or, where allowed, the request's own video_url (a URL or base64)."""
         first = await anext(aiter(request_iterator), None)
         if first is None or first.WhichOneof("part") != "request":
             raise errors.InvalidRequest("The first message of an upload must carry the analysis request")
         if first.request.video_url:
-            raise errors.InvalidRequest("An upload carries the video as data; leave video_url empty",
-                                        details={"video_url": "must be empty for an upload"})
+            if not url_allowed:
+                raise errors.InvalidRequest("An upload carries the video as data; leave video_url empty",
+                                            details={"video_url": "must be empty for an upload"})
+            return first.request, _source_command(first.request, self.max_bytes)
 
         async def chunks() -> AsyncIterator[bytes]:
             async for message in request_iterator:
@@ -189,7 +196,21 @@ class ScoringServicer(scoring_pb2_grpc.ScoringServiceServicer):
                     raise errors.InvalidRequest("Only data chunks may follow the analysis request")
                 yield message.data
 
-        return await self._analyze(first.request, _command(first.request, chunks=chunks()))
+        return first.request, _command(first.request, chunks=chunks())
+
+    async def AnalyzeUpload(self, request_iterator, context):
+        return await self._analyze(*await self._upload_command(request_iterator, url_allowed=False))
+
+    async def AnalyzeWithProgress(self, request_iterator, context):
+        request, command = await self._upload_command(request_iterator, url_allowed=True)
+
+        def analysis(report):
+            async def progress(fraction: float, message: str) -> None:
+                report(scoring_pb2.AnalysisStatus(progress=fraction, message=message))
+            return self._analyze(request, command, progress)
+
+        async for finished, item in with_progress(analysis):
+            yield scoring_pb2.AnalysisEvent(analysis=item) if finished else scoring_pb2.AnalysisEvent(status=item)
 
     async def GetAnalysis(self, request, context):
         return to_proto(await self.analyzer.get(request.analysis_id, principal_var.get()))

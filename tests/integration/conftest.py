@@ -4,6 +4,7 @@ the edge on uvicorn, exercised over HTTP."""
 from __future__ import annotations
 
 import asyncio
+import json
 import uuid
 
 import httpx
@@ -71,6 +72,22 @@ async def new_user(http: httpx.AsyncClient, role: str = "student") -> tuple[str,
 async def admin_headers(http):
     tokens = await login(http, "root", ADMIN_PASSWORD)
     return {"Authorization": f"Bearer {tokens['access_token']}"}
+
+
+def ws_url(system: str, path: str) -> str:
+    return system.replace("http://", "ws://") + path
+
+
+async def messages(socket) -> list[dict]:
+    """Every message of a socket until the server closes it, decoded."""
+    from websockets.exceptions import ConnectionClosed
+    out = []
+    try:
+        async for raw in socket:
+            out.append(json.loads(raw))
+    except ConnectionClosed:
+        pass
+    return out
 
 
 async def coach_with_references(http: httpx.AsyncClient, owner: dict) -> str:

@@ -2,29 +2,13 @@
 
 from __future__ import annotations
 
-import json
-
 import pytest
 from websockets.asyncio.client import connect
-from websockets.exceptions import ConnectionClosed, InvalidStatus
+from websockets.exceptions import InvalidStatus
 
-from tests.integration.conftest import coach_with_references, new_user
+from tests.integration.conftest import coach_with_references, messages, new_user, ws_url
 
 pytestmark = pytest.mark.integration
-
-
-def ws_url(system: str, path: str) -> str:
-    return system.replace("http://", "ws://") + path
-
-
-async def messages(socket) -> list[dict]:
-    out = []
-    try:
-        async for raw in socket:
-            out.append(json.loads(raw))
-    except ConnectionClosed:
-        pass
-    return out
 
 
 async def start_training(http, owner) -> str:

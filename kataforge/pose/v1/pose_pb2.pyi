@@ -77,6 +77,22 @@ class ExtractPosesChunk(_message.Message):
     data: bytes
     def __init__(self, header: _Optional[_Union[VideoHeader, _Mapping]] = ..., data: _Optional[bytes] = ...) -> None: ...
 
+class ExtractionProgress(_message.Message):
+    __slots__ = ("frames_done", "frames_total")
+    FRAMES_DONE_FIELD_NUMBER: _ClassVar[int]
+    FRAMES_TOTAL_FIELD_NUMBER: _ClassVar[int]
+    frames_done: int
+    frames_total: int
+    def __init__(self, frames_done: _Optional[int] = ..., frames_total: _Optional[int] = ...) -> None: ...
+
+class ExtractionEvent(_message.Message):
+    __slots__ = ("progress", "result")
+    PROGRESS_FIELD_NUMBER: _ClassVar[int]
+    RESULT_FIELD_NUMBER: _ClassVar[int]
+    progress: ExtractionProgress
+    result: _common_pb2.PoseSequence
+    def __init__(self, progress: _Optional[_Union[ExtractionProgress, _Mapping]] = ..., result: _Optional[_Union[_common_pb2.PoseSequence, _Mapping]] = ...) -> None: ...
+
 class GetInfoRequest(_message.Message):
     __slots__ = ()
     def __init__(self) -> None: ...

@@ -40,6 +40,11 @@ class PoseServiceStub:
                 request_serializer=kataforge_dot_pose_dot_v1_dot_pose__pb2.ExtractPosesChunk.SerializeToString,
                 response_deserializer=kataforge_dot_common_dot_v1_dot_common__pb2.PoseSequence.FromString,
                 _registered_method=True)
+        self.ExtractPosesWithProgress = channel.stream_stream(
+                '/kataforge.pose.v1.PoseService/ExtractPosesWithProgress',
+                request_serializer=kataforge_dot_pose_dot_v1_dot_pose__pb2.ExtractPosesChunk.SerializeToString,
+                response_deserializer=kataforge_dot_pose_dot_v1_dot_pose__pb2.ExtractionEvent.FromString,
+                _registered_method=True)
         self.GetInfo = channel.unary_unary(
                 '/kataforge.pose.v1.PoseService/GetInfo',
                 request_serializer=kataforge_dot_pose_dot_v1_dot_pose__pb2.GetInfoRequest.SerializeToString,
@@ -58,6 +63,14 @@ class PoseServiceServicer:
     def ExtractPoses(self, request_iterator, context):
         """Client-streaming upload: the first message carries the header, the following ones the bytes
         (any chunk size up to 1 MiB), so gRPC's per-message limit never bounds the video size.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ExtractPosesWithProgress(self, request_iterator, context):
+        """The same extraction, answering its progress as it goes (frames analysed out of the frames the
+        container declares) and then the sequence as the last message.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -86,6 +99,11 @@ def add_PoseServiceServicer_to_server(servicer, server):
                     servicer.ExtractPoses,
                     request_deserializer=kataforge_dot_pose_dot_v1_dot_pose__pb2.ExtractPosesChunk.FromString,
                     response_serializer=kataforge_dot_common_dot_v1_dot_common__pb2.PoseSequence.SerializeToString,
+            ),
+            'ExtractPosesWithProgress': grpc.stream_stream_rpc_method_handler(
+                    servicer.ExtractPosesWithProgress,
+                    request_deserializer=kataforge_dot_pose_dot_v1_dot_pose__pb2.ExtractPosesChunk.FromString,
+                    response_serializer=kataforge_dot_pose_dot_v1_dot_pose__pb2.ExtractionEvent.SerializeToString,
             ),
             'GetInfo': grpc.unary_unary_rpc_method_handler(
                     servicer.GetInfo,
@@ -125,6 +143,33 @@ class PoseService:
             '/kataforge.pose.v1.PoseService/ExtractPoses',
             kataforge_dot_pose_dot_v1_dot_pose__pb2.ExtractPosesChunk.SerializeToString,
             kataforge_dot_common_dot_v1_dot_common__pb2.PoseSequence.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ExtractPosesWithProgress(request_iterator,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.stream_stream(
+            request_iterator,
+            target,
+            '/kataforge.pose.v1.PoseService/ExtractPosesWithProgress',
+            kataforge_dot_pose_dot_v1_dot_pose__pb2.ExtractPosesChunk.SerializeToString,
+            kataforge_dot_pose_dot_v1_dot_pose__pb2.ExtractionEvent.FromString,
             options,
             channel_credentials,
             insecure,

@@ -429,6 +429,22 @@ class BatchAnalyzeResponse(_message.Message):
     summary: BatchSummary
     def __init__(self, batch_id: _Optional[str] = ..., status: _Optional[str] = ..., results: _Optional[_Iterable[_Union[BatchResult, _Mapping]]] = ..., summary: _Optional[_Union[BatchSummary, _Mapping]] = ...) -> None: ...
 
+class AnalysisStatus(_message.Message):
+    __slots__ = ("progress", "message")
+    PROGRESS_FIELD_NUMBER: _ClassVar[int]
+    MESSAGE_FIELD_NUMBER: _ClassVar[int]
+    progress: float
+    message: str
+    def __init__(self, progress: _Optional[float] = ..., message: _Optional[str] = ...) -> None: ...
+
+class AnalysisEvent(_message.Message):
+    __slots__ = ("status", "analysis")
+    STATUS_FIELD_NUMBER: _ClassVar[int]
+    ANALYSIS_FIELD_NUMBER: _ClassVar[int]
+    status: AnalysisStatus
+    analysis: Analysis
+    def __init__(self, status: _Optional[_Union[AnalysisStatus, _Mapping]] = ..., analysis: _Optional[_Union[Analysis, _Mapping]] = ...) -> None: ...
+
 class SubmitBatchRequest(_message.Message):
     __slots__ = ("videos", "device", "body_mass_kg", "idempotency_key", "request_hash")
     VIDEOS_FIELD_NUMBER: _ClassVar[int]

@@ -44,6 +44,11 @@ class ScoringServiceStub:
                 request_serializer=kataforge_dot_scoring_dot_v1_dot_scoring__pb2.AnalyzeUploadChunk.SerializeToString,
                 response_deserializer=kataforge_dot_scoring_dot_v1_dot_scoring__pb2.Analysis.FromString,
                 _registered_method=True)
+        self.AnalyzeWithProgress = channel.stream_stream(
+                '/kataforge.scoring.v1.ScoringService/AnalyzeWithProgress',
+                request_serializer=kataforge_dot_scoring_dot_v1_dot_scoring__pb2.AnalyzeUploadChunk.SerializeToString,
+                response_deserializer=kataforge_dot_scoring_dot_v1_dot_scoring__pb2.AnalysisEvent.FromString,
+                _registered_method=True)
         self.GetAnalysis = channel.unary_unary(
                 '/kataforge.scoring.v1.ScoringService/GetAnalysis',
                 request_serializer=kataforge_dot_scoring_dot_v1_dot_scoring__pb2.GetAnalysisRequest.SerializeToString,
@@ -128,6 +133,15 @@ class ScoringServiceServicer:
 
     def AnalyzeUpload(self, request_iterator, context):
         """Same analysis for uploaded bytes: first message is the request (video_url empty), then chunks.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def AnalyzeWithProgress(self, request_iterator, context):
+        """The same analysis (video_url, or data chunks after the request), answering its progress as it goes
+        (the pose service's frames, then the scoring stages) and the stored analysis as the last message.
+        Not transcoded to REST: WS /ws/analyze streams it.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -240,6 +254,11 @@ def add_ScoringServiceServicer_to_server(servicer, server):
                     servicer.AnalyzeUpload,
                     request_deserializer=kataforge_dot_scoring_dot_v1_dot_scoring__pb2.AnalyzeUploadChunk.FromString,
                     response_serializer=kataforge_dot_scoring_dot_v1_dot_scoring__pb2.Analysis.SerializeToString,
+            ),
+            'AnalyzeWithProgress': grpc.stream_stream_rpc_method_handler(
+                    servicer.AnalyzeWithProgress,
+                    request_deserializer=kataforge_dot_scoring_dot_v1_dot_scoring__pb2.AnalyzeUploadChunk.FromString,
+                    response_serializer=kataforge_dot_scoring_dot_v1_dot_scoring__pb2.AnalysisEvent.SerializeToString,
             ),
             'GetAnalysis': grpc.unary_unary_rpc_method_handler(
                     servicer.GetAnalysis,
@@ -366,6 +385,33 @@ class ScoringService:
             '/kataforge.scoring.v1.ScoringService/AnalyzeUpload',
             kataforge_dot_scoring_dot_v1_dot_scoring__pb2.AnalyzeUploadChunk.SerializeToString,
             kataforge_dot_scoring_dot_v1_dot_scoring__pb2.Analysis.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def AnalyzeWithProgress(request_iterator,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.stream_stream(
+            request_iterator,
+            target,
+            '/kataforge.scoring.v1.ScoringService/AnalyzeWithProgress',
+            kataforge_dot_scoring_dot_v1_dot_scoring__pb2.AnalyzeUploadChunk.SerializeToString,
+            kataforge_dot_scoring_dot_v1_dot_scoring__pb2.AnalysisEvent.FromString,
             options,
             channel_credentials,
             insecure,

@@ -33,7 +33,7 @@ _ANALYZE_BODY = {
 }
 
 
-def _record(reply: scoring_pb2.Analysis) -> None:
+def record_metrics(reply: scoring_pb2.Analysis) -> None:
     ANALYSES.labels(reply.coach).inc()
     ANALYSIS_TIME.observe(reply.processing_time)
     for timing in reply.model_timings:
@@ -75,7 +75,7 @@ async def analyze(request: Request, principal: Principal = Depends(require_princ
     else:
         raise errors.InvalidRequest("Send application/json with video_url, or multipart/form-data with a file",
                                     details={"content-type": f"unsupported: {content_type}"})
-    _record(reply)
+    record_metrics(reply)
     return analysis_json(reply)
 
 
