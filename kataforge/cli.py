@@ -60,13 +60,28 @@ def _login(args: argparse.Namespace) -> int:
     return 0
 
 
+def _progress_bar(message: dict) -> None:
+    """One line on stderr, redrawn: the share done and what is being done (WS /ws/analyze's status)."""
+    if message["type"] == "status" and "progress" in message:
+        filled = int(round(30 * message["progress"]))
+        sys.stderr.write(f"\r[{'#' * filled}{'.' * (30 - filled)}] {100 * message['progress']:5.1f}% "
+                         f"{message['message'][:60]:<60}")
+        sys.stderr.flush()
+    elif message["type"] in ("complete", "error"):
+        sys.stderr.write("\n")
+
+
 def _analyze(args: argparse.Namespace) -> int:
     client = _client(args)
-    if os.path.isfile(args.video):
-        result = client.analyze_file(args.video, coach=args.coach, technique=args.technique, verbose=args.verbose)
+    if args.no_progress:
+        if os.path.isfile(args.video):
+            result = client.analyze_file(args.video, coach=args.coach, technique=args.technique, verbose=args.verbose)
+        else:
+            result = client.analyze(video_url=args.video, coach=args.coach, technique=args.technique,
+                                    verbose=args.verbose)
     else:
-        result = client.analyze(video_url=args.video, coach=args.coach, technique=args.technique,
-                                verbose=args.verbose)
+        result = client.analyze_with_progress(args.video, coach=args.coach, technique=args.technique,
+                                              verbose=args.verbose, on_message=_progress_bar)
     print(json.dumps(result, indent=2))
     return 0
 
@@ -146,6 +161,8 @@ def build_parser() -> argparse.ArgumentParser:
             cmd.add_argument("--coach", required=True)
             cmd.add_argument("--technique")
             cmd.add_argument("--verbose", action="store_true")
+            cmd.add_argument("--no-progress", action="store_true",
+                             help="one REST call, no progress bar (the bar follows WS /ws/analyze)")
         if name == "batch":
             cmd.add_argument("folder", help="a folder of videos")
             cmd.add_argument("--coach", required=True)

@@ -1,12 +1,25 @@
-"""Python SDK for the KataForge REST API (API key or bearer token)."""
+"""Python SDK for the KataForge public API (API key or bearer token): `KataForgeClient` (blocking) and
+`AsyncKataForgeClient` (asyncio), with the same methods.
+
+Every call is written once, in `client_calls.ApiCalls`, as the request it makes (a `Call`: method, path, body, and what
+to keep of the answer); the two clients differ only in how they send it (httpx.Client or AsyncClient)
+and in the calls that wait (a batch's end, a WebSocket's progress), which each writes in its own style.
+"""
 
 from __future__ import annotations
 
+import asyncio
+import base64
+import json
 import os
 import time
 from typing import Any, Callable
 
 import httpx
+
+from kataforge.client_calls import ApiCalls, Call, clean
+
+__all__ = ["AsyncKataForgeClient", "KataForgeClient", "KataForgeError"]
 
 
 class KataForgeError(Exception):
@@ -22,11 +35,41 @@ class KataForgeError(Exception):
         super().__init__(f"{status} {self.code}: {self.message}")
 
 
-class KataForgeClient:
+def _body(response: httpx.Response) -> Any:
+    try:
+        body = response.json()
+    except ValueError:
+        body = {"error": {"code": "invalid_response", "message": response.text[:200]}}
+    if response.status_code >= 400:
+        raise KataForgeError(response.status_code, body)
+    return body
+
+
+def _ws_url(base_url: str, path: str) -> str:
+    return base_url.rstrip("/").replace("https://", "wss://", 1).replace("http://", "ws://", 1) + path
+
+
+def _video_field(video: str | os.PathLike) -> str:
+    """video_url for a WebSocket analysis: a URL or base64 as given, a local file as base64."""
+    if isinstance(video, os.PathLike) or os.path.isfile(str(video)):
+        with open(video, "rb") as handle:
+            return base64.b64encode(handle.read()).decode()
+    return str(video)
+
+
+def _analysis_outcome(message: dict[str, Any], on_message: Callable[[dict[str, Any]], None] | None) -> bool:
+    """Pass a /ws/analyze message on; True at the last one (complete); KataForgeError for an error."""
+    if on_message is not None:
+        on_message(message)
+    if message["type"] == "error":
+        raise KataForgeError(0, message)
+    return message["type"] == "complete"
+
+
+class KataForgeClient(ApiCalls):
     def __init__(self, base_url: str = "http://localhost:8000", api_key: str | None = None,
                  token: str | None = None, timeout: float = 600.0) -> None:
-        self.api_key, self.token = api_key, token
-        self.refresh_token: str | None = None
+        super().__init__(base_url, api_key, token)
         self._http = httpx.Client(base_url=base_url, timeout=timeout)
 
     def close(self) -> None:
@@ -38,102 +81,20 @@ class KataForgeClient:
     def __exit__(self, *exc: Any) -> None:
         self.close()
 
-    def _headers(self) -> dict[str, str]:
-        if self.token:
-            return {"Authorization": f"Bearer {self.token}"}
-        if self.api_key:
-            return {"X-API-Key": self.api_key}
-        return {}
-
-    def _request(self, method: str, path: str, headers: dict[str, str] | None = None, **kwargs: Any) -> Any:
-        response = self._http.request(method, path, headers={**self._headers(), **(headers or {})}, **kwargs)
-        try:
-            body = response.json()
-        except ValueError:
-            body = {"error": {"code": "invalid_response", "message": response.text[:200]}}
-        if response.status_code >= 400:
-            raise KataForgeError(response.status_code, body)
-        return body
-
-    # Authentication
-    def login(self, username: str, password: str) -> dict[str, Any]:
-        """Log in; later calls use the access token."""
-        tokens = self._request("POST", "/auth/login", data={"username": username, "password": password})
-        self.token, self.refresh_token = tokens["access_token"], tokens.get("refresh_token")
-        return tokens
-
-    def refresh(self) -> dict[str, Any]:
-        tokens = self._request("POST", "/auth/refresh", json={"refresh_token": self.refresh_token})
-        self.token, self.refresh_token = tokens["access_token"], tokens.get("refresh_token")
-        return tokens
-
-    def logout(self) -> dict[str, Any]:
-        result = self._request("POST", "/auth/logout", json={"refresh_token": self.refresh_token})
-        self.token = self.refresh_token = None
-        return result
-
-    def register(self, username: str, email: str, password: str, **fields: Any) -> dict[str, Any]:
-        return self._request("POST", "/auth/register",
-                             json={"username": username, "email": email, "password": password, **fields})
-
-    def profile(self) -> dict[str, Any]:
-        return self._request("GET", "/auth/profile")
-
-    def create_api_key(self, name: str = "") -> dict[str, Any]:
-        return self._request("POST", "/auth/api-keys", json={"name": name})
-
-    # Analysis
-    def analyze(self, video_url: str, coach: str, technique: str | None = None, **options: Any) -> dict[str, Any]:
-        """Analyse a video given as an http(s) URL or base64 data."""
-        body = {"video_url": video_url, "coach": coach, **{k: v for k, v in options.items() if v is not None}}
-        if technique:
-            body["technique"] = technique
-        return self._request("POST", "/analyze", json=body)
+    def _send(self, call: Call) -> Any:
+        response = self._http.request(call.method, call.path, headers={**self._headers(), **call.headers},
+                                      **call.httpx_options())
+        return call.then(self, _body(response))
 
     def analyze_file(self, path: str | os.PathLike, coach: str, technique: str | None = None,
                      verbose: bool = False) -> dict[str, Any]:
         """Upload a local video file (multipart) and analyse it."""
-        data = {"coach": coach, "verbose": str(bool(verbose)).lower()}
-        if technique:
-            data["technique"] = technique
         with open(path, "rb") as handle:
-            return self._request("POST", "/analyze", data=data,
-                                 files={"file": (os.path.basename(path), handle, "video/mp4")})
-
-    def batch_analyze(self, videos: list[dict[str, Any]], parallel: bool = True,
-                      max_workers: int | None = None, **options: Any) -> dict[str, Any]:
-        """Analyse several videos in one call: `videos` are {"url", "coach", "technique"?, "metadata"?}; the
-        answer has one row per video (a failed row carries its error) and a summary."""
-        body = {"videos": videos, "parallel": parallel, **{k: v for k, v in options.items() if v is not None}}
-        if max_workers is not None:
-            body["max_workers"] = max_workers
-        return self._request("POST", "/batch_analyze", json=body)
-
-    # Durable batch jobs: queued on the server, analysed in the background, followed by id.
-    def submit_batch(self, videos: list[dict[str, Any]], idempotency_key: str | None = None,
-                     **options: Any) -> dict[str, Any]:
-        """Queue a durable batch (`videos` as for batch_analyze); the answer (202) has its batch_id and
-        progress. With an idempotency_key, a retried submission answers the first batch again."""
-        body = {"videos": videos, **{k: v for k, v in options.items() if v is not None}}
-        headers = {"Idempotency-Key": idempotency_key} if idempotency_key else None
-        return self._request("POST", "/batch/submit", json=body, headers=headers)
-
-    def batch_status(self, batch_id: str) -> dict[str, Any]:
-        return self._request("GET", f"/batch/status/{batch_id}")
-
-    def batch_results(self, batch_id: str) -> dict[str, Any]:
-        return self._request("GET", f"/batch/results/{batch_id}")
-
-    def cancel_batch(self, batch_id: str) -> dict[str, Any]:
-        return self._request("DELETE", f"/batch/cancel/{batch_id}")
-
-    def list_batches(self, limit: int = 20, cursor: str | None = None) -> dict[str, Any]:
-        params = {"limit": limit, **({"cursor": cursor} if cursor else {})}
-        return self._request("GET", "/batch/list", params=params)
+            return self._send(self._upload_call(path, handle.read(), coach, technique, verbose))
 
     def wait_for_batch(self, batch_id: str, poll_s: float = 1.0, timeout_s: float = 3600.0,
                        on_progress: Callable[[dict[str, Any]], None] | None = None) -> dict[str, Any]:
-        """Poll the batch until it ends (each status passed to on_progress); its results."""
+        """Poll a durable batch until it ends (each status passed to on_progress); its results."""
         deadline = time.monotonic() + timeout_s
         while True:
             status = self.batch_status(batch_id)
@@ -145,28 +106,71 @@ class KataForgeClient:
                 raise TimeoutError(f"batch {batch_id} still {status['status']} after {timeout_s:.0f} s")
             time.sleep(poll_s)
 
-    def get_analysis(self, analysis_id: str) -> dict[str, Any]:
-        return self._request("GET", f"/analyses/{analysis_id}")
+    def analyze_with_progress(self, video: str | os.PathLike, coach: str, technique: str | None = None,
+                              on_message: Callable[[dict[str, Any]], None] | None = None,
+                              **options: Any) -> dict[str, Any]:
+        """Analyse through WS /ws/analyze: every message (status with its progress, biomechanics, score,
+        corrections) is passed to on_message as it arrives; the stored analysis is returned."""
+        from websockets.sync.client import connect
+        start = {"action": "start_analysis", "video_url": _video_field(video), "coach": coach,
+                 **clean({"technique": technique, **options})}
+        with connect(_ws_url(self.base_url, "/ws/analyze"), additional_headers=self._headers(),
+                     max_size=None, open_timeout=30) as socket:
+            socket.send(json.dumps(start))
+            while not _analysis_outcome(message := json.loads(socket.recv()), on_message):
+                pass
+        return self.get_analysis(message["data"]["analysis_id"])
 
-    # Coaches
-    def list_coaches(self) -> list[dict[str, Any]]:
-        return self._request("GET", "/coaches")["coaches"]
 
-    def get_coach(self, coach_id: str) -> dict[str, Any]:
-        return self._request("GET", f"/coaches/{coach_id}")
+class AsyncKataForgeClient(ApiCalls):
+    """The same calls as KataForgeClient, each a coroutine."""
 
-    def create_coach(self, **fields: Any) -> dict[str, Any]:
-        return self._request("POST", "/coaches", json=fields)
+    def __init__(self, base_url: str = "http://localhost:8000", api_key: str | None = None,
+                 token: str | None = None, timeout: float = 600.0) -> None:
+        super().__init__(base_url, api_key, token)
+        self._http = httpx.AsyncClient(base_url=base_url, timeout=timeout)
 
-    def update_coach(self, coach_id: str, **fields: Any) -> dict[str, Any]:
-        return self._request("PUT", f"/coaches/{coach_id}", json=fields)
+    async def close(self) -> None:
+        await self._http.aclose()
 
-    def delete_coach(self, coach_id: str) -> dict[str, Any]:
-        return self._request("DELETE", f"/coaches/{coach_id}")
+    async def __aenter__(self) -> "AsyncKataForgeClient":
+        return self
 
-    # System
-    def health(self) -> dict[str, Any]:
-        return self._request("GET", "/")
+    async def __aexit__(self, *exc: Any) -> None:
+        await self.close()
 
-    def system_info(self) -> dict[str, Any]:
-        return self._request("GET", "/system/info")
+    async def _send(self, call: Call) -> Any:
+        response = await self._http.request(call.method, call.path, headers={**self._headers(), **call.headers},
+                                            **call.httpx_options())
+        return call.then(self, _body(response))
+
+    async def analyze_file(self, path: str | os.PathLike, coach: str, technique: str | None = None,
+                           verbose: bool = False) -> dict[str, Any]:
+        data = await asyncio.to_thread(lambda: open(path, "rb").read())
+        return await self._send(self._upload_call(path, data, coach, technique, verbose))
+
+    async def wait_for_batch(self, batch_id: str, poll_s: float = 1.0, timeout_s: float = 3600.0,
+                             on_progress: Callable[[dict[str, Any]], None] | None = None) -> dict[str, Any]:
+        deadline = time.monotonic() + timeout_s
+        while True:
+            status = await self.batch_status(batch_id)
+            if on_progress is not None:
+                on_progress(status)
+            if status.get("finished_at"):
+                return await self.batch_results(batch_id)
+            if time.monotonic() > deadline:
+                raise TimeoutError(f"batch {batch_id} still {status['status']} after {timeout_s:.0f} s")
+            await asyncio.sleep(poll_s)
+
+    async def analyze_with_progress(self, video: str | os.PathLike, coach: str, technique: str | None = None,
+                                    on_message: Callable[[dict[str, Any]], None] | None = None,
+                                    **options: Any) -> dict[str, Any]:
+        from websockets.asyncio.client import connect
+        start = {"action": "start_analysis", "video_url": await asyncio.to_thread(_video_field, video),
+                 "coach": coach, **clean({"technique": technique, **options})}
+        async with connect(_ws_url(self.base_url, "/ws/analyze"), additional_headers=self._headers(),
+                           max_size=None, open_timeout=30) as socket:
+            await socket.send(json.dumps(start))
+            while not _analysis_outcome(message := json.loads(await socket.recv()), on_message):
+                pass
+        return await self.get_analysis(message["data"]["analysis_id"])
