@@ -16,7 +16,7 @@ from services.edge import openapi
 from services.edge.backends import Backends
 from services.edge.middleware import EdgeMiddleware
 from services.edge.rate_limit import RateLimitMiddleware
-from services.edge.routes import analysis, auth, batch, coaches, models, references, system, ws_analysis
+from services.edge.routes import analysis, auth, batch, coaches, models, references, system, ws_analysis, ws_live
 from services.edge.security import Authenticator
 from services.edge.ws_limits import SocketLimits
 
@@ -35,7 +35,7 @@ def create_app(settings: Settings) -> FastAPI:
     app.state.started_at = time.time()
     app.state.ws_limits = SocketLimits(settings)
     for router in (system.router, auth.router, coaches.router, references.router, analysis.router,
-                   batch.router, models.router, ws_analysis.router):
+                   batch.router, models.router, ws_analysis.router, ws_live.router):
         app.include_router(router)
         app.include_router(router, prefix="/v1", include_in_schema=False)
     edge_errors.install(app)

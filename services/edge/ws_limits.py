@@ -36,9 +36,12 @@ class SocketLimits:
         self.settings = settings
         self.open: Counter[str] = Counter()
         self.rate = RateLimiter(settings.ws_messages_per_minute, 60, 0)
+        # Live camera frames are messages too, counted by frame rate (a burst of one second allowed).
+        self.frame_rate = RateLimiter(int(settings.ws_live_max_fps), 1, int(settings.ws_live_max_fps))
 
     @asynccontextmanager
-    async def session(self, websocket: WebSocket, principal: Principal) -> AsyncIterator["Session"]:
+    async def session(self, websocket: WebSocket, principal: Principal, *,
+                      frames: bool = False) -> AsyncIterator["Session"]:
         """A socket counted against its user while open; Closed (the client told) when over the cap."""
         user, cap = principal.user_id, self.settings.ws_max_connections
         if self.open[user] >= cap:
@@ -48,7 +51,7 @@ class SocketLimits:
             raise Closed()
         self.open[user] += 1
         try:
-            yield Session(websocket, self)
+            yield Session(websocket, self, self.frame_rate if frames else self.rate)
         finally:
             self.open[user] -= 1
             if self.open[user] <= 0:
@@ -56,8 +59,8 @@ class SocketLimits:
 
 
 class Session:
-    def __init__(self, websocket: WebSocket, limits: SocketLimits) -> None:
-        self.websocket, self.limits = websocket, limits
+    def __init__(self, websocket: WebSocket, limits: SocketLimits, rate: RateLimiter) -> None:
+        self.websocket, self.limits, self.rate = websocket, limits, rate
         self.key = f"ws:{id(websocket)}"
         self.busy = False  # work running for this socket: idle time does not count meanwhile
 
@@ -84,11 +87,12 @@ class Session:
                     "larger video by URL or through POST /analyze",
                     details={"message": f"at most {settings.ws_max_message_bytes} bytes"}), CLOSE_TOO_BIG)
                 raise Closed()
-            decision = await self.limits.rate.hit(self.key)
+            decision = await self.rate.hit(self.key)
             if not decision.allowed:
+                window = self.rate.window_s
                 await close_with(self.websocket, errors.RateLimited(
-                    f"At most {settings.ws_messages_per_minute} messages a minute on one connection",
-                    limit=settings.ws_messages_per_minute, window=60, retry_after=decision.reset_s), CLOSE_POLICY)
+                    f"At most {self.rate.requests} messages per {window} s on one connection",
+                    limit=self.rate.requests, window=window, retry_after=decision.reset_s), CLOSE_POLICY)
                 raise Closed()
             return data
 

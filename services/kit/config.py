@@ -76,6 +76,7 @@ class Settings:
     ws_max_connections: int = 10  # open sockets per user at once
     ws_messages_per_minute: int = 60  # client messages per connection (live frames are counted by frame rate)
     ws_idle_seconds: float = 120.0  # a socket with no client message and no work running is closed
+    ws_live_max_fps: float = 60.0  # camera frames per second on WS /ws/live (a second's burst above it)
 
     # Durable batch jobs (services/scoring/batch_jobs.py); the spec's sister system (spec/001) allows 10 an hour.
     batch_max_videos: int = 100  # videos per durable batch
@@ -199,7 +200,8 @@ def load_settings(env: Mapping[str, str] | None = None, config_file: str | None 
     for name in ("max_video_pixels", "decoder_memory_mb", "pose_num_poses", "live_num_poses", "max_live_streams",
                  "training_max_epochs", "training_concurrency", "rate_limit_requests", "rate_limit_window",
                  "max_video_frames", "pose_max_fps", "batch_max_videos", "batch_jobs_per_hour", "batch_concurrency",
-                 "ws_max_message_bytes", "ws_max_connections", "ws_messages_per_minute", "ws_idle_seconds"):
+                 "ws_max_message_bytes", "ws_max_connections", "ws_messages_per_minute", "ws_idle_seconds",
+                 "ws_live_max_fps"):
         if getattr(settings, name) <= 0:
             raise ConfigError(f"DOJO_{name.upper()}: must be positive")
     if settings.rate_limit_burst < 0:

@@ -63,10 +63,10 @@ class LiveStreams:
         try:
             while (taken := await self._next(slot)) is not None:
                 frame, received_at = taken
-                result = await loop.run_in_executor(worker, self._process, session, frame)
+                result, (height, width) = await loop.run_in_executor(worker, self._process, session, frame)
                 out = pose_pb2.LivePose(sequence=frame.sequence, timestamp_ms=frame.timestamp_ms,
                                         detected=result.detected, people_seen=result.people_seen,
-                                        dropped_frames=slot.dropped,
+                                        dropped_frames=slot.dropped, width=width, height=height,
                                         processing_ms=(time.perf_counter() - received_at) * 1000.0)
                 if result.landmarks is not None:
                     add_landmarks(out.landmarks, result.landmarks)
@@ -100,7 +100,7 @@ class LiveStreams:
         else:
             raise errors.InvalidRequest("A live frame needs an image: set `encoded` (JPEG/PNG) or `raw`",
                                         details={"image": "missing"})
-        return session.process(rgb, frame.timestamp_ms)
+        return session.process(rgb, frame.timestamp_ms), rgb.shape[:2]
 
     @staticmethod
     async def _receive(requests: AsyncIterator[pose_pb2.LiveFrame], slot: LatestSlot) -> None:

@@ -26,28 +26,39 @@ MAX_REFERENCES = 5
 def motion_from_sequence(seq: common_pb2.PoseSequence, lifter: DepthLifter | None = None) -> Motion:
     """Protobuf pose sequence -> arrays: t (s), world (m, [T,33,3]), visibility, detected, and the image
     landmarks in pixels when the sequence says its frame size (a video; a client's own sequence of world
-    landmarks has none), with their depth lifted from the image when a lifter is given (from the landmarks
-    the measurement trusts: sampling.VISIBILITY_MIN)."""
+    landmarks has none), with their depth lifted from the image when a lifter is given."""
     count = len(seq.frames)
     t = np.array([f.timestamp_ms / 1000.0 for f in seq.frames], dtype=float)
-    world = np.full((count, 33, 3), np.nan)
-    image = np.full((count, 33, 2), np.nan)
-    visibility = np.zeros((count, 33))
+    values = np.full((count, 33, 6), np.nan)
     detected = np.zeros(count, dtype=bool)
     for i, frame in enumerate(seq.frames):
         if frame.detected and len(frame.landmarks) == 33:
             detected[i] = True
-            values = np.array([(lm.x, lm.y, lm.wx, lm.wy, lm.wz, lm.visibility) for lm in frame.landmarks])
-            image[i], world[i], visibility[i] = values[:, 0:2], values[:, 2:5], values[:, 5]
-    has_image = seq.width > 0 and seq.height > 0 and seq.HasField("signal")
-    image_px = image * np.array([seq.width, seq.height], dtype=float) if has_image else None
+            values[i] = [(lm.x, lm.y, lm.wx, lm.wy, lm.wz, lm.visibility) for lm in frame.landmarks]
+    has_signal = seq.HasField("signal")
+    size = (seq.width, seq.height) if seq.width > 0 and seq.height > 0 and has_signal else None
+    return motion_from_arrays(t, values, detected, size, lifter, smoothing=seq.smoothing or "none",
+                              filtered=seq.signal.filter or "none" if has_signal else "none",
+                              cutoff_hz=seq.signal.cutoff_hz if has_signal else 0.0)
+
+
+def motion_from_arrays(t: np.ndarray, values: np.ndarray, detected: np.ndarray, size: tuple[int, int] | None,
+                       lifter: DepthLifter | None, *, smoothing: str, filtered: str = "none",
+                       cutoff_hz: float = 0.0) -> Motion:
+    """Landmarks [T,33,6] (image x, y normalised; world x, y, z m; visibility) -> Motion; the image in pixels
+    when the frame size is known, its depth lifted from the landmarks the measurement trusts
+    (sampling.VISIBILITY_MIN) when a lifter is given. Videos and live streams come through here alike."""
+    visibility = np.where(detected[:, None], np.nan_to_num(values[:, :, 5]), 0.0)
+    world = np.where(detected[:, None, None], values[:, :, 2:5], np.nan)
+    image_px = values[:, :, 0:2] * np.array(size, dtype=float) if size is not None else None
+    if image_px is not None:
+        image_px = np.where(detected[:, None, None], image_px, np.nan)
     depth = None
     if lifter is not None and image_px is not None:
         depth = lifter.depth(image_px, detected[:, None] & (visibility >= VISIBILITY_MIN))
-    return Motion(t=t, world=world, visibility=visibility, detected=detected, smoothing=seq.smoothing or "none",
-                  filtered=seq.signal.filter or "none" if seq.HasField("signal") else "none",
-                  cutoff_hz=seq.signal.cutoff_hz if seq.HasField("signal") else 0.0, image=image_px,
-                  depth=depth, depth_source=lifter.name if depth is not None else "")
+    return Motion(t=t, world=world, visibility=visibility, detected=detected, smoothing=smoothing,
+                  filtered=filtered, cutoff_hz=cutoff_hz, image=image_px, depth=depth,
+                  depth_source=lifter.name if depth is not None else "")
 
 
 class GrpcPose:

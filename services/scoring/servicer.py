@@ -13,7 +13,7 @@ from services.kit import errors
 from services.kit.context import principal_var
 from services.kit.progress_stream import with_progress
 from services.kit.video_source import parse_video_url
-from services.scoring import batch, history, idempotency
+from services.scoring import batch, history, idempotency, live_relay
 from services.scoring.analysis import AnalyzeCommand, Analyzer
 from services.scoring.batch_jobs import BatchJobs
 from services.scoring.batch_messages import batch_proto, job_proto, results_proto
@@ -211,6 +211,9 @@ class ScoringServicer(scoring_pb2_grpc.ScoringServiceServicer):
 
         async for finished, item in with_progress(analysis):
             yield scoring_pb2.AnalysisEvent(analysis=item) if finished else scoring_pb2.AnalysisEvent(status=item)
+
+    def LiveAnalyze(self, request_iterator, context):
+        return live_relay.relay(self.analyzer, request_iterator, principal_var.get())
 
     async def GetAnalysis(self, request, context):
         return to_proto(await self.analyzer.get(request.analysis_id, principal_var.get()))

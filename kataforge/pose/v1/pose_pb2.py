@@ -25,7 +25,7 @@ _sym_db = _symbol_database.Default()
 from kataforge.common.v1 import common_pb2 as kataforge_dot_common_dot_v1_dot_common__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x1ckataforge/pose/v1/pose.proto\x12\x11kataforge.pose.v1\x1a kataforge/common/v1/common.proto\" \n\x0bLiveOptions\x12\x11\n\tsmoothing\x18\x01 \x01(\t\"G\n\x08RawImage\x12\r\n\x05width\x18\x01 \x01(\r\x12\x0e\n\x06height\x18\x02 \x01(\r\x12\x0e\n\x06\x66ormat\x18\x03 \x01(\t\x12\x0c\n\x04\x64\x61ta\x18\x04 \x01(\x0c\"\xac\x01\n\tLiveFrame\x12\x14\n\x0ctimestamp_ms\x18\x01 \x01(\x01\x12\x11\n\x07\x65ncoded\x18\x02 \x01(\x0cH\x00\x12*\n\x03raw\x18\x03 \x01(\x0b\x32\x1b.kataforge.pose.v1.RawImageH\x00\x12\x10\n\x08sequence\x18\x04 \x01(\x04\x12/\n\x07options\x18\x05 \x01(\x0b\x32\x1e.kataforge.pose.v1.LiveOptionsB\x07\n\x05image\"\xba\x01\n\x08LivePose\x12\x10\n\x08sequence\x18\x01 \x01(\x04\x12\x14\n\x0ctimestamp_ms\x18\x02 \x01(\x01\x12\x10\n\x08\x64\x65tected\x18\x03 \x01(\x08\x12\x30\n\tlandmarks\x18\x04 \x03(\x0b\x32\x1d.kataforge.common.v1.Landmark\x12\x13\n\x0bpeople_seen\x18\x05 \x01(\r\x12\x16\n\x0e\x64ropped_frames\x18\x06 \x01(\x04\x12\x15\n\rprocessing_ms\x18\x07 \x01(\x01\"_\n\x0bVideoHeader\x12\x10\n\x08\x66ilename\x18\x01 \x01(\t\x12\x14\n\x0c\x63ontent_type\x18\x02 \x01(\t\x12\x14\n\x0c\x66rame_stride\x18\x03 \x01(\r\x12\x12\n\nsource_url\x18\x04 \x01(\t\"]\n\x11\x45xtractPosesChunk\x12\x30\n\x06header\x18\x01 \x01(\x0b\x32\x1e.kataforge.pose.v1.VideoHeaderH\x00\x12\x0e\n\x04\x64\x61ta\x18\x02 \x01(\x0cH\x00\x42\x06\n\x04part\"?\n\x12\x45xtractionProgress\x12\x13\n\x0b\x66rames_done\x18\x01 \x01(\r\x12\x14\n\x0c\x66rames_total\x18\x02 \x01(\r\"\x8a\x01\n\x0f\x45xtractionEvent\x12\x39\n\x08progress\x18\x01 \x01(\x0b\x32%.kataforge.pose.v1.ExtractionProgressH\x00\x12\x33\n\x06result\x18\x02 \x01(\x0b\x32!.kataforge.common.v1.PoseSequenceH\x00\x42\x07\n\x05\x65vent\"\x10\n\x0eGetInfoRequest\"\x88\x01\n\x08PoseInfo\x12\r\n\x05model\x18\x01 \x01(\t\x12\x14\n\x0cmodel_loaded\x18\x02 \x01(\x08\x12\x10\n\x08\x64\x65legate\x18\x03 \x01(\t\x12\x15\n\rgpu_available\x18\x04 \x01(\x08\x12\x14\n\x0clive_streams\x18\x05 \x01(\r\x12\x18\n\x10max_live_streams\x18\x06 \x01(\r2\xeb\x02\n\x0bPoseService\x12Y\n\x0c\x45xtractPoses\x12$.kataforge.pose.v1.ExtractPosesChunk\x1a!.kataforge.common.v1.PoseSequence(\x01\x12h\n\x18\x45xtractPosesWithProgress\x12$.kataforge.pose.v1.ExtractPosesChunk\x1a\".kataforge.pose.v1.ExtractionEvent(\x01\x30\x01\x12I\n\x07GetInfo\x12!.kataforge.pose.v1.GetInfoRequest\x1a\x1b.kataforge.pose.v1.PoseInfo\x12L\n\x0bStreamPoses\x12\x1c.kataforge.pose.v1.LiveFrame\x1a\x1b.kataforge.pose.v1.LivePose(\x01\x30\x01\x42\x1aZ\x18kataforge/pose/v1;posev1b\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x1ckataforge/pose/v1/pose.proto\x12\x11kataforge.pose.v1\x1a kataforge/common/v1/common.proto\" \n\x0bLiveOptions\x12\x11\n\tsmoothing\x18\x01 \x01(\t\"G\n\x08RawImage\x12\r\n\x05width\x18\x01 \x01(\r\x12\x0e\n\x06height\x18\x02 \x01(\r\x12\x0e\n\x06\x66ormat\x18\x03 \x01(\t\x12\x0c\n\x04\x64\x61ta\x18\x04 \x01(\x0c\"\xac\x01\n\tLiveFrame\x12\x14\n\x0ctimestamp_ms\x18\x01 \x01(\x01\x12\x11\n\x07\x65ncoded\x18\x02 \x01(\x0cH\x00\x12*\n\x03raw\x18\x03 \x01(\x0b\x32\x1b.kataforge.pose.v1.RawImageH\x00\x12\x10\n\x08sequence\x18\x04 \x01(\x04\x12/\n\x07options\x18\x05 \x01(\x0b\x32\x1e.kataforge.pose.v1.LiveOptionsB\x07\n\x05image\"\xd9\x01\n\x08LivePose\x12\x10\n\x08sequence\x18\x01 \x01(\x04\x12\x14\n\x0ctimestamp_ms\x18\x02 \x01(\x01\x12\x10\n\x08\x64\x65tected\x18\x03 \x01(\x08\x12\x30\n\tlandmarks\x18\x04 \x03(\x0b\x32\x1d.kataforge.common.v1.Landmark\x12\x13\n\x0bpeople_seen\x18\x05 \x01(\r\x12\x16\n\x0e\x64ropped_frames\x18\x06 \x01(\x04\x12\x15\n\rprocessing_ms\x18\x07 \x01(\x01\x12\r\n\x05width\x18\x08 \x01(\r\x12\x0e\n\x06height\x18\t \x01(\r\"_\n\x0bVideoHeader\x12\x10\n\x08\x66ilename\x18\x01 \x01(\t\x12\x14\n\x0c\x63ontent_type\x18\x02 \x01(\t\x12\x14\n\x0c\x66rame_stride\x18\x03 \x01(\r\x12\x12\n\nsource_url\x18\x04 \x01(\t\"]\n\x11\x45xtractPosesChunk\x12\x30\n\x06header\x18\x01 \x01(\x0b\x32\x1e.kataforge.pose.v1.VideoHeaderH\x00\x12\x0e\n\x04\x64\x61ta\x18\x02 \x01(\x0cH\x00\x42\x06\n\x04part\"?\n\x12\x45xtractionProgress\x12\x13\n\x0b\x66rames_done\x18\x01 \x01(\r\x12\x14\n\x0c\x66rames_total\x18\x02 \x01(\r\"\x8a\x01\n\x0f\x45xtractionEvent\x12\x39\n\x08progress\x18\x01 \x01(\x0b\x32%.kataforge.pose.v1.ExtractionProgressH\x00\x12\x33\n\x06result\x18\x02 \x01(\x0b\x32!.kataforge.common.v1.PoseSequenceH\x00\x42\x07\n\x05\x65vent\"\x10\n\x0eGetInfoRequest\"\x88\x01\n\x08PoseInfo\x12\r\n\x05model\x18\x01 \x01(\t\x12\x14\n\x0cmodel_loaded\x18\x02 \x01(\x08\x12\x10\n\x08\x64\x65legate\x18\x03 \x01(\t\x12\x15\n\rgpu_available\x18\x04 \x01(\x08\x12\x14\n\x0clive_streams\x18\x05 \x01(\r\x12\x18\n\x10max_live_streams\x18\x06 \x01(\r2\xeb\x02\n\x0bPoseService\x12Y\n\x0c\x45xtractPoses\x12$.kataforge.pose.v1.ExtractPosesChunk\x1a!.kataforge.common.v1.PoseSequence(\x01\x12h\n\x18\x45xtractPosesWithProgress\x12$.kataforge.pose.v1.ExtractPosesChunk\x1a\".kataforge.pose.v1.ExtractionEvent(\x01\x30\x01\x12I\n\x07GetInfo\x12!.kataforge.pose.v1.GetInfoRequest\x1a\x1b.kataforge.pose.v1.PoseInfo\x12L\n\x0bStreamPoses\x12\x1c.kataforge.pose.v1.LiveFrame\x1a\x1b.kataforge.pose.v1.LivePose(\x01\x30\x01\x42\x1aZ\x18kataforge/pose/v1;posev1b\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
@@ -40,19 +40,19 @@ if not _descriptor._USE_C_DESCRIPTORS:
   _globals['_LIVEFRAME']._serialized_start=193
   _globals['_LIVEFRAME']._serialized_end=365
   _globals['_LIVEPOSE']._serialized_start=368
-  _globals['_LIVEPOSE']._serialized_end=554
-  _globals['_VIDEOHEADER']._serialized_start=556
-  _globals['_VIDEOHEADER']._serialized_end=651
-  _globals['_EXTRACTPOSESCHUNK']._serialized_start=653
-  _globals['_EXTRACTPOSESCHUNK']._serialized_end=746
-  _globals['_EXTRACTIONPROGRESS']._serialized_start=748
-  _globals['_EXTRACTIONPROGRESS']._serialized_end=811
-  _globals['_EXTRACTIONEVENT']._serialized_start=814
-  _globals['_EXTRACTIONEVENT']._serialized_end=952
-  _globals['_GETINFOREQUEST']._serialized_start=954
-  _globals['_GETINFOREQUEST']._serialized_end=970
-  _globals['_POSEINFO']._serialized_start=973
-  _globals['_POSEINFO']._serialized_end=1109
-  _globals['_POSESERVICE']._serialized_start=1112
-  _globals['_POSESERVICE']._serialized_end=1475
+  _globals['_LIVEPOSE']._serialized_end=585
+  _globals['_VIDEOHEADER']._serialized_start=587
+  _globals['_VIDEOHEADER']._serialized_end=682
+  _globals['_EXTRACTPOSESCHUNK']._serialized_start=684
+  _globals['_EXTRACTPOSESCHUNK']._serialized_end=777
+  _globals['_EXTRACTIONPROGRESS']._serialized_start=779
+  _globals['_EXTRACTIONPROGRESS']._serialized_end=842
+  _globals['_EXTRACTIONEVENT']._serialized_start=845
+  _globals['_EXTRACTIONEVENT']._serialized_end=983
+  _globals['_GETINFOREQUEST']._serialized_start=985
+  _globals['_GETINFOREQUEST']._serialized_end=1001
+  _globals['_POSEINFO']._serialized_start=1004
+  _globals['_POSEINFO']._serialized_end=1140
+  _globals['_POSESERVICE']._serialized_start=1143
+  _globals['_POSESERVICE']._serialized_end=1506
 # @@protoc_insertion_point(module_scope)

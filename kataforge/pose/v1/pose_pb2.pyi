@@ -40,7 +40,7 @@ class LiveFrame(_message.Message):
     def __init__(self, timestamp_ms: _Optional[float] = ..., encoded: _Optional[bytes] = ..., raw: _Optional[_Union[RawImage, _Mapping]] = ..., sequence: _Optional[int] = ..., options: _Optional[_Union[LiveOptions, _Mapping]] = ...) -> None: ...
 
 class LivePose(_message.Message):
-    __slots__ = ("sequence", "timestamp_ms", "detected", "landmarks", "people_seen", "dropped_frames", "processing_ms")
+    __slots__ = ("sequence", "timestamp_ms", "detected", "landmarks", "people_seen", "dropped_frames", "processing_ms", "width", "height")
     SEQUENCE_FIELD_NUMBER: _ClassVar[int]
     TIMESTAMP_MS_FIELD_NUMBER: _ClassVar[int]
     DETECTED_FIELD_NUMBER: _ClassVar[int]
@@ -48,6 +48,8 @@ class LivePose(_message.Message):
     PEOPLE_SEEN_FIELD_NUMBER: _ClassVar[int]
     DROPPED_FRAMES_FIELD_NUMBER: _ClassVar[int]
     PROCESSING_MS_FIELD_NUMBER: _ClassVar[int]
+    WIDTH_FIELD_NUMBER: _ClassVar[int]
+    HEIGHT_FIELD_NUMBER: _ClassVar[int]
     sequence: int
     timestamp_ms: float
     detected: bool
@@ -55,7 +57,9 @@ class LivePose(_message.Message):
     people_seen: int
     dropped_frames: int
     processing_ms: float
-    def __init__(self, sequence: _Optional[int] = ..., timestamp_ms: _Optional[float] = ..., detected: _Optional[bool] = ..., landmarks: _Optional[_Iterable[_Union[_common_pb2.Landmark, _Mapping]]] = ..., people_seen: _Optional[int] = ..., dropped_frames: _Optional[int] = ..., processing_ms: _Optional[float] = ...) -> None: ...
+    width: int
+    height: int
+    def __init__(self, sequence: _Optional[int] = ..., timestamp_ms: _Optional[float] = ..., detected: _Optional[bool] = ..., landmarks: _Optional[_Iterable[_Union[_common_pb2.Landmark, _Mapping]]] = ..., people_seen: _Optional[int] = ..., dropped_frames: _Optional[int] = ..., processing_ms: _Optional[float] = ..., width: _Optional[int] = ..., height: _Optional[int] = ...) -> None: ...
 
 class VideoHeader(_message.Message):
     __slots__ = ("filename", "content_type", "frame_stride", "source_url")

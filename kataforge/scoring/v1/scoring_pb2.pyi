@@ -1,6 +1,7 @@
 import datetime
 
 from google.api import annotations_pb2 as _annotations_pb2
+from kataforge.pose.v1 import pose_pb2 as _pose_pb2
 from google.protobuf import struct_pb2 as _struct_pb2
 from google.protobuf import timestamp_pb2 as _timestamp_pb2
 from google.protobuf.internal import containers as _containers
@@ -428,6 +429,60 @@ class BatchAnalyzeResponse(_message.Message):
     results: _containers.RepeatedCompositeFieldContainer[BatchResult]
     summary: BatchSummary
     def __init__(self, batch_id: _Optional[str] = ..., status: _Optional[str] = ..., results: _Optional[_Iterable[_Union[BatchResult, _Mapping]]] = ..., summary: _Optional[_Union[BatchSummary, _Mapping]] = ...) -> None: ...
+
+class LiveStart(_message.Message):
+    __slots__ = ("coach", "technique", "body_mass_kg", "smoothing")
+    COACH_FIELD_NUMBER: _ClassVar[int]
+    TECHNIQUE_FIELD_NUMBER: _ClassVar[int]
+    BODY_MASS_KG_FIELD_NUMBER: _ClassVar[int]
+    SMOOTHING_FIELD_NUMBER: _ClassVar[int]
+    coach: str
+    technique: str
+    body_mass_kg: float
+    smoothing: str
+    def __init__(self, coach: _Optional[str] = ..., technique: _Optional[str] = ..., body_mass_kg: _Optional[float] = ..., smoothing: _Optional[str] = ...) -> None: ...
+
+class LiveRequest(_message.Message):
+    __slots__ = ("start", "frame")
+    START_FIELD_NUMBER: _ClassVar[int]
+    FRAME_FIELD_NUMBER: _ClassVar[int]
+    start: LiveStart
+    frame: _pose_pb2.LiveFrame
+    def __init__(self, start: _Optional[_Union[LiveStart, _Mapping]] = ..., frame: _Optional[_Union[_pose_pb2.LiveFrame, _Mapping]] = ...) -> None: ...
+
+class LiveFeedback(_message.Message):
+    __slots__ = ("repetition", "technique", "effector", "start_ms", "end_ms", "peak_speed_m_s", "speed_verdict", "speed_reasons", "overall_score", "top_correction", "computed_in_ms")
+    REPETITION_FIELD_NUMBER: _ClassVar[int]
+    TECHNIQUE_FIELD_NUMBER: _ClassVar[int]
+    EFFECTOR_FIELD_NUMBER: _ClassVar[int]
+    START_MS_FIELD_NUMBER: _ClassVar[int]
+    END_MS_FIELD_NUMBER: _ClassVar[int]
+    PEAK_SPEED_M_S_FIELD_NUMBER: _ClassVar[int]
+    SPEED_VERDICT_FIELD_NUMBER: _ClassVar[int]
+    SPEED_REASONS_FIELD_NUMBER: _ClassVar[int]
+    OVERALL_SCORE_FIELD_NUMBER: _ClassVar[int]
+    TOP_CORRECTION_FIELD_NUMBER: _ClassVar[int]
+    COMPUTED_IN_MS_FIELD_NUMBER: _ClassVar[int]
+    repetition: int
+    technique: str
+    effector: str
+    start_ms: float
+    end_ms: float
+    peak_speed_m_s: float
+    speed_verdict: str
+    speed_reasons: _containers.RepeatedScalarFieldContainer[str]
+    overall_score: float
+    top_correction: str
+    computed_in_ms: float
+    def __init__(self, repetition: _Optional[int] = ..., technique: _Optional[str] = ..., effector: _Optional[str] = ..., start_ms: _Optional[float] = ..., end_ms: _Optional[float] = ..., peak_speed_m_s: _Optional[float] = ..., speed_verdict: _Optional[str] = ..., speed_reasons: _Optional[_Iterable[str]] = ..., overall_score: _Optional[float] = ..., top_correction: _Optional[str] = ..., computed_in_ms: _Optional[float] = ...) -> None: ...
+
+class LiveEvent(_message.Message):
+    __slots__ = ("pose", "feedback")
+    POSE_FIELD_NUMBER: _ClassVar[int]
+    FEEDBACK_FIELD_NUMBER: _ClassVar[int]
+    pose: _pose_pb2.LivePose
+    feedback: LiveFeedback
+    def __init__(self, pose: _Optional[_Union[_pose_pb2.LivePose, _Mapping]] = ..., feedback: _Optional[_Union[LiveFeedback, _Mapping]] = ...) -> None: ...
 
 class AnalysisStatus(_message.Message):
     __slots__ = ("progress", "message")

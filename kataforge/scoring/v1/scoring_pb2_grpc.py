@@ -49,6 +49,11 @@ class ScoringServiceStub:
                 request_serializer=kataforge_dot_scoring_dot_v1_dot_scoring__pb2.AnalyzeUploadChunk.SerializeToString,
                 response_deserializer=kataforge_dot_scoring_dot_v1_dot_scoring__pb2.AnalysisEvent.FromString,
                 _registered_method=True)
+        self.LiveAnalyze = channel.stream_stream(
+                '/kataforge.scoring.v1.ScoringService/LiveAnalyze',
+                request_serializer=kataforge_dot_scoring_dot_v1_dot_scoring__pb2.LiveRequest.SerializeToString,
+                response_deserializer=kataforge_dot_scoring_dot_v1_dot_scoring__pb2.LiveEvent.FromString,
+                _registered_method=True)
         self.GetAnalysis = channel.unary_unary(
                 '/kataforge.scoring.v1.ScoringService/GetAnalysis',
                 request_serializer=kataforge_dot_scoring_dot_v1_dot_scoring__pb2.GetAnalysisRequest.SerializeToString,
@@ -142,6 +147,15 @@ class ScoringServiceServicer:
         """The same analysis (video_url, or data chunks after the request), answering its progress as it goes
         (the pose service's frames, then the scoring stages) and the stored analysis as the last message.
         Not transcoded to REST: WS /ws/analyze streams it.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def LiveAnalyze(self, request_iterator, context):
+        """Live analysis (services/scoring/live.py): a LiveStart, then camera frames; answers the pose service's
+        landmarks for every frame it processed (StreamPoses, relayed as they come) and a feedback as soon as
+        a repetition has ended. Not transcoded to REST: WS /ws/live streams it.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -259,6 +273,11 @@ def add_ScoringServiceServicer_to_server(servicer, server):
                     servicer.AnalyzeWithProgress,
                     request_deserializer=kataforge_dot_scoring_dot_v1_dot_scoring__pb2.AnalyzeUploadChunk.FromString,
                     response_serializer=kataforge_dot_scoring_dot_v1_dot_scoring__pb2.AnalysisEvent.SerializeToString,
+            ),
+            'LiveAnalyze': grpc.stream_stream_rpc_method_handler(
+                    servicer.LiveAnalyze,
+                    request_deserializer=kataforge_dot_scoring_dot_v1_dot_scoring__pb2.LiveRequest.FromString,
+                    response_serializer=kataforge_dot_scoring_dot_v1_dot_scoring__pb2.LiveEvent.SerializeToString,
             ),
             'GetAnalysis': grpc.unary_unary_rpc_method_handler(
                     servicer.GetAnalysis,
@@ -412,6 +431,33 @@ class ScoringService:
             '/kataforge.scoring.v1.ScoringService/AnalyzeWithProgress',
             kataforge_dot_scoring_dot_v1_dot_scoring__pb2.AnalyzeUploadChunk.SerializeToString,
             kataforge_dot_scoring_dot_v1_dot_scoring__pb2.AnalysisEvent.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def LiveAnalyze(request_iterator,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.stream_stream(
+            request_iterator,
+            target,
+            '/kataforge.scoring.v1.ScoringService/LiveAnalyze',
+            kataforge_dot_scoring_dot_v1_dot_scoring__pb2.LiveRequest.SerializeToString,
+            kataforge_dot_scoring_dot_v1_dot_scoring__pb2.LiveEvent.FromString,
             options,
             channel_credentials,
             insecure,

@@ -1,0 +1,131 @@
+"""Live feedback per repetition: the performer's landmarks of a camera stream in, one feedback per
+repetition as soon as it has ended (technique, peak speed with how far it can be trusted, the top
+correction). The core of LiveAnalyze (servicer); it never imports grpc.
+
+How a repetition is found while the stream goes on: the last WINDOW_S of landmarks are measured as a
+video would be (motion_from_arrays: the same depth lifter and filters), every CHECK_EVERY_S of stream
+time, and a repetition is reported once its end lies SETTLE_S before the newest frame (the rest after a
+strike is what marks its end: find_repetitions needs it) and it is not one reported already (its peak is
+after the end of the last one told: as the window moves, one strike can be found with slightly other
+bounds). The feedback measures that repetition's own cut (analyze_motion),
+so a number in it is the number an uploaded clip of that repetition would give, with its quality.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+
+import numpy as np
+
+from services.kit.errors import ValidationFailed
+from services.scoring.assessment import prepare
+from services.scoring.biomechanics import analyze_motion
+from services.scoring.biomechanics.motion import Motion
+from services.scoring.clients import motion_from_arrays
+
+WINDOW_S = 6.0        # landmarks kept and measured: a repetition and the rest around it
+CHECK_EVERY_S = 0.1   # stream time between two searches for an ended repetition
+SETTLE_S = 0.05       # a repetition ends this long before the newest frame before it is reported
+MIN_FRAMES = 15
+# A repetition first found long after its end (a stronger motion leaving the window lowered the bar
+# that find_repetitions sets relative to the fastest peak) is not told: its moment has passed.
+MAX_LATE_S = 1.0
+LEAD_S = 0.5          # measured before a repetition's start, so that its peak is well inside the cut
+
+
+@dataclass(frozen=True)
+class Feedback:
+    repetition: int          # 1, 2, ... within the stream
+    technique: str           # as given at the start, else the family found ("kick" or "punch")
+    effector: str
+    start_ms: float          # stream time (the client's timestamps)
+    end_ms: float
+    peak_speed_m_s: float
+    speed_verdict: str       # reliable, uncertain or unreliable (biomechanics/quality.py)
+    speed_reasons: list[str]
+    overall_score: float
+    top_correction: str
+    computed_in_ms: float    # from the search's start to this feedback
+
+
+class LiveRepetitions:
+    def __init__(self, *, technique: str = "", body_mass_kg: float = 70.0, lifter=None) -> None:
+        self.technique, self.body_mass_kg, self.lifter = technique, body_mass_kg, lifter
+        self.t: list[float] = []            # s
+        self.values: list[np.ndarray] = []  # [33, 6] per frame (NaN when nobody was seen)
+        self.size: tuple[int, int] | None = None
+        self.last_check_s = -np.inf
+        self.last_end_s = -np.inf   # end of the last repetition told
+        self.count = 0
+
+    def add(self, timestamp_ms: float, landmarks: np.ndarray | None, width: int, height: int) -> None:
+        """One answered frame: landmarks [33, 8] as the pose service sends them (x, y, z, wx, wy, wz,
+        visibility, presence), or None when nobody was seen."""
+        t = timestamp_ms / 1000.0
+        if self.t and t <= self.t[-1]:
+            return  # out of order or repeated: the pose service answers in order; never trust it blindly
+        row = np.full((33, 6), np.nan)
+        if landmarks is not None:
+            row[:, 0:2], row[:, 2:5], row[:, 5] = landmarks[:, 0:2], landmarks[:, 3:6], landmarks[:, 6]
+        self.t.append(t)
+        self.values.append(row)
+        if width and height:
+            self.size = (width, height)
+        while self.t and self.t[0] < t - WINDOW_S:
+            self.t.pop(0)
+            self.values.pop(0)
+
+    def due(self) -> bool:
+        return bool(self.t) and self.t[-1] - self.last_check_s >= CHECK_EVERY_S and len(self.t) >= MIN_FRAMES
+
+    def check(self) -> list[Feedback]:
+        """The repetitions that have ended since the last report (CPU work: run it off the event loop)."""
+        began = time.perf_counter()
+        self.last_check_s = self.t[-1]
+        motion = self._motion()
+        if int(np.count_nonzero(motion.detected)) < MIN_FRAMES:
+            return []
+        try:
+            prepared = prepare(motion, self.technique)
+        except ValidationFailed:
+            return []
+        out = []
+        for rep in prepared.repetitions:
+            if rep.peak_s <= self.last_end_s or rep.end_s > self.t[-1] - SETTLE_S:
+                continue
+            if rep.end_s < self.t[-1] - MAX_LATE_S:
+                self.last_end_s = rep.end_s
+                continue
+            feedback = self._feedback(motion, rep, prepared.family, began)
+            self.last_end_s = rep.end_s
+            if feedback is not None:
+                out.append(feedback)
+        return out
+
+    def _motion(self) -> Motion:
+        values = np.stack(self.values)
+        detected = np.isfinite(values[:, :, 2]).all(axis=1)
+        return motion_from_arrays(np.array(self.t), values, detected, self.size, self.lifter, smoothing="one_euro")
+
+    def _feedback(self, motion: Motion, rep, family: str, began: float) -> Feedback | None:
+        # From half a second before (the filters settle before the strike) to the settling time after it.
+        keep = (motion.t >= rep.start_s - LEAD_S) & (motion.t <= rep.end_s + SETTLE_S)
+        piece = Motion(t=motion.t[keep], world=motion.world[keep], visibility=motion.visibility[keep],
+                       detected=motion.detected[keep], smoothing=motion.smoothing,
+                       image=None if motion.image is None else motion.image[keep],
+                       depth=None if motion.depth is None else motion.depth[keep], depth_source=motion.depth_source)
+        try:
+            report = analyze_motion(piece, body_mass_kg=self.body_mass_kg, technique=self.technique or None)
+        except ValidationFailed:
+            return None
+        quality = report.details.get("quality", {}).get("max_speed", {})
+        self.count += 1
+        return Feedback(
+            repetition=self.count, technique=self.technique or family, effector=rep.effector,
+            start_ms=round(rep.start_s * 1000.0, 1), end_ms=round(rep.end_s * 1000.0, 1),
+            peak_speed_m_s=round(float(report.max_speed), 2),
+            speed_verdict=str(quality.get("verdict", "uncertain")), speed_reasons=list(quality.get("reasons", [])),
+            overall_score=round(float(report.overall_score), 1),
+            top_correction=report.corrections[0] if report.corrections else "",
+            computed_in_ms=round((time.perf_counter() - began) * 1000.0, 1))
