@@ -52,7 +52,7 @@ def build(settings: Settings) -> ServiceSpec:
     async def close() -> None:
         if "runner" in state:  # before the pool: it records that its jobs were interrupted
             await state["runner"].stop()
-        if servicer._batches is not None:
+        if ScoringServicer.batches.is_set(servicer):
             await servicer.batches.stop_worker()
         if "pool" in state:
             await state["pool"].close()

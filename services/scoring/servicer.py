@@ -12,6 +12,7 @@ from kataforge.scoring.v1 import scoring_pb2, scoring_pb2_grpc
 from services.kit import errors
 from services.kit.context import principal_var
 from services.kit.progress_stream import with_progress
+from services.kit.readiness import SetAtWarmUp
 from services.kit.video_source import parse_video_url
 from services.scoring import batch, history, idempotency, live_relay
 from services.scoring.analysis import AnalyzeCommand, Analyzer
@@ -98,42 +99,13 @@ def to_proto(record: AnalysisRecord) -> scoring_pb2.Analysis:
 class ScoringServicer(scoring_pb2_grpc.ScoringServiceServicer):
     def __init__(self, analyzer: Analyzer | None, max_bytes: int, training: TrainingJobs | None = None,
                  batches: BatchJobs | None = None) -> None:
-        self._analyzer = analyzer
+        self._analyzer, self._training, self._batches = analyzer, training, batches
         self.max_bytes = max_bytes
-        self._training = training
-        self._batches = batches
 
-    # The server listens before warm-up ends (health says NOT_SERVING meanwhile): a call that arrives
-    # then gets UNAVAILABLE, which clients retry, rather than an internal error.
-    @property
-    def analyzer(self) -> Analyzer:
-        if self._analyzer is None:
-            raise errors.Unavailable("The scoring service is starting up; retry in a few seconds")
-        return self._analyzer
-
-    @analyzer.setter
-    def analyzer(self, value: Analyzer) -> None:
-        self._analyzer = value
-
-    @property
-    def training(self) -> TrainingJobs:
-        if self._training is None:
-            raise errors.Unavailable("The scoring service is starting up; retry in a few seconds")
-        return self._training
-
-    @training.setter
-    def training(self, value: TrainingJobs) -> None:
-        self._training = value
-
-    @property
-    def batches(self) -> BatchJobs:
-        if self._batches is None:
-            raise errors.Unavailable("The scoring service is starting up; retry in a few seconds")
-        return self._batches
-
-    @batches.setter
-    def batches(self, value: BatchJobs) -> None:
-        self._batches = value
+    # Set by the service's warm-up; a call arriving earlier is told to retry (services/kit/readiness.py).
+    analyzer = SetAtWarmUp("The scoring service is starting up; retry in a few seconds")
+    training = SetAtWarmUp("The scoring service is starting up; retry in a few seconds")
+    batches = SetAtWarmUp("The scoring service is starting up; retry in a few seconds")
 
     async def _analyze(self, request: scoring_pb2.AnalyzeRequest, command: AnalyzeCommand,
                        progress=None) -> scoring_pb2.Analysis:

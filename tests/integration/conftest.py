@@ -6,6 +6,8 @@ from __future__ import annotations
 import asyncio
 import json
 import uuid
+from contextlib import asynccontextmanager
+from typing import AsyncIterator
 
 import httpx
 import pytest
@@ -23,6 +25,24 @@ def system_settings(base_settings):
                    admin_email="root@example.com", api_keys=("static-operator-key-0123456789",))
 
 
+@asynccontextmanager
+async def serve_edge(settings) -> AsyncIterator[str]:
+    """The edge on uvicorn with these settings, in front of whatever services they name; its base URL."""
+    server = uvicorn.Server(uvicorn.Config(create_app(settings), host="127.0.0.1", port=settings.api_port,
+                                           log_config=None, lifespan="on",
+                                           ws_max_size=settings.ws_max_message_bytes + 64 * 1024))
+    task = asyncio.create_task(server.serve())
+    while not server.started:
+        if task.done():
+            task.result()
+        await asyncio.sleep(0.05)
+    try:
+        yield f"http://127.0.0.1:{settings.api_port}"
+    finally:
+        server.should_exit = True
+        await asyncio.wait_for(task, 30)
+
+
 @pytest.fixture(scope="session")
 async def system(system_settings, start_service):
     """Start auth, coach, pose, scoring and the edge; yield the edge's base URL."""
@@ -34,14 +54,8 @@ async def system(system_settings, start_service):
     running = []
     for build in (auth, coach, pose, scoring):
         running.append(await start_service(build(system_settings), system_settings))
-    server = uvicorn.Server(uvicorn.Config(create_app(system_settings), host="127.0.0.1",
-                                           port=system_settings.api_port, log_config=None, lifespan="on"))
-    task = asyncio.create_task(server.serve())
-    while not server.started:
-        await asyncio.sleep(0.05)
-    yield f"http://127.0.0.1:{system_settings.api_port}"
-    server.should_exit = True
-    await asyncio.wait_for(task, 30)
+    async with serve_edge(system_settings) as url:
+        yield url
     for service in reversed(running):
         await service.stop()
 
@@ -88,6 +102,15 @@ async def messages(socket) -> list[dict]:
     except ConnectionClosed:
         pass
     return out
+
+
+async def new_coach(http: httpx.AsyncClient, prefix: str = "coach") -> str:
+    """A new coach entry (owned by a new coach user); its id."""
+    _, owner = await new_user(http, "coach")
+    coach_id = f"{prefix}_{uuid.uuid4().hex[:6]}"
+    reply = await http.post("/coaches", json={"id": coach_id, "name": "Nagato", "style": "Karate"}, headers=owner)
+    assert reply.status_code == 201, reply.text
+    return coach_id
 
 
 async def coach_with_references(http: httpx.AsyncClient, owner: dict) -> str:

@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import base64
-import uuid
 
 import pytest
 
 from tests.conftest import VIDEOS
-from tests.integration.conftest import new_user
+from tests.integration.conftest import new_coach, new_user
 
 pytestmark = pytest.mark.integration
 
@@ -17,11 +16,7 @@ CAM01, CAM02 = VIDEOS / "pose2sim-balancing-cam01.mp4", VIDEOS / "pose2sim-balan
 
 @pytest.fixture
 async def coach_id(http):
-    _, coach = await new_user(http, "coach")
-    cid = f"batch_{uuid.uuid4().hex[:6]}"
-    reply = await http.post("/coaches", json={"id": cid, "name": "Nagato", "style": "Karate"}, headers=coach)
-    assert reply.status_code == 201
-    return cid
+    return await new_coach(http, "batch")
 
 
 def b64(path) -> str:

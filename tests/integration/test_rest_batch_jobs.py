@@ -10,7 +10,7 @@ import uuid
 import pytest
 
 from tests.conftest import VIDEOS
-from tests.integration.conftest import new_user
+from tests.integration.conftest import new_coach, new_user
 
 pytestmark = pytest.mark.integration
 
@@ -24,11 +24,7 @@ def b64(path) -> str:
 
 @pytest.fixture
 async def coach_id(http):
-    _, coach = await new_user(http, "coach")
-    cid = f"durable_{uuid.uuid4().hex[:6]}"
-    reply = await http.post("/coaches", json={"id": cid, "name": "Nagato", "style": "Karate"}, headers=coach)
-    assert reply.status_code == 201
-    return cid
+    return await new_coach(http, "durable")
 
 
 async def ended(http, batch_id: str, headers: dict, timeout_s: float = 240.0) -> dict:

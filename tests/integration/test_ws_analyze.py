@@ -6,17 +6,14 @@ from __future__ import annotations
 import asyncio
 import base64
 import json
-import uuid
 
 import pytest
-import uvicorn
 from websockets.asyncio.client import connect
 from websockets.exceptions import ConnectionClosed
 
-from services.edge.app import create_app
 from services.kit.config import replace
 from tests.conftest import VIDEOS, free_port
-from tests.integration.conftest import messages, new_user, ws_url
+from tests.integration.conftest import messages, new_coach, new_user, serve_edge, ws_url
 
 pytestmark = pytest.mark.integration
 
@@ -34,11 +31,7 @@ async def until(socket, kinds: tuple[str, ...]) -> list[dict]:
 
 @pytest.fixture
 async def coach_id(http):
-    _, coach = await new_user(http, "coach")
-    cid = f"ws_{uuid.uuid4().hex[:6]}"
-    assert (await http.post("/coaches", json={"id": cid, "name": "Nagato", "style": "Karate"},
-                            headers=coach)).status_code == 201
-    return cid
+    return await new_coach(http, "ws")
 
 
 async def test_an_analysis_streams_real_progress_then_the_spec_messages(http, system, coach_id):
@@ -116,14 +109,8 @@ async def tight_edge(system_settings, system):
     """An edge in front of the running services with small socket limits."""
     settings = replace(system_settings, api_port=free_port(), ws_max_message_bytes=64 * 1024, ws_max_connections=2,
                        ws_messages_per_minute=5, ws_idle_seconds=1.0)
-    server = uvicorn.Server(uvicorn.Config(create_app(settings), host="127.0.0.1", port=settings.api_port,
-                                           log_config=None, lifespan="on", ws_max_size=1 << 20))
-    task = asyncio.create_task(server.serve())
-    while not server.started:
-        await asyncio.sleep(0.05)
-    yield f"http://127.0.0.1:{settings.api_port}"
-    server.should_exit = True
-    await asyncio.wait_for(task, 30)
+    async with serve_edge(settings) as url:
+        yield url
 
 
 async def test_socket_limits_are_told_then_enforced(http, tight_edge):

@@ -10,6 +10,7 @@ from services.kit.context import Principal
 from services.kit.video_source import parse_video_url
 from services.edge.backends import ANALYSIS_TIMEOUT_SECONDS
 from services.edge.idempotency import fingerprint
+from services.edge.routes.batch import video_messages
 from services.edge.metrics import ANALYSES, ANALYSIS_TIME, MODEL_INFERENCE
 from services.edge.schemas import AnalyzeBody, AnalyzeForm, BatchAnalyzeBody
 from services.edge.security import require_principal
@@ -82,10 +83,7 @@ async def analyze(request: Request, principal: Principal = Depends(require_princ
 @router.post("/batch_analyze")
 async def batch_analyze(body: BatchAnalyzeBody, request: Request, principal: Principal = Depends(require_principal)):
     b = request.app.state.backends
-    videos = [scoring_pb2.BatchVideo(url=v.url, coach=v.coach, technique=v.technique or "") for v in body.videos]
-    for message, video in zip(videos, body.videos):
-        if video.metadata:
-            message.metadata.update(video.metadata)
+    videos = video_messages(body.videos)
     call = scoring_pb2.BatchAnalyzeRequest(videos=videos, parallel=body.parallel, max_workers=body.max_workers or 0,
                                            device=body.device, body_mass_kg=body.body_mass_kg or 0.0)
     # A sequential batch takes up to one analysis' deadline per video.

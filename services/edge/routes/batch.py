@@ -9,22 +9,29 @@ from fastapi import APIRouter, Depends, Query, Request
 from kataforge.scoring.v1 import scoring_pb2
 from services.kit.context import Principal
 from services.edge.idempotency import fingerprint
-from services.edge.schemas import BatchSubmitBody
+from services.edge.schemas import BatchSubmitBody, BatchVideoBody
 from services.edge.security import require_principal
 from services.edge.shaping import batch_job_json, batch_json, to_json
 
 router = APIRouter(tags=["batch"])
 
 
+def video_messages(videos: list[BatchVideoBody]) -> list[scoring_pb2.BatchVideo]:
+    """The videos of a batch (immediate or durable) as the scoring service takes them."""
+    out = []
+    for video in videos:
+        message = scoring_pb2.BatchVideo(url=video.url, coach=video.coach, technique=video.technique or "")
+        if video.metadata:
+            message.metadata.update(video.metadata)
+        out.append(message)
+    return out
+
+
 @router.post("/batch/submit", status_code=202)
 async def submit_batch(body: BatchSubmitBody, request: Request, principal: Principal = Depends(require_principal)):
     """Queue the videos; 202 with the batch's id and status at once (the analyses run in the background)."""
     b = request.app.state.backends
-    videos = [scoring_pb2.BatchVideo(url=v.url, coach=v.coach, technique=v.technique or "") for v in body.videos]
-    for message, video in zip(videos, body.videos):
-        if video.metadata:
-            message.metadata.update(video.metadata)
-    call = scoring_pb2.SubmitBatchRequest(videos=videos, device=body.device, body_mass_kg=body.body_mass_kg or 0.0,
+    call = scoring_pb2.SubmitBatchRequest(videos=video_messages(body.videos), device=body.device, body_mass_kg=body.body_mass_kg or 0.0,
                                           **await fingerprint(request, request.headers.get("idempotency-key", "")))
     return batch_job_json(await b.call(b.scoring.SubmitBatch, call, principal=principal))
 
