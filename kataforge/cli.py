@@ -60,6 +60,9 @@ def _login(args: argparse.Namespace) -> int:
     return 0
 
 
+WS_VIDEO_BYTES = 15 * 1024 * 1024
+
+
 def _progress_bar(message: dict) -> None:
     """One line on stderr, redrawn: the share done and what is being done (WS /ws/analyze's status)."""
     if message["type"] == "status" and "progress" in message:
@@ -73,7 +76,10 @@ def _progress_bar(message: dict) -> None:
 
 def _analyze(args: argparse.Namespace) -> int:
     client = _client(args)
-    if args.no_progress:
+    # A WebSocket message holds 16 MiB by default (DOJO_WS_MAX_MESSAGE_BYTES): a larger file goes up as
+    # a multipart upload, without the bar.
+    too_big = os.path.isfile(args.video) and os.path.getsize(args.video) * 4 / 3 > WS_VIDEO_BYTES
+    if args.no_progress or too_big:
         if os.path.isfile(args.video):
             result = client.analyze_file(args.video, coach=args.coach, technique=args.technique, verbose=args.verbose)
         else:
