@@ -13,6 +13,7 @@ import base64
 import json
 import os
 import time
+from pathlib import Path
 from typing import Any, Callable
 
 import httpx
@@ -146,7 +147,7 @@ class AsyncKataForgeClient(ApiCalls):
 
     async def analyze_file(self, path: str | os.PathLike, coach: str, technique: str | None = None,
                            verbose: bool = False) -> dict[str, Any]:
-        data = await asyncio.to_thread(lambda: open(path, "rb").read())
+        data = await asyncio.to_thread(Path(path).read_bytes)
         return await self._send(self._upload_call(path, data, coach, technique, verbose))
 
     async def wait_for_batch(self, batch_id: str, poll_s: float = 1.0, timeout_s: float = 3600.0,
