@@ -3,6 +3,7 @@ PYTHON ?= python3
 VENV ?= .venv
 PY := $(VENV)/bin/python
 PIP := $(VENV)/bin/pip
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 MODEL := models/pose_landmarker_full.task
 PROTO_SRC := $(wildcard protos/kataforge/*/v1/*.proto)
 DESCRIPTOR := deploy/envoy/kataforge.pb
@@ -15,7 +16,7 @@ CMU_EXERCISE := ../shared/data/mocap/cmu-13-exercise
 # The depth lifter (services/scoring/learning/lifting.py), trained from all the shared motion capture.
 LIFTER := $(SCORING_MODELS_DIR)/depth_lifter.onnx
 
-.PHONY: run test install proto proto-check model scoring-models clean-state
+.PHONY: run test install proto proto-check model scoring-models clean-state redis
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -58,10 +59,16 @@ $(LIFTER): $(VENV)/.installed services/scoring/learning/lifting.py services/scor
 
 scoring-models: $(SCORING_MODELS) $(LIFTER)
 
+# Debian's redis-server, for the tests of rate limits shared by several edges (DOJO_REDIS_URL); the tests start
+# their own servers on free ports. Installed once, from the distribution's packages.
+redis:
+	@command -v redis-server >/dev/null || { $(SUDO) apt-get update -qq && \
+	  DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq --no-install-recommends redis-server >/dev/null; }
+
 run: install $(MODEL) $(SCORING_MODELS) $(LIFTER)
 	$(VENV)/bin/kataforge serve
 
-test: install $(MODEL) $(SCORING_MODELS) $(LIFTER) proto-check
+test: install redis $(MODEL) $(SCORING_MODELS) $(LIFTER) proto-check
 	$(PY) -m pytest -q
 
 clean-state:

@@ -15,7 +15,7 @@ from services.edge import errors as edge_errors
 from services.edge import openapi
 from services.edge.backends import Backends
 from services.edge.middleware import EdgeMiddleware
-from services.edge.rate_limit import RateLimitMiddleware
+from services.edge.rate_limit import RateLimiter, RateLimitMiddleware
 from services.edge.routes import analysis, auth, batch, coaches, models, references, system, ws_analysis, ws_live
 from services.edge.security import Authenticator
 from services.edge.ws_limits import SocketLimits
@@ -28,12 +28,15 @@ def create_app(settings: Settings) -> FastAPI:
         app.state.authenticator = Authenticator(settings, app.state.backends)
         yield
         await app.state.backends.close()
+        if app.state.rate_limiter is not None:
+            await app.state.rate_limiter.counts.close()
 
     app = FastAPI(title="KataForge API", version=__version__, lifespan=lifespan,
                   description="Martial-arts technique analysis: pose, biomechanics, coach comparison.")
     app.state.settings = settings
     app.state.started_at = time.time()
     app.state.ws_limits = SocketLimits(settings)
+    app.state.rate_limiter = RateLimiter.from_settings(settings) if settings.rate_limit_enabled else None
     for router in (system.router, auth.router, coaches.router, references.router, analysis.router,
                    batch.router, models.router, ws_analysis.router, ws_live.router):
         app.include_router(router)
@@ -41,7 +44,7 @@ def create_app(settings: Settings) -> FastAPI:
     edge_errors.install(app)
     openapi.install(app)
     if settings.rate_limit_enabled:
-        app.add_middleware(RateLimitMiddleware, settings=settings)
+        app.add_middleware(RateLimitMiddleware, limiter=app.state.rate_limiter)
     if settings.cors_origins:
         app.add_middleware(CORSMiddleware, allow_origins=list(settings.cors_origins), allow_credentials=True,
                            allow_methods=["GET", "POST", "PUT", "DELETE", "OPTIONS"],

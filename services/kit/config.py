@@ -34,6 +34,8 @@ class Settings:
     rate_limit_requests: int = 100
     rate_limit_window: int = 60
     rate_limit_burst: int = 20  # requests above the normal rate within a window (services/edge/rate_limit.py)
+    # Shared rate-limit counts for every edge process (redis://host:port/db); empty: counted per process.
+    redis_url: str = field(default="", repr=False)  # may carry a password
     environment: str = "development"
     debug: bool = False
     log_level: str = "INFO"
@@ -204,6 +206,9 @@ def load_settings(env: Mapping[str, str] | None = None, config_file: str | None 
                  "ws_live_max_fps"):
         if getattr(settings, name) <= 0:
             raise ConfigError(f"DOJO_{name.upper()}: must be positive")
+    if settings.redis_url and not settings.redis_url.startswith(("redis://", "rediss://")):
+        raise ConfigError(f"DOJO_REDIS_URL: expected redis://host:port/db or rediss://..., "
+                          f"got {settings.redis_url.split('://')[0]!r}")
     if settings.rate_limit_burst < 0:
         raise ConfigError("DOJO_RATE_LIMIT_BURST: must be 0 or more")
     if settings.pose_delegate not in ("auto", "cpu", "gpu"):

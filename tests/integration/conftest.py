@@ -5,6 +5,10 @@ from __future__ import annotations
 
 import asyncio
 import json
+import shutil
+import socket
+import subprocess
+import time
 import uuid
 from contextlib import asynccontextmanager
 from typing import AsyncIterator
@@ -23,6 +27,43 @@ ADMIN_PASSWORD = "admin-password-123"
 def system_settings(base_settings):
     return replace(base_settings, admin_username="root", admin_password=ADMIN_PASSWORD,
                    admin_email="root@example.com", api_keys=("static-operator-key-0123456789",))
+
+
+class RedisServer:
+    """A real redis-server (Debian's package, installed by `make test`) on a free loopback port, without
+    persistence; stop() and start() again on the same port, to take it away from a running edge."""
+
+    def __init__(self, directory) -> None:
+        self.binary = shutil.which("redis-server") or "/usr/bin/redis-server"
+        if not shutil.which(self.binary):
+            pytest.fail("redis-server not found: `make test` installs Debian's redis-server package")
+        with socket.socket() as probe:  # a free port, kept for restarts on the same address
+            probe.bind(("127.0.0.1", 0))
+            self.port = probe.getsockname()[1]
+        self.directory, self.process = directory, None
+        self.url = f"redis://127.0.0.1:{self.port}/0"
+
+    def start(self) -> None:
+        self.process = subprocess.Popen([self.binary, "--port", str(self.port), "--bind", "127.0.0.1",
+                                         "--save", "", "--appendonly", "no", "--dir", str(self.directory)],
+                                        stdout=subprocess.DEVNULL)
+        deadline = time.monotonic() + 10
+        while subprocess.run(["redis-cli", "-p", str(self.port), "ping"], capture_output=True).stdout != b"PONG\n":
+            assert self.process.poll() is None and time.monotonic() < deadline, "redis-server did not start"
+            time.sleep(0.05)
+
+    def stop(self) -> None:
+        if self.process and self.process.poll() is None:
+            self.process.kill()
+            self.process.wait()
+
+
+@pytest.fixture
+def redis_server(tmp_path):
+    server = RedisServer(tmp_path)
+    server.start()
+    yield server
+    server.stop()
 
 
 @asynccontextmanager

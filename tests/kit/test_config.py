@@ -24,10 +24,16 @@ def test_env_overrides_yaml_over_defaults(tmp_path):
                                        ("DOJO_TIMEOUT", "soon"), ("DOJO_API_PORT", "70000"),
                                        ("DOJO_POSE_SMOOTHING", "kalman"), ("DOJO_POSE_DELEGATE", "tpu"),
                                        ("DOJO_MAX_LIVE_STREAMS", "0"), ("DOJO_MAX_VIDEO_PIXELS", "-1"),
-                                       ("DOJO_RATE_LIMIT_WINDOW", "0"), ("DOJO_RATE_LIMIT_BURST", "-1")])
+                                       ("DOJO_RATE_LIMIT_WINDOW", "0"), ("DOJO_RATE_LIMIT_BURST", "-1"),
+                                       ("DOJO_REDIS_URL", "localhost:6379")])
 def test_bad_values_name_the_variable(tmp_path, var, value):
     with pytest.raises(ConfigError, match=var):
         load_settings({var: value}, config_file=str(tmp_path / "none.yaml"))
+
+
+def test_a_redis_url_with_a_password_is_not_printed(tmp_path):
+    s = load_settings({"DOJO_REDIS_URL": "redis://:s3cret@cache:6379/0"}, config_file=str(tmp_path / "x.yaml"))
+    assert s.redis_url == "redis://:s3cret@cache:6379/0" and "s3cret" not in repr(s)
 
 
 def test_unknown_yaml_key_is_refused(tmp_path):

@@ -69,7 +69,7 @@ def _storage_state(state_dir: str) -> str:
 
 @router.get("/system/health")
 async def health(request: Request, _: Principal = Depends(require_principal)):
-    b = request.app.state.backends
+    b, limiter = request.app.state.backends, request.app.state.rate_limiter
     states = dict(zip(BACKENDS, await asyncio.gather(*(b.health(n) for n in BACKENDS))))
     info = await _pose_info(request)
     db_services = [states[n] for n in ("auth", "coach", "scoring")]
@@ -80,6 +80,7 @@ async def health(request: Request, _: Principal = Depends(require_principal)):
         "models": "healthy" if _models(info) else "unhealthy",
         "llm_backend": "not_configured",
         "storage": _storage_state(request.app.state.settings.state_dir),
+        "redis": await limiter.counts.state() if limiter else "not_configured",
         **{f"{name}_service": state for name, state in states.items()},
     }
     errors_ = [f"{name} service is {state}" for name, state in states.items() if state != "healthy"]
@@ -89,6 +90,10 @@ async def health(request: Request, _: Principal = Depends(require_principal)):
     if components["gpu"] != "healthy":
         warnings.append("no GPU available: inference runs on the CPU")
     warnings.append("no LLM backend configured: feedback is rule-based")
+    if components["redis"] == "unavailable":
+        # The edge keeps serving (services/edge/rate_limit.py); the limits are then per edge process.
+        warnings.append(f"Redis (DOJO_REDIS_URL) is unreachable ({limiter.counts.failure}): rate limits are "
+                        "counted per edge process until it answers")
     return {"status": "healthy" if not errors_ else "unhealthy", "timestamp": now_iso(),
             "components": components, "warnings": warnings, "errors": errors_}
 
