@@ -58,6 +58,16 @@ def validation_error(exc: RequestValidationError) -> errors.InvalidRequest:
 _HTTP_CODES = {413: errors.PayloadTooLarge, 401: errors.Unauthorized, 403: errors.Forbidden}
 
 
+def _methods_on(request: Request) -> list[str]:
+    path = request.url.path
+    methods: set[str] = set()
+    for route in request.app.router.routes:
+        regex, route_methods = getattr(route, "path_regex", None), getattr(route, "methods", None)
+        if regex is not None and route_methods and regex.match(path):
+            methods |= route_methods
+    return sorted(methods)
+
+
 def install(app: FastAPI) -> None:
     @app.exception_handler(errors.DomainError)
     async def _domain(_: Request, exc: errors.DomainError) -> JSONResponse:
@@ -75,7 +85,12 @@ def install(app: FastAPI) -> None:
         if exc.status_code == 404:
             error: errors.DomainError = errors.NotFound("route", path, f"No route for {request.method} {path}")
         elif exc.status_code == 405:
-            error = errors.MethodNotAllowed(f"Method {request.method} is not allowed on {path}")
+            allowed = _methods_on(request)
+            error = errors.MethodNotAllowed(f"Method {request.method} is not allowed on {path}; "
+                                            f"use {', '.join(allowed)}")
+            # RFC 9110 15.5.6: Allow lists every method of the resource; Starlette names only those of the
+            # first route whose path matched (GET /coaches, not POST /coaches too).
+            exc.headers = {**(exc.headers or {}), "Allow": ", ".join(allowed)}
         else:
             error = _HTTP_CODES.get(exc.status_code, errors.InvalidRequest)(str(exc.detail))
         response = envelope(error)

@@ -16,6 +16,7 @@ from services.kit import errors, telemetry
 from services.kit.context import (PRINCIPAL_HEADER, REQUEST_ID_HEADER, Principal, clean_request_id,
                                   principal_var, request_id_var)
 from services.kit.grpc_errors import abort_with
+from services.kit.text_fields import refuse_nul
 
 log = logging.getLogger("kataforge.rpc")
 
@@ -78,6 +79,7 @@ def _wrap_unary(method: str, behavior: Callable[..., Awaitable[Any]]):
     async def wrapped(request: Any, context: grpc.aio.ServicerContext) -> Any:
         with _CallScope(method, context) as scope:
             try:
+                refuse_nul(request)  # a request stream (stream_unary) is not a message: skipped
                 return await behavior(request, context)
             except BaseException as exc:  # noqa: BLE001 - mapped to a status in one place
                 if isinstance(exc, (KeyboardInterrupt, SystemExit)):
@@ -90,6 +92,7 @@ def _wrap_stream(method: str, behavior: Callable[..., Any]):
     async def wrapped(request: Any, context: grpc.aio.ServicerContext):
         with _CallScope(method, context) as scope:
             try:
+                refuse_nul(request)
                 async for item in behavior(request, context):
                     yield item
             except BaseException as exc:  # noqa: BLE001
