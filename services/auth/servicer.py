@@ -12,6 +12,7 @@ from services.auth.apikeys import ApiKey
 from services.auth.core import AuthCore, TokenPair
 from services.auth.users import User
 from services.kit.context import principal_var
+from services.kit.readiness import SetAtWarmUp
 
 
 def _ts(value: datetime | None) -> Timestamp | None:
@@ -42,7 +43,10 @@ def _opt(message, field: str) -> str | None:
 
 
 class AuthServicer(auth_pb2_grpc.AuthServiceServicer):
-    def __init__(self, core: AuthCore) -> None:
+    # Set by the service's warm-up (services/auth/main.py) once the database and signing key are ready.
+    core = SetAtWarmUp("The auth service is starting up; retry in a few seconds")
+
+    def __init__(self, core: AuthCore | None = None) -> None:
         self.core = core
 
     async def Register(self, request, context: grpc.aio.ServicerContext):

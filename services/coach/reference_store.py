@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any, Callable
 
 from services.kit.db import PoolStore
+from services.kit.readiness import SetAtWarmUp
 
 _COLUMNS = ("id, coach_id, technique, name, source, fps, frame_count, detected_frames, duration_ms, "
             "body_mass_kg, created_by, created_at")
@@ -13,7 +14,7 @@ _COLUMNS = ("id, coach_id, technique, name, source, fps, frame_count, detected_f
 class ReferenceStore(PoolStore):
     """Reference rows as plain dicts (keys as in the contract); the poses are the serialized PoseSequence."""
 
-    starting_message = "The coach registry is starting; try again shortly"
+    pool = SetAtWarmUp("The coach registry is starting; try again shortly")
 
     async def insert(self, reference: dict[str, Any], poses: bytes,
                      authorize: Callable[[dict[str, Any]], None]) -> dict[str, Any] | None:
@@ -21,7 +22,7 @@ class ReferenceStore(PoolStore):
         the technique to the coach's techniques when missing, and insert the reference.
 
         Returns the new row, or None when the coach does not exist (any more)."""
-        async with self._db().acquire() as conn, conn.transaction():
+        async with self.pool.acquire() as conn, conn.transaction():
             coach = await conn.fetchrow("SELECT id, owner_id, techniques FROM coaches WHERE id = $1 FOR UPDATE",
                                         reference["coach_id"])
             if coach is None:
@@ -45,7 +46,7 @@ class ReferenceStore(PoolStore):
                    offset: int) -> tuple[list[dict[str, Any]], int]:
         """One page, newest first, and the count of all matching references, read from one snapshot."""
         where = "coach_id = $1 AND ($2::text IS NULL OR technique = $2)"
-        async with self._db().acquire() as conn, conn.transaction(isolation="repeatable_read", readonly=True):
+        async with self.pool.acquire() as conn, conn.transaction(isolation="repeatable_read", readonly=True):
             records = await conn.fetch(
                 f"SELECT {_COLUMNS} FROM reference_performances WHERE {where} "
                 "ORDER BY created_at DESC, id LIMIT $3 OFFSET $4", coach_id, technique, limit, offset)
@@ -57,7 +58,7 @@ class ReferenceStore(PoolStore):
         """The reference (with a "poses" key holding the serialized sequence when asked); None if it is
         not one of this coach's references."""
         columns = f"{_COLUMNS}, poses" if with_poses else _COLUMNS
-        record = await self._db().fetchrow(
+        record = await self.pool.fetchrow(
             f"SELECT {columns} FROM reference_performances WHERE id = $1 AND coach_id = $2", reference_id, coach_id)
         return None if record is None else dict(record)
 
@@ -66,7 +67,7 @@ class ReferenceStore(PoolStore):
         """Lock the coach row, let `authorize(coach)` check it (it may raise), delete one of its references.
 
         None when the coach does not exist, False when it has no such reference."""
-        async with self._db().acquire() as conn, conn.transaction():
+        async with self.pool.acquire() as conn, conn.transaction():
             coach = await conn.fetchrow("SELECT id, owner_id FROM coaches WHERE id = $1 FOR SHARE", coach_id)
             if coach is None:
                 return None

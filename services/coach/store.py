@@ -9,6 +9,7 @@ import asyncpg
 
 from services.coach.validation import EDITABLE_FIELDS
 from services.kit.db import PoolStore
+from services.kit.readiness import SetAtWarmUp
 from services.kit.errors import Conflict
 
 _COLUMNS = ("id, name, style, rank, years_experience, teachers, techniques, teaching_philosophy, "
@@ -31,12 +32,12 @@ def _jsonb(value: dict[str, Any] | None) -> str | None:
 class CoachStore(PoolStore):
     """Coach rows as plain dicts (keys as in the contract, timestamps as aware datetimes)."""
 
-    starting_message = "The coach registry is starting; try again shortly"
+    pool = SetAtWarmUp("The coach registry is starting; try again shortly")
 
     async def insert(self, coach: dict[str, Any], owner_id: str) -> dict[str, Any]:
         """Insert a validated coach; created_at = updated_at = the database's now(). Conflict if the id exists."""
         try:
-            record = await self._db().fetchrow(
+            record = await self.pool.fetchrow(
                 f"""INSERT INTO coaches (id, name, style, rank, years_experience, teachers, techniques,
                                          teaching_philosophy, owner_id)
                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8::jsonb, $9) RETURNING {_COLUMNS}""",
@@ -48,19 +49,19 @@ class CoachStore(PoolStore):
         return _row(record)
 
     async def get(self, coach_id: str) -> dict[str, Any] | None:
-        record = await self._db().fetchrow(f"SELECT {_COLUMNS} FROM coaches WHERE id = $1", coach_id)
+        record = await self.pool.fetchrow(f"SELECT {_COLUMNS} FROM coaches WHERE id = $1", coach_id)
         return None if record is None else _row(record)
 
     async def list(self, limit: int, offset: int) -> tuple[list[dict[str, Any]], int]:
         """One page ordered by id, and the count of all coaches, read from one snapshot."""
-        async with self._db().acquire() as conn, conn.transaction(isolation="repeatable_read", readonly=True):
+        async with self.pool.acquire() as conn, conn.transaction(isolation="repeatable_read", readonly=True):
             records = await conn.fetch(f"SELECT {_COLUMNS} FROM coaches ORDER BY id LIMIT $1 OFFSET $2",
                                        limit, offset)
             total = await conn.fetchval("SELECT count(*) FROM coaches")
         return [_row(r) for r in records], total
 
     async def count(self) -> int:
-        return await self._db().fetchval("SELECT count(*) FROM coaches")
+        return await self.pool.fetchval("SELECT count(*) FROM coaches")
 
     async def update(self, coach_id: str,
                      prepare: Callable[[dict[str, Any]], dict[str, Any]]) -> dict[str, Any] | None:
@@ -68,7 +69,7 @@ class CoachStore(PoolStore):
         updated_at = now(), and return the new row; None if there is no such coach.
 
         `prepare` may raise (forbidden, invalid); the transaction is then rolled back untouched."""
-        async with self._db().acquire() as conn, conn.transaction():
+        async with self.pool.acquire() as conn, conn.transaction():
             record = await conn.fetchrow(f"SELECT {_COLUMNS} FROM coaches WHERE id = $1 FOR UPDATE", coach_id)
             if record is None:
                 return None
@@ -87,7 +88,7 @@ class CoachStore(PoolStore):
 
     async def delete(self, coach_id: str, authorize: Callable[[dict[str, Any]], None]) -> bool:
         """Lock the row, let `authorize(current)` check it (it may raise), delete it. False if absent."""
-        async with self._db().acquire() as conn, conn.transaction():
+        async with self.pool.acquire() as conn, conn.transaction():
             record = await conn.fetchrow(f"SELECT {_COLUMNS} FROM coaches WHERE id = $1 FOR UPDATE", coach_id)
             if record is None:
                 return False

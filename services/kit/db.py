@@ -10,6 +10,7 @@ from importlib import resources
 import asyncpg
 
 from services.kit.config import ConfigError, Settings
+from services.kit.readiness import SetAtWarmUp
 
 log = logging.getLogger(__name__)
 
@@ -88,15 +89,10 @@ async def open_pool(settings: Settings, schema: str, migrations_package: str, *,
 
 class PoolStore:
     """Base of a store whose pool the service's warm-up opens: a call that comes earlier is told to retry
-    (UNAVAILABLE / 503) instead of failing on None."""
+    (UNAVAILABLE / 503) by the kit's one readiness gate instead of failing on None. A subclass may
+    declare its own `pool = SetAtWarmUp("...")` to say which service is starting."""
 
-    starting_message = "The service is starting; try again shortly"
+    pool = SetAtWarmUp("The service is starting; try again shortly")
 
-    def __init__(self, pool: asyncpg.Pool | None) -> None:
+    def __init__(self, pool: asyncpg.Pool | None = None) -> None:
         self.pool = pool  # None until the service's warm-up has opened it
-
-    def _db(self) -> asyncpg.Pool:
-        if self.pool is None:
-            from services.kit.errors import Unavailable
-            raise Unavailable(self.starting_message)
-        return self.pool

@@ -15,6 +15,7 @@ from kataforge.common.v1 import common_pb2
 from kataforge.pose.v1 import pose_pb2, pose_pb2_grpc
 from services.kit import errors
 from services.kit.config import Settings
+from services.kit.readiness import SetAtWarmUp
 from services.kit import landmark_signal
 from services.kit.progress_stream import with_progress
 from services.pose import extract, fetch, landmarker, video
@@ -42,6 +43,9 @@ def to_proto(seq: extract.PoseSequence) -> common_pb2.PoseSequence:
 class PoseServicer(pose_pb2_grpc.PoseServiceServicer):
     """Each call gets its own landmarker; decoding and inference run in a worker thread."""
 
+    # The model's worker processes, started by warm_up() once the model is checked (UNAVAILABLE before).
+    pool: WorkerPool = SetAtWarmUp("The pose service is loading its model; retry in a few seconds")
+
     def __init__(self, settings: Settings, bundle: Path, *, max_parallel: int | None = None,
                  temp_root: str | Path | None = None) -> None:
         self.settings, self.bundle, self.temp_root = settings, bundle, temp_root
@@ -53,7 +57,7 @@ class PoseServicer(pose_pb2_grpc.PoseServiceServicer):
                                    num_poses=settings.pose_num_poses, max_fps=settings.pose_max_fps,
                                    max_frames=settings.max_video_frames)
         self.workers = settings.pose_workers or os.cpu_count() or 1
-        self.pool: WorkerPool | None = None
+        self.pool = None  # started by warm_up()
         self.signal = landmark_signal.SignalConfig(smoothing=settings.pose_smoothing)
         self.live = LiveStreams(bundle, settings)
         # One core per worker process busy at a time, across all requests (the lanes of one video
@@ -137,7 +141,7 @@ class PoseServicer(pose_pb2_grpc.PoseServiceServicer):
                 sink.write(chunk.data)
 
     async def close(self) -> None:
-        if self.pool is not None:
+        if type(self).pool.is_set(self):
             await asyncio.to_thread(self.pool.close)
 
     async def GetInfo(self, request: pose_pb2.GetInfoRequest, context: grpc.aio.ServicerContext) -> pose_pb2.PoseInfo:

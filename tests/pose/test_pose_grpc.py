@@ -208,4 +208,6 @@ async def test_asking_for_a_gpu_that_is_not_usable_fails_the_start(base_settings
     servicer = PoseServicer(replace(base_settings, pose_delegate="gpu"), bundle)
     with pytest.raises(errors.ModelError, match="DOJO_POSE_DELEGATE=gpu"):
         await servicer.warm_up()
-    assert servicer.pool is None and not servicer.model_loaded
+    assert not PoseServicer.pool.is_set(servicer) and not servicer.model_loaded
+    with pytest.raises(errors.Unavailable, match="loading its model"):
+        servicer.pool  # an extraction now would be told to retry
