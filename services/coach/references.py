@@ -140,14 +140,8 @@ class ReferenceLibrary:
         if new.chunks is not None:
             return await self.pose.extract(url="", chunks=new.chunks, filename=new.video_label or "upload")
         source = parse_video_url(new.video_url, self.max_video_bytes)
-        if source.url:
-            return await self.pose.extract(url=source.url, chunks=None, filename=new.video_label or source.url[:200])
-
-        async def one_chunk() -> AsyncIterator[bytes]:
-            yield source.data
-
-        return await self.pose.extract(url="", chunks=one_chunk(),
-                                       filename=new.video_label or f"base64 video ({len(source.data)} bytes)")
+        return await self.pose.extract(url=source.url, chunks=None if source.url else source.chunks(),
+                                       filename=new.video_label or source.label)
 
     async def list(self, principal: Principal | None, coach_id: str, technique: str = "", limit: int = 0,
                    offset: int = 0) -> tuple[list[dict[str, Any]], int]:

@@ -7,8 +7,8 @@ from typing import Any, AsyncIterator, Callable, TypeVar
 from fastapi.exceptions import RequestValidationError
 from pydantic import BaseModel, ValidationError
 
-# gRPC messages stay well under the 4 MiB default limit, and a slow client holds at most this much in memory.
-CHUNK_BYTES = 1024 * 1024
+from services.kit.video_source import CHUNK_BYTES, VideoSource
+
 
 Model = TypeVar("Model", bound=BaseModel)
 
@@ -40,9 +40,14 @@ async def upload_stream(chunk_type: Callable[..., Any], header: Any,
         yield chunk_type(data=chunk)
 
 
-async def bytes_chunks(data: bytes) -> AsyncIterator[bytes]:
-    for start in range(0, len(data), CHUNK_BYTES):
-        yield data[start:start + CHUNK_BYTES]
+def source_upload(chunk_type: Callable[..., Any], header: Any, source: VideoSource) -> AsyncIterator[Any]:
+    """The client stream for a parsed `video_url`: the header naming the URL (fetched behind the edge, by the
+    pose service's SSRF rules), or labelled by its size with the inline data in chunks after it."""
+    if source.url:
+        header.video_url = source.url
+    else:
+        header.video_label = source.label
+    return upload_stream(chunk_type, header, source.chunks())
 
 
 async def file_chunks(upload) -> AsyncIterator[bytes]:

@@ -11,8 +11,8 @@ from kataforge.common.v1 import common_pb2
 from kataforge.pose.v1 import pose_pb2, pose_pb2_grpc
 from services.kit import errors
 from services.kit.grpc_errors import from_rpc_error
+from services.kit.video_source import CHUNK_BYTES  # the pose service takes chunks of up to this size
 
-CHUNK_BYTES = 1024 * 1024  # the pose service takes chunks of up to 1 MiB
 # Decoding and inference of a long clip take a while; the caller's own deadline still applies first.
 POSE_TIMEOUT_SECONDS = 600.0
 

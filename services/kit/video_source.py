@@ -6,17 +6,31 @@ import base64
 import binascii
 import re
 from dataclasses import dataclass
+from typing import AsyncIterator
 
 from services.kit import errors
 
 _SCHEME = re.compile(r"^([a-zA-Z][a-zA-Z0-9+.-]*):")
 _BASE64_CHARS = re.compile(rb"^[A-Za-z0-9+/_-]*={0,2}$")
+# One piece of a video as it is passed between services: a gRPC message stays well under the 4 MiB default
+# limit, and a slow sender holds at most this much in memory.
+CHUNK_BYTES = 1024 * 1024
 
 
 @dataclass(frozen=True)
 class VideoSource:
     url: str = ""  # an http(s) URL to fetch (SSRF rules are applied by the pose service)
     data: bytes = b""  # decoded bytes of inline base64 data
+
+    @property
+    def label(self) -> str:
+        """How the video is named in records and logs (never the data itself)."""
+        return self.url[:200] if self.url else f"base64 video ({len(self.data)} bytes)"
+
+    async def chunks(self) -> AsyncIterator[bytes]:
+        """The inline data in pieces of CHUNK_BYTES, as an upload stream carries them."""
+        for start in range(0, len(self.data), CHUNK_BYTES):
+            yield self.data[start:start + CHUNK_BYTES]
 
 
 def parse_video_url(value: str, max_bytes: int) -> VideoSource:

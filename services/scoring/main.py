@@ -52,6 +52,8 @@ def build(settings: Settings) -> ServiceSpec:
     async def close() -> None:
         if "runner" in state:  # before the pool: it records that its jobs were interrupted
             await state["runner"].stop()
+        if ScoringServicer.training.is_set(servicer) and servicer.training.changes is not None:
+            await servicer.training.changes.close()
         if ScoringServicer.batches.is_set(servicer):
             await servicer.batches.stop_worker()
         if "pool" in state:

@@ -35,12 +35,8 @@ def _source_command(req: scoring_pb2.AnalyzeRequest, max_bytes: int) -> AnalyzeC
     source = parse_video_url(req.video_url, max_bytes)
     if source.url:
         return _command(req, url=source.url)
-
-    async def one_chunk() -> AsyncIterator[bytes]:
-        yield source.data
-    cmd = _command(req, chunks=one_chunk())
-    if not req.video_label:
-        cmd.video_label = f"base64 video ({len(source.data)} bytes)"
+    cmd = _command(req, chunks=source.chunks())
+    cmd.video_label = req.video_label or source.label
     return cmd
 
 
@@ -233,6 +229,13 @@ class ScoringServicer(scoring_pb2_grpc.ScoringServiceServicer):
 
     async def GetTraining(self, request, context):
         return messages.job_message(await self.training.get(request.training_id, principal_var.get()))
+
+    async def WatchTraining(self, request, context):
+        async for item in self.training.watch(request.training_id, principal_var.get()):
+            if isinstance(item, dict):
+                yield scoring_pb2.TrainingEvent(epoch=messages.progress_message(item, 0))
+            else:
+                yield scoring_pb2.TrainingEvent(job=messages.job_message(item))
 
     async def CancelTraining(self, request, context):
         return messages.job_message(await self.training.cancel(request.training_id, principal_var.get()))

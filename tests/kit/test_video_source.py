@@ -36,3 +36,14 @@ def test_neither_url_nor_base64_is_refused(value):
 def test_size_is_checked_before_decoding():
     with pytest.raises(errors.PayloadTooLarge):
         parse_video_url("A" * 4000, 1000)
+
+
+async def test_inline_data_is_labelled_by_its_size_and_passed_on_in_chunks():
+    from services.kit.video_source import CHUNK_BYTES
+    raw = bytes(range(256)) * (CHUNK_BYTES // 256) + b"tail"  # one whole chunk and a short one
+    source = parse_video_url(base64.b64encode(raw).decode(), 10 * CHUNK_BYTES)
+    pieces = [piece async for piece in source.chunks()]
+    assert [len(p) for p in pieces] == [CHUNK_BYTES, 4] and b"".join(pieces) == raw
+    assert source.label == f"base64 video ({len(raw)} bytes)"
+    url = parse_video_url("https://example.com/" + "v" * 300, 100)
+    assert url.label == url.url[:200] and [piece async for piece in url.chunks()] == []

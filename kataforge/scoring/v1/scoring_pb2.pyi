@@ -290,6 +290,14 @@ class CancelTrainingRequest(_message.Message):
     training_id: str
     def __init__(self, training_id: _Optional[str] = ...) -> None: ...
 
+class TrainingEvent(_message.Message):
+    __slots__ = ("job", "epoch")
+    JOB_FIELD_NUMBER: _ClassVar[int]
+    EPOCH_FIELD_NUMBER: _ClassVar[int]
+    job: TrainingJob
+    epoch: TrainingProgress
+    def __init__(self, job: _Optional[_Union[TrainingJob, _Mapping]] = ..., epoch: _Optional[_Union[TrainingProgress, _Mapping]] = ...) -> None: ...
+
 class TrainingProgress(_message.Message):
     __slots__ = ("current_epoch", "total_epochs", "train_loss", "val_loss", "val_accuracy", "best_accuracy")
     CURRENT_EPOCH_FIELD_NUMBER: _ClassVar[int]

@@ -124,6 +124,11 @@ class ScoringServiceStub:
                 request_serializer=kataforge_dot_scoring_dot_v1_dot_scoring__pb2.CancelTrainingRequest.SerializeToString,
                 response_deserializer=kataforge_dot_scoring_dot_v1_dot_scoring__pb2.TrainingJob.FromString,
                 _registered_method=True)
+        self.WatchTraining = channel.unary_stream(
+                '/kataforge.scoring.v1.ScoringService/WatchTraining',
+                request_serializer=kataforge_dot_scoring_dot_v1_dot_scoring__pb2.GetTrainingRequest.SerializeToString,
+                response_deserializer=kataforge_dot_scoring_dot_v1_dot_scoring__pb2.TrainingEvent.FromString,
+                _registered_method=True)
 
 
 class ScoringServiceServicer:
@@ -256,6 +261,15 @@ class ScoringServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def WatchTraining(self, request, context):
+        """A training job as it runs: the job first, then each epoch as it is recorded (pushed by PostgreSQL
+        LISTEN/NOTIFY from whichever replica trains it, none skipped) and the job at every change of status;
+        the stream ends after the job's final state. Not transcoded to REST: WS /ws/training/{id} streams it.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_ScoringServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -348,6 +362,11 @@ def add_ScoringServiceServicer_to_server(servicer, server):
                     servicer.CancelTraining,
                     request_deserializer=kataforge_dot_scoring_dot_v1_dot_scoring__pb2.CancelTrainingRequest.FromString,
                     response_serializer=kataforge_dot_scoring_dot_v1_dot_scoring__pb2.TrainingJob.SerializeToString,
+            ),
+            'WatchTraining': grpc.unary_stream_rpc_method_handler(
+                    servicer.WatchTraining,
+                    request_deserializer=kataforge_dot_scoring_dot_v1_dot_scoring__pb2.GetTrainingRequest.FromString,
+                    response_serializer=kataforge_dot_scoring_dot_v1_dot_scoring__pb2.TrainingEvent.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -836,6 +855,33 @@ class ScoringService:
             '/kataforge.scoring.v1.ScoringService/CancelTraining',
             kataforge_dot_scoring_dot_v1_dot_scoring__pb2.CancelTrainingRequest.SerializeToString,
             kataforge_dot_scoring_dot_v1_dot_scoring__pb2.TrainingJob.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def WatchTraining(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_stream(
+            request,
+            target,
+            '/kataforge.scoring.v1.ScoringService/WatchTraining',
+            kataforge_dot_scoring_dot_v1_dot_scoring__pb2.GetTrainingRequest.SerializeToString,
+            kataforge_dot_scoring_dot_v1_dot_scoring__pb2.TrainingEvent.FromString,
             options,
             channel_credentials,
             insecure,

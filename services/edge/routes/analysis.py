@@ -15,7 +15,7 @@ from services.edge.metrics import ANALYSES, ANALYSIS_TIME, MODEL_INFERENCE
 from services.edge.schemas import AnalyzeBody, AnalyzeForm, BatchAnalyzeBody
 from services.edge.security import require_principal
 from services.edge.shaping import analysis_json, batch_json, to_json
-from services.edge.uploads import bytes_chunks, file_chunks, upload_stream, validated
+from services.edge.uploads import file_chunks, source_upload, upload_stream, validated
 
 router = APIRouter(tags=["analysis"])
 
@@ -68,9 +68,8 @@ async def analyze(request: Request, principal: Principal = Depends(require_princ
                                                                                 **body.grpc_fields(), **claim),
                                  principal=principal, timeout=ANALYSIS_TIMEOUT_SECONDS)
         else:
-            header = scoring_pb2.AnalyzeRequest(video_label=f"base64 video ({len(source.data)} bytes)",
-                                                **body.grpc_fields(), **claim)
-            stream = upload_stream(scoring_pb2.AnalyzeUploadChunk, header, bytes_chunks(source.data))
+            stream = source_upload(scoring_pb2.AnalyzeUploadChunk,
+                                   scoring_pb2.AnalyzeRequest(**body.grpc_fields(), **claim), source)
             reply = await b.call(b.scoring.AnalyzeUpload, stream, principal=principal,
                                  timeout=ANALYSIS_TIMEOUT_SECONDS)
     else:

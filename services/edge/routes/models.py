@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from typing import Any
 
 from fastapi import APIRouter, Depends, Query, Request, WebSocket, WebSocketDisconnect
@@ -12,6 +13,7 @@ from kataforge.scoring.v1 import scoring_pb2
 from services.kit import errors
 from services.kit.context import Principal
 from services.edge import ws_handshake
+from services.edge.ws_limits import Closed, Session, close_with
 from services.edge.security import require_principal
 
 router = APIRouter(tags=["models"])
@@ -132,43 +134,55 @@ async def cancel_training(training_id: str, request: Request, principal: Princip
 
 
 # ---- WS /ws/training/{training_id} (the message pattern of spec/004) ------------------------------------------
-POLL_SECONDS = 0.5  # how often the job's row is read: an epoch takes seconds, a message reaches the client <0.5 s after
-TERMINAL = ("completed", "failed", "cancelled")
+# The watch lasts as long as the job; the deadline only ends one left open on a job that never ends.
+WATCH_SECONDS = 24 * 3600.0
 
 
 @router.websocket("/ws/training/{training_id}")
 async def training_stream(websocket: WebSocket, training_id: str) -> None:
     """{"type": "status"} with the job first and at every change of status, {"type": "progress"} at every
-    epoch, the final status, then the socket closes (1000); an unknown or another user's job: an error
-    message and close 4404."""
+    epoch as it is recorded (WatchTraining: pushed by the scoring service, none skipped), the final status,
+    then the socket closes (1000); an unknown or another user's job: an error message and close 4404."""
     principal = await ws_handshake.accept(websocket)
     if principal is None:
         return
-    b = websocket.app.state.backends
-    last_status, last_epoch = None, None
     try:
-        while True:
-            try:
-                job = await b.call(b.scoring.GetTraining, scoring_pb2.GetTrainingRequest(training_id=training_id),
-                                   principal=principal)
-            except errors.DomainError as exc:
-                await websocket.send_json(ws_handshake.error_message(exc))
-                await websocket.close(code=ws_handshake.CLOSE_NOT_FOUND if isinstance(exc, errors.NotFound) else 1011)
-                return
-            data = training_json(job)
-            epoch, total = data["progress"]["current_epoch"], data["progress"]["total_epochs"]
-            if epoch != last_epoch and epoch > 0:
-                await websocket.send_json({"type": "progress", "data": {
-                    "training_id": training_id, "progress": round(100.0 * epoch / max(total, 1), 1),
-                    "current_epoch": epoch, "total_epochs": total,
-                    "metrics": {k: data["progress"][k] for k in ("train_loss", "val_loss", "val_accuracy")}}})
-                last_epoch = epoch
-            if data["status"] != last_status:
-                await websocket.send_json({"type": "status", "data": data})
-                last_status = data["status"]
-            if data["status"] in TERMINAL:
-                await websocket.close(code=ws_handshake.CLOSE_NORMAL)
-                return
-            await asyncio.sleep(POLL_SECONDS)
-    except WebSocketDisconnect:
+        async with websocket.app.state.ws_limits.session(websocket, principal) as session:
+            session.busy = True  # only the server talks here: a silent client is not idle
+            relay = asyncio.create_task(_relay_training(session, training_id, principal))
+            gone = asyncio.create_task(_until_closed(session))  # a client that leaves ends the watch at once
+            await asyncio.wait({relay, gone}, return_when=asyncio.FIRST_COMPLETED)
+            for task in (relay, gone):
+                task.cancel()
+            await asyncio.gather(relay, gone, return_exceptions=True)
+    except Closed:
         return
+
+
+async def _until_closed(session: Session) -> None:
+    with contextlib.suppress(Closed):
+        while True:
+            await session.receive()  # anything a client sends here is read and ignored (within the caps)
+
+
+async def _relay_training(session: Session, training_id: str, principal: Principal) -> None:
+    websocket = session.websocket
+    b = websocket.app.state.backends
+    try:
+        async for event in b.stream(b.scoring.WatchTraining, scoring_pb2.GetTrainingRequest(training_id=training_id),
+                                    principal=principal, timeout=WATCH_SECONDS):
+            if event.HasField("epoch"):
+                p = event.epoch
+                await session.send({"type": "progress", "data": {
+                    "training_id": training_id, "progress": round(100.0 * p.current_epoch / max(p.total_epochs, 1), 1),
+                    "current_epoch": p.current_epoch, "total_epochs": p.total_epochs,
+                    "metrics": {"train_loss": p.train_loss, "val_loss": p.val_loss, "val_accuracy": p.val_accuracy}}})
+            else:
+                await session.send({"type": "status", "data": training_json(event.job)})
+    except errors.DomainError as exc:
+        await close_with(websocket, exc, ws_handshake.CLOSE_NOT_FOUND if isinstance(exc, errors.NotFound) else 1011)
+        return
+    except Closed:
+        return
+    with contextlib.suppress(WebSocketDisconnect, RuntimeError):
+        await websocket.close(code=ws_handshake.CLOSE_NORMAL)

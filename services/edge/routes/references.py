@@ -17,7 +17,7 @@ from services.edge.backends import ANALYSIS_TIMEOUT_SECONDS
 from services.edge.schemas import Offset, PoseSequenceBody, ReferenceBody, ReferenceForm
 from services.edge.security import require_principal
 from services.edge.shaping import reference_json, to_json
-from services.edge.uploads import bytes_chunks, file_chunks, problems, upload_stream, validated
+from services.edge.uploads import file_chunks, problems, source_upload, upload_stream, validated
 
 router = APIRouter(tags=["references"])
 
@@ -92,8 +92,7 @@ async def add_reference(coach_id: str, request: Request, principal: Principal = 
     if body.video_url is not None and body.pose_sequence is None:
         source = parse_video_url(body.video_url, request.app.state.settings.max_request_size)
         if not source.url:  # base64 data is streamed, so no single gRPC message has to hold the video
-            message.video_label = f"base64 video ({len(source.data)} bytes)"
-            stream = upload_stream(coach_pb2.AddReferenceUploadChunk, message, bytes_chunks(source.data))
+            stream = source_upload(coach_pb2.AddReferenceUploadChunk, message, source)
             return reference_json(await b.call(b.coach.AddReferenceUpload, stream, principal=principal,
                                                timeout=ANALYSIS_TIMEOUT_SECONDS))
         message.video_url = source.url

@@ -27,7 +27,7 @@ from services.edge.errors import validation_error
 from services.edge.routes.analysis import record_metrics
 from services.edge.schemas import StartAnalysisMessage
 from services.edge.shaping import analysis_json
-from services.edge.uploads import bytes_chunks, problems, upload_stream
+from services.edge.uploads import problems, source_upload
 from services.edge.ws_limits import Closed, Session
 
 router = APIRouter(tags=["analysis"])
@@ -92,12 +92,7 @@ async def _analyse(websocket: WebSocket, session: Session, start: StartAnalysisM
     try:
         source = parse_video_url(start.video_url, websocket.app.state.settings.max_request_size)
         fields = start.grpc_fields()
-        if source.url:
-            requests = _one(scoring_pb2.AnalyzeUploadChunk(request=scoring_pb2.AnalyzeRequest(video_url=source.url,
-                                                                                              **fields)))
-        else:
-            header = scoring_pb2.AnalyzeRequest(video_label=f"base64 video ({len(source.data)} bytes)", **fields)
-            requests = upload_stream(scoring_pb2.AnalyzeUploadChunk, header, bytes_chunks(source.data))
+        requests = source_upload(scoring_pb2.AnalyzeUploadChunk, scoring_pb2.AnalyzeRequest(**fields), source)
         async for event in b.stream(b.scoring.AnalyzeWithProgress, requests, principal=principal,
                                     timeout=ANALYSIS_TIMEOUT_SECONDS):
             if event.HasField("status"):
@@ -113,10 +108,6 @@ async def _analyse(websocket: WebSocket, session: Session, start: StartAnalysisM
         await _tell(session, {"type": "status", "status": "cancelled", "message": "The analysis was cancelled"})
     finally:
         session.busy = False
-
-
-async def _one(message):
-    yield message
 
 
 async def _tell(session: Session, message: dict) -> None:

@@ -9,17 +9,19 @@ import uuid
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
-from typing import Any, Callable, Protocol
+from typing import Any, AsyncIterator, Callable, Protocol
 
 from services.kit import errors
 from services.kit.context import Principal
 from services.scoring.learning.names import MODEL_TYPES
+from services.scoring.training.changes import JobChanges
 from services.scoring.training.checkpoints import resolve_checkpoint, shown_checkpoint, user_folder
 from services.scoring.training.paths import REFERENCES_PREFIX, Resolved, resolve_inside
 from services.scoring.training.registry import ModelEntry, ModelRegistry
 from services.scoring.training.store import ACTIVE, Job, JobStore, LogLine
 
 DEVICES = ("auto", "cpu", "cuda")
+FINAL = ("completed", "failed", "cancelled")
 DEFAULT_EPOCHS, DEFAULT_BATCH_SIZE, DEFAULT_LEARNING_RATE = 100, 16, 0.001  # the spec's example request
 MAX_BATCH_SIZE = 256
 # One answer for a missing path and for one outside the user's own checkpoints folder: whether another
@@ -114,8 +116,10 @@ def _has_checkpoints(folder: Path) -> bool:
 class TrainingJobs:
     def __init__(self, store: JobStore, registry: ModelRegistry, coaches: CoachDirectory, checker: DataChecker, *,
                  references: ReferenceSource | None, datasets_root: Path, checkpoints_root: Path,
-                 max_epochs: int, concurrency: int, on_submit: Callable[[], None] = lambda: None) -> None:
+                 max_epochs: int, concurrency: int, on_submit: Callable[[], None] = lambda: None,
+                 changes: JobChanges | None = None) -> None:
         self.store, self.registry, self.coaches, self.checker = store, registry, coaches, checker
+        self.changes = changes  # for watch(); None: no watching (a core used without a database listener)
         self.references = references
         self.datasets_root, self.checkpoints_root = datasets_root, checkpoints_root
         self.max_epochs, self.concurrency, self.on_submit = max_epochs, concurrency, on_submit
@@ -220,6 +224,30 @@ class TrainingJobs:
     async def get(self, training_id: str, principal: Principal | None) -> JobView:
         job = await self._visible(training_id, principal)
         return JobView(job, await self.store.logs(job.id), job.status, estimate(job))
+
+    async def watch(self, training_id: str, principal: Principal | None) -> AsyncIterator[JobView | dict[str, Any]]:
+        """The job (a JobView) with its latest epoch, then each later epoch's progress (a dict, in order, none
+        skipped) as it is recorded and the job again at every change of status, until its final state
+        (a job already finished: its view alone)."""
+        changes = self.changes
+        if changes is None:
+            raise errors.Unavailable("Watching training jobs is not enabled on this server")
+        async with changes.watching(training_id) as changed:  # before the first read: no change is missed
+            view = await self.get(training_id, principal)
+            yield view
+            last_epoch = int((view.job.progress or {}).get("current_epoch") or 0)
+            if last_epoch and view.status not in FINAL:  # a finished job's view holds its last epoch already
+                yield view.job.progress
+            status = view.status
+            while status not in FINAL:
+                await changes.wait(changed)
+                for progress in await self.store.epochs_after(training_id, last_epoch):
+                    yield progress
+                    last_epoch = int(progress["current_epoch"])
+                view = await self.get(training_id, principal)
+                if view.status != status:
+                    yield view
+                    status = view.status
 
     async def cancel(self, training_id: str, principal: Principal | None) -> JobView:
         """Cancel a queued or running job (its worker stops within a second or two); idempotent."""

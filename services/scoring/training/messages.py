@@ -17,6 +17,14 @@ def start_command(req: scoring_pb2.StartTrainingRequest) -> StartCommand:
         device=req.device.strip().lower(), checkpoint_dir=req.checkpoint_dir, resume_from=req.resume_from)
 
 
+def progress_message(p: dict, epochs: int) -> scoring_pb2.TrainingProgress:
+    """One epoch's report as the runner recorded it (services/scoring/training/runner.py: _epoch)."""
+    return scoring_pb2.TrainingProgress(
+        current_epoch=int(p.get("current_epoch") or 0), total_epochs=int(p.get("total_epochs") or epochs),
+        train_loss=float(p.get("train_loss") or 0.0), val_loss=float(p.get("val_loss") or 0.0),
+        val_accuracy=float(p.get("val_accuracy") or 0.0), best_accuracy=float(p.get("best_accuracy") or 0.0))
+
+
 def job_message(view: JobView) -> scoring_pb2.TrainingJob:
     job = view.job
     message = scoring_pb2.TrainingJob(
@@ -26,11 +34,7 @@ def job_message(view: JobView) -> scoring_pb2.TrainingJob:
         resume_from=shown_checkpoint(job.owner_id, job.resume_from) if job.resume_from else "", error=job.error,
         model_version=str(job.model_version) if job.model_version else "", owner_id=job.owner_id)
     if job.progress:
-        p = job.progress
-        message.progress.CopyFrom(scoring_pb2.TrainingProgress(
-            current_epoch=int(p.get("current_epoch") or 0), total_epochs=int(p.get("total_epochs") or job.epochs),
-            train_loss=float(p.get("train_loss") or 0.0), val_loss=float(p.get("val_loss") or 0.0),
-            val_accuracy=float(p.get("val_accuracy") or 0.0), best_accuracy=float(p.get("best_accuracy") or 0.0)))
+        message.progress.CopyFrom(progress_message(job.progress, job.epochs))
     message.created_at.FromDatetime(job.created_at)
     # Until a worker picks the job up, it counts from submission (the spec's reply to POST has started_at).
     message.started_at.FromDatetime(job.started_at or job.created_at)

@@ -9,6 +9,7 @@ import grpc
 
 from services.kit.config import Settings
 from services.kit.db import database_url
+from services.scoring.training.changes import JobChanges
 from services.scoring.training.clients import GrpcCoachDirectory
 from services.scoring.training.jobs import TrainingJobs
 from services.scoring.training.process import WorkerChecker
@@ -27,6 +28,7 @@ async def start_training(settings: Settings, pool: asyncpg.Pool,
     jobs = TrainingJobs(store, ModelRegistry(ModelStore(pool), Path(settings.model_dir)), coaches, WorkerChecker(),
                         references=coaches, datasets_root=settings.datasets_path,
                         checkpoints_root=settings.checkpoints_path, max_epochs=settings.training_max_epochs,
-                        concurrency=settings.training_concurrency, on_submit=runner.wake)
+                        concurrency=settings.training_concurrency, on_submit=runner.wake,
+                        changes=JobChanges(database_url(settings)))
     await runner.start()
     return jobs, runner

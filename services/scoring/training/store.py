@@ -135,12 +135,24 @@ class JobStore:
 
     async def record_epoch(self, job_id: str, progress: dict[str, Any], seconds: float, message: str) -> None:
         async with self.pool.acquire() as conn, conn.transaction():
-            await conn.execute(
+            updated = await conn.execute(
                 """UPDATE training_jobs SET progress = $2::jsonb, epoch_seconds = epoch_seconds + $3,
                        epochs_timed = epochs_timed + 1, progress_at = now()
                    WHERE id = $1 AND status = 'in_progress'""", job_id, json.dumps(progress), seconds)
+            if updated == "UPDATE 1":  # not for a job cancelled meanwhile
+                await conn.execute(
+                    """INSERT INTO training_epochs (job_id, epoch, progress) VALUES ($1, $2, $3::jsonb)
+                       ON CONFLICT (job_id, epoch) DO UPDATE SET progress = EXCLUDED.progress,
+                                                                 at = clock_timestamp()""",
+                    job_id, int(progress["current_epoch"]), json.dumps(progress))
             await conn.execute("INSERT INTO training_logs (job_id, level, message) VALUES ($1, 'info', $2)",
                                job_id, message)
+
+    async def epochs_after(self, job_id: str, epoch: int) -> list[dict[str, Any]]:
+        """The recorded epochs after `epoch`, in order (each a progress dict as record_epoch stored it)."""
+        rows = await self.pool.fetch("SELECT progress FROM training_epochs WHERE job_id = $1 AND epoch > $2 "
+                                     "ORDER BY epoch", job_id, epoch)
+        return [json.loads(r["progress"]) for r in rows]
 
     async def release(self, job_id: str, message: str) -> None:
         """An attempt that ended gracefully (the runner stopping, a lost database): it does not count

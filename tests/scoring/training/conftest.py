@@ -6,6 +6,7 @@ import asyncio
 import json
 import os
 import uuid
+from datetime import datetime, timezone
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
@@ -17,7 +18,9 @@ import pytest
 from kataforge.coach.v1 import coach_pb2, coach_pb2_grpc
 from kataforge.scoring.v1 import scoring_pb2, scoring_pb2_grpc
 from services.kit.config import replace
+from services.kit.db import migrate
 from services.kit.context import PRINCIPAL_HEADER, Principal
+from services.scoring.training.store import Job, JobStore
 from tests.conftest import DATA, free_port
 
 CMU = DATA / "mocap" / "cmu-135-karate"
@@ -180,3 +183,47 @@ async def wait_for(stub, training_id: str, statuses: tuple[str, ...], principal=
             return job
         assert asyncio.get_running_loop().time() < deadline, f"still {job.status}: {[l.message for l in job.logs]}"
         await asyncio.sleep(0.2)
+
+
+@pytest.fixture(scope="module")
+async def store_db(pg_url) -> str:
+    """A fresh database with the scoring schema, and no scoring service (so no runner) on it."""
+    name = f"training_store_{uuid.uuid4().hex[:10]}"
+    admin = await asyncpg.connect(pg_url)
+    try:
+        await admin.execute(f"CREATE DATABASE {name}")
+    finally:
+        await admin.close()
+    url = urlunsplit(urlsplit(pg_url)._replace(path=f"/{name}"))
+    conn = await asyncpg.connect(url)
+    try:
+        await migrate(conn, "scoring", "services.scoring.migrations")
+    finally:
+        await conn.close()
+    return url
+
+
+@pytest.fixture(scope="module")
+async def pool(store_db):
+    pool = await asyncpg.create_pool(store_db, min_size=2, max_size=10, server_settings={"search_path": "scoring"})
+    yield pool
+    await pool.close()
+
+
+def new_job(coach: str, **changes) -> Job:
+    job_id = f"train_{uuid.uuid4().hex[:20]}"
+    fields = dict(id=job_id, owner_id=COACH_USER.user_id, coach=coach, model_type="style_encoder", data_dir="small",
+                  epochs=2, batch_size=8, learning_rate=0.001, device="cpu",
+                  checkpoint_dir=f"{COACH_USER.user_id}/{job_id}", resume_from="", status="queued", progress=None,
+                  epoch_seconds=0.0, epochs_timed=0, progress_at=None, attempts=0, error="", model_version=None,
+                  created_at=datetime.now(timezone.utc), started_at=None, finished_at=None)
+    fields.update(changes)
+    return Job(**fields)
+
+
+async def running_job(store: JobStore, coach: str, **changes) -> Job:
+    job = new_job(coach, **changes)
+    await store.insert(job, "queued")
+    claimed = await store.claim(job.id)
+    assert claimed is not None and claimed.status == "in_progress"
+    return claimed

@@ -5,58 +5,15 @@ from __future__ import annotations
 
 import asyncio
 import uuid
-from datetime import datetime, timezone
 from pathlib import Path
-from urllib.parse import urlsplit, urlunsplit
 
-import asyncpg
 import pytest
 
 from services.kit import errors
-from services.kit.db import migrate
 from services.scoring.training.jobs import TrainingJobs
 from services.scoring.training.runner import TrainingRunner
-from services.scoring.training.store import Job, JobStore
-from tests.scoring.training.conftest import COACH_USER
-
-
-@pytest.fixture(scope="module")
-async def pool(pg_url):
-    """A fresh database with the scoring schema, and no scoring service (so no runner) on it."""
-    name = f"training_store_{uuid.uuid4().hex[:10]}"
-    admin = await asyncpg.connect(pg_url)
-    try:
-        await admin.execute(f"CREATE DATABASE {name}")
-    finally:
-        await admin.close()
-    url = urlunsplit(urlsplit(pg_url)._replace(path=f"/{name}"))
-    conn = await asyncpg.connect(url)
-    try:
-        await migrate(conn, "scoring", "services.scoring.migrations")
-    finally:
-        await conn.close()
-    pool = await asyncpg.create_pool(url, min_size=2, max_size=10, server_settings={"search_path": "scoring"})
-    yield pool
-    await pool.close()
-
-
-def new_job(coach: str, **changes) -> Job:
-    job_id = f"train_{uuid.uuid4().hex[:20]}"
-    fields = dict(id=job_id, owner_id=COACH_USER.user_id, coach=coach, model_type="style_encoder", data_dir="small",
-                  epochs=2, batch_size=8, learning_rate=0.001, device="cpu",
-                  checkpoint_dir=f"{COACH_USER.user_id}/{job_id}", resume_from="", status="queued", progress=None,
-                  epoch_seconds=0.0, epochs_timed=0, progress_at=None, attempts=0, error="", model_version=None,
-                  created_at=datetime.now(timezone.utc), started_at=None, finished_at=None)
-    fields.update(changes)
-    return Job(**fields)
-
-
-async def running_job(store: JobStore, coach: str, **changes) -> Job:
-    job = new_job(coach, **changes)
-    await store.insert(job, "queued")
-    claimed = await store.claim(job.id)
-    assert claimed is not None and claimed.status == "in_progress"
-    return claimed
+from services.scoring.training.store import JobStore
+from tests.scoring.training.conftest import COACH_USER, running_job
 
 
 async def test_concurrent_completions_get_consecutive_versions(pool):
