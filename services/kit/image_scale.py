@@ -57,12 +57,25 @@ def image_lengths(px: np.ndarray, usable: np.ndarray) -> np.ndarray:
 
 
 def _running_median(t_s: np.ndarray, x: np.ndarray, half_window_s: float) -> np.ndarray:
-    out = np.full_like(x, np.nan)
-    finite = np.isfinite(x)
-    for i in range(x.size):
-        win = finite & (np.abs(t_s - t_s[i]) <= half_window_s)
-        if win.any():
-            out[i] = np.median(x[win])
+    """The median of the finite x within half_window_s of each sample's time (NaN where there is none).
+
+    All windows at once (a live stream re-measures its window ten times a second): each row holds the
+    samples whose times lie within the window, the rest NaN."""
+    out = np.full(x.shape, np.nan)
+    if x.size == 0:
+        return out
+    order = np.argsort(t_s, kind="stable")
+    ts, xs = t_s[order], x[order]
+    lo = np.searchsorted(ts, ts - half_window_s - 1e-9, side="left")
+    hi = np.searchsorted(ts, ts + half_window_s + 1e-9, side="right")
+    idx = lo[:, None] + np.arange(int((hi - lo).max()))[None, :]
+    near = idx < hi[:, None]
+    idx = np.minimum(idx, ts.size - 1)
+    near &= np.abs(ts[idx] - ts[:, None]) <= half_window_s  # the same test as one sample at a time
+    windows = np.where(near, xs[idx], np.nan)
+    has = np.isfinite(windows).any(axis=1)
+    if has.any():
+        out[order[has]] = np.nanmedian(windows[has], axis=1)
     return out
 
 

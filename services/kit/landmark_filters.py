@@ -9,6 +9,7 @@ what was not filtered yet (positions of motion capture or of a sequence sent unf
 
 from __future__ import annotations
 
+import functools
 import warnings
 from typing import Callable
 
@@ -67,25 +68,37 @@ def butterworth(t_ms: np.ndarray, x: np.ndarray, *, cutoff_hz: float, order: int
     short holds no frequency content to separate from the jitter."""
     out = np.array(x, dtype=np.float64, copy=True)
     c = winter_correction(order)
-    for j in range(x.shape[1]):
-        for start, stop in runs(np.all(np.isfinite(out[:, j].reshape(len(out), -1)), axis=1)):
-            if stop - start < 2:
-                continue
-            t, xs = t_ms[start:stop] / 1000.0, out[start:stop, j]
-            steps = np.diff(t)
-            dt = float(np.median(steps))
-            uniform = np.all(np.abs(steps - dt) <= 0.01 * dt)
-            if not uniform:
-                dt = max(float(np.percentile(steps, 10)), 0.5 * dt)  # a few odd steps do not blow up the grid
-                grid = np.linspace(t[0], t[-1], int(round((t[-1] - t[0]) / dt)) + 1)
-                xs = PchipInterpolator(t, xs, axis=0)(grid)
-            fc = min(cutoff_hz, 0.35 / float(np.median(steps)))
-            b, a = butter(order, (fc / c) * 2.0 * dt)  # normalised to Nyquist 1 / (2 dt)
-            if len(xs) <= 3 * max(len(a), len(b)):  # filtfilt's default padlen
-                continue
-            ys = filtfilt(b, a, xs, axis=0)
-            out[start:stop, j] = ys if uniform else PchipInterpolator(grid, ys, axis=0)(t)
+    finite = np.all(np.isfinite(out.reshape(len(out), out.shape[1], -1)), axis=2)  # [N, L]
+    # Columns with the same finite run share its timestamps: filtered together in one call (filtfilt and
+    # PCHIP work along axis 0, each column on its own), so a clip costs a few calls, not one per landmark.
+    groups: dict[tuple[int, int], list[int]] = {}
+    for j in range(out.shape[1]):
+        for start, stop in runs(finite[:, j]):
+            if stop - start >= 2:
+                groups.setdefault((start, stop), []).append(j)
+    for (start, stop), columns in groups.items():
+        t, xs = t_ms[start:stop] / 1000.0, out[start:stop, columns]
+        steps = np.diff(t)
+        dt = float(np.median(steps))
+        uniform = np.all(np.abs(steps - dt) <= 0.01 * dt)
+        if not uniform:
+            dt = max(float(np.percentile(steps, 10)), 0.5 * dt)  # a few odd steps do not blow up the grid
+            grid = np.linspace(t[0], t[-1], int(round((t[-1] - t[0]) / dt)) + 1)
+            xs = PchipInterpolator(t, xs, axis=0)(grid)
+        fc = min(cutoff_hz, 0.35 / float(np.median(steps)))
+        b, a = _design(order, (fc / c) * 2.0 * dt)  # normalised to Nyquist 1 / (2 dt)
+        if len(xs) <= 3 * max(len(a), len(b)):  # filtfilt's default padlen
+            continue
+        ys = filtfilt(b, a, xs, axis=0)
+        out[start:stop, columns] = ys if uniform else PchipInterpolator(grid, ys, axis=0)(t)
     return out
+
+
+@functools.lru_cache(maxsize=512)
+def _design(order: int, wn: float) -> tuple[np.ndarray, np.ndarray]:
+    """A Butterworth low-pass design, kept: a stream re-filtered every 0.1 s asks for the same few designs
+    thousands of times, and designing costs more than filtering a window."""
+    return butter(order, wn)
 
 
 def one_euro(t_ms: np.ndarray, x: np.ndarray, *, min_cutoff_hz: float, beta: float, d_cutoff_hz: float,

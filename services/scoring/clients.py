@@ -42,23 +42,39 @@ def motion_from_sequence(seq: common_pb2.PoseSequence, lifter: DepthLifter | Non
                               cutoff_hz=seq.signal.cutoff_hz if has_signal else 0.0)
 
 
+def _visibility(values: np.ndarray, detected: np.ndarray) -> np.ndarray:
+    return np.where(detected[:, None], np.nan_to_num(values[:, :, 5]), 0.0)
+
+
+def _image_px(values: np.ndarray, detected: np.ndarray, size: tuple[int, int]) -> np.ndarray:
+    return np.where(detected[:, None, None], values[:, :, 0:2] * np.array(size, dtype=float), np.nan)
+
+
+def lifted_depth(values: np.ndarray, detected: np.ndarray, size: tuple[int, int] | None,
+                 lifter: DepthLifter | None) -> np.ndarray | None:
+    """[T,33] depth (px) lifted from the image landmarks of values [T,33,6] that the measurement trusts
+    (sampling.VISIBILITY_MIN); None without a lifter or a frame size. Frame by frame: the lifter sees one
+    frame at a time, so a live stream lifts each frame once and keeps it."""
+    if lifter is None or size is None:
+        return None
+    return lifter.depth(_image_px(values, detected, size),
+                        detected[:, None] & (_visibility(values, detected) >= VISIBILITY_MIN))
+
+
 def motion_from_arrays(t: np.ndarray, values: np.ndarray, detected: np.ndarray, size: tuple[int, int] | None,
                        lifter: DepthLifter | None, *, smoothing: str, filtered: str = "none",
-                       cutoff_hz: float = 0.0) -> Motion:
+                       cutoff_hz: float = 0.0, depth: np.ndarray | None = None) -> Motion:
     """Landmarks [T,33,6] (image x, y normalised; world x, y, z m; visibility) -> Motion; the image in pixels
     when the frame size is known, its depth lifted from the landmarks the measurement trusts
-    (sampling.VISIBILITY_MIN) when a lifter is given. Videos and live streams come through here alike."""
-    visibility = np.where(detected[:, None], np.nan_to_num(values[:, :, 5]), 0.0)
+    (lifted_depth) when a lifter is given, or `depth` as lifted before. Videos and live streams come
+    through here alike."""
     world = np.where(detected[:, None, None], values[:, :, 2:5], np.nan)
-    image_px = values[:, :, 0:2] * np.array(size, dtype=float) if size is not None else None
-    if image_px is not None:
-        image_px = np.where(detected[:, None, None], image_px, np.nan)
-    depth = None
-    if lifter is not None and image_px is not None:
-        depth = lifter.depth(image_px, detected[:, None] & (visibility >= VISIBILITY_MIN))
-    return Motion(t=t, world=world, visibility=visibility, detected=detected, smoothing=smoothing,
-                  filtered=filtered, cutoff_hz=cutoff_hz, image=image_px, depth=depth,
-                  depth_source=lifter.name if depth is not None else "")
+    image_px = _image_px(values, detected, size) if size is not None else None
+    if depth is None:
+        depth = lifted_depth(values, detected, size, lifter)
+    return Motion(t=t, world=world, visibility=_visibility(values, detected), detected=detected,
+                  smoothing=smoothing, filtered=filtered, cutoff_hz=cutoff_hz, image=image_px, depth=depth,
+                  depth_source=lifter.name if depth is not None and lifter is not None else "")
 
 
 class GrpcPose:

@@ -13,7 +13,9 @@ so a number in it is the number an uploaded clip of that repetition would give, 
 
 from __future__ import annotations
 
+import threading
 import time
+from collections import deque
 from dataclasses import dataclass
 
 import numpy as np
@@ -22,7 +24,7 @@ from services.kit.errors import ValidationFailed
 from services.scoring.assessment import prepare
 from services.scoring.biomechanics import analyze_motion
 from services.scoring.biomechanics.motion import Motion
-from services.scoring.clients import motion_from_arrays
+from services.scoring.clients import lifted_depth, motion_from_arrays
 
 WINDOW_S = 6.0        # landmarks kept and measured: a repetition and the rest around it
 CHECK_EVERY_S = 0.1   # stream time between two searches for an ended repetition
@@ -49,11 +51,22 @@ class Feedback:
     computed_in_ms: float    # from the search's start to this feedback
 
 
+@dataclass
+class _Frame:
+    t: float                         # s
+    row: np.ndarray                  # [33, 6] (NaN when nobody was seen)
+    # [33] lifted at the first search that sees the frame, then kept, with the frame size it is in pixels of
+    depth: tuple[tuple[int, int], np.ndarray] | None = None
+
+
 class LiveRepetitions:
+    """add() runs on the stream's event loop, check() in a worker thread: the window is shared under a lock,
+    and a search works on a snapshot of it."""
+
     def __init__(self, *, technique: str = "", body_mass_kg: float = 70.0, lifter=None) -> None:
         self.technique, self.body_mass_kg, self.lifter = technique, body_mass_kg, lifter
-        self.t: list[float] = []            # s
-        self.values: list[np.ndarray] = []  # [33, 6] per frame (NaN when nobody was seen)
+        self._frames: deque[_Frame] = deque()
+        self._lock = threading.Lock()
         self.size: tuple[int, int] | None = None
         self.last_check_s = -np.inf
         self.last_end_s = -np.inf   # end of the last repetition told
@@ -63,27 +76,31 @@ class LiveRepetitions:
         """One answered frame: landmarks [33, 8] as the pose service sends them (x, y, z, wx, wy, wz,
         visibility, presence), or None when nobody was seen."""
         t = timestamp_ms / 1000.0
-        if self.t and t <= self.t[-1]:
-            return  # out of order or repeated: the pose service answers in order; never trust it blindly
         row = np.full((33, 6), np.nan)
         if landmarks is not None:
             row[:, 0:2], row[:, 2:5], row[:, 5] = landmarks[:, 0:2], landmarks[:, 3:6], landmarks[:, 6]
-        self.t.append(t)
-        self.values.append(row)
-        if width and height:
-            self.size = (width, height)
-        while self.t and self.t[0] < t - WINDOW_S:
-            self.t.pop(0)
-            self.values.pop(0)
+        with self._lock:
+            if self._frames and t <= self._frames[-1].t:
+                return  # out of order or repeated: the pose service answers in order; never trust it blindly
+            if width and height:
+                self.size = (width, height)
+            self._frames.append(_Frame(t, row))
+            while self._frames[0].t < t - WINDOW_S:
+                self._frames.popleft()
 
     def due(self) -> bool:
-        return bool(self.t) and self.t[-1] - self.last_check_s >= CHECK_EVERY_S and len(self.t) >= MIN_FRAMES
+        with self._lock:
+            return (len(self._frames) >= MIN_FRAMES
+                    and self._frames[-1].t - self.last_check_s >= CHECK_EVERY_S)
 
     def check(self) -> list[Feedback]:
         """The repetitions that have ended since the last report (CPU work: run it off the event loop)."""
         began = time.perf_counter()
-        self.last_check_s = self.t[-1]
-        motion = self._motion()
+        with self._lock:
+            frames, size = list(self._frames), self.size
+        newest = frames[-1].t
+        self.last_check_s = newest
+        motion = self._motion(frames, size)
         if int(np.count_nonzero(motion.detected)) < MIN_FRAMES:
             return []
         try:
@@ -92,9 +109,9 @@ class LiveRepetitions:
             return []
         out = []
         for rep in prepared.repetitions:
-            if rep.peak_s <= self.last_end_s or rep.end_s > self.t[-1] - SETTLE_S:
+            if rep.peak_s <= self.last_end_s or rep.end_s > newest - SETTLE_S:
                 continue
-            if rep.end_s < self.t[-1] - MAX_LATE_S:
+            if rep.end_s < newest - MAX_LATE_S:
                 self.last_end_s = rep.end_s
                 continue
             feedback = self._feedback(motion, rep, prepared.family, began)
@@ -103,10 +120,19 @@ class LiveRepetitions:
                 out.append(feedback)
         return out
 
-    def _motion(self) -> Motion:
-        values = np.stack(self.values)
+    def _motion(self, frames: list[_Frame], size: tuple[int, int] | None) -> Motion:
+        values = np.stack([f.row for f in frames])
         detected = np.isfinite(values[:, :, 2]).all(axis=1)
-        return motion_from_arrays(np.array(self.t), values, detected, self.size, self.lifter, smoothing="one_euro")
+        depth = None
+        if self.lifter is not None and size is not None:
+            kept = [f.depth[1] if f.depth is not None and f.depth[0] == size else None for f in frames]
+            new = [i for i, d in enumerate(kept) if d is None]
+            if new:  # the frames that came since the last search (or all, after the frame size changed)
+                for i, lifted in zip(new, lifted_depth(values[new], detected[new], size, self.lifter)):
+                    kept[i], frames[i].depth = lifted, (size, lifted)
+            depth = np.stack(kept)
+        return motion_from_arrays(np.array([f.t for f in frames]), values, detected, size, self.lifter,
+                                  smoothing="one_euro", depth=depth)
 
     def _feedback(self, motion: Motion, rep, family: str, began: float) -> Feedback | None:
         # From half a second before (the filters settle before the strike) to the settling time after it.

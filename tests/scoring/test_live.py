@@ -53,3 +53,38 @@ def test_each_repetition_is_told_once_soon_after_it_ends(analyse_video, clip):
     # The whole clip measured at once (relative thresholds over all of it) and the moving window need not
     # cut the same strikes; both find some on these clips.
     assert whole.repetitions
+
+
+def test_each_frame_is_lifted_once_and_kept_as_a_whole_window_would_lift_it(analyse_video):
+    from services.scoring.clients import lifted_depth
+
+    seq, _ = analyse_video(VIDEOS / "pose2sim-balancing-cam01.mp4")
+    lifter = DepthLifter.from_dir(REPO / "models" / "scoring")
+    calls = []
+
+    class Counting:
+        name = lifter.name
+
+        def depth(self, image_px, seen):
+            calls.append(len(image_px))
+            return lifter.depth(image_px, seen)
+
+    live = LiveRepetitions(lifter=Counting())
+    fed = list(frames_of(seq))
+    for timestamp_ms, landmarks in fed:
+        live.add(timestamp_ms, landmarks, seq.width, seq.height)
+        if live.due():
+            live.check()
+    frames = list(live._frames)
+    kept = live._motion(frames, live.size)  # and the frames since the last search
+    assert sum(calls) == len(fed) and len(calls) > 1  # each frame once, over several searches
+    values = np.stack([f.row for f in frames])
+    detected = np.isfinite(values[:, :, 2]).all(axis=1)
+    at_once = lifted_depth(values, detected, live.size, lifter)
+    np.testing.assert_array_equal(np.isnan(kept.depth), np.isnan(at_once))
+    np.testing.assert_allclose(kept.depth, at_once, rtol=1e-5, atol=1e-4)
+    # Another frame size (the camera's resolution changed): the window is lifted again in its pixels.
+    live.add(fed[-1][0] + 20.0, fed[-1][1], seq.width // 2, seq.height // 2)
+    before = sum(calls)
+    live._motion(list(live._frames), live.size)
+    assert sum(calls) - before == len(live._frames)
