@@ -3,7 +3,8 @@
 Starts its own system (`kataforge serve` on a fresh state directory), sends the clip's frames (JPEG, with
 their capture times) at 30 frames/s in real time, and prints: frame-to-landmarks latency p50/p95 (from
 sending a frame to receiving its landmarks; goal p95 <= 50 ms on 2 cores), frames dropped (sent, not
-answered: the pose service keeps the newest when it falls behind), and for each repetition told, the
+answered: the pose service keeps the newest when it falls behind), the part of the latency spent in the
+pose service (its processing_ms), and for each repetition told, the
 delay from its end to its feedback (from sending the frame at the repetition's end to receiving the
 feedback; goal <= 300 ms).
 
@@ -52,7 +53,7 @@ def frames(path: Path, seconds: float, scale: float) -> list[tuple[float, bytes]
 async def stream(url: str, token: str, clip: list[tuple[float, bytes]], rate: float) -> None:
     sent_at: dict[int, float] = {}
     sent_ts: list[tuple[float, float]] = []  # (capture ms, wall s)
-    latencies, told = [], []
+    latencies, processing, told = [], [], []
     async with connect(url, additional_headers={"Authorization": f"Bearer {token}"}, max_size=None) as socket:
         await socket.send(json.dumps({"action": "start_live"}))
 
@@ -75,6 +76,7 @@ async def stream(url: str, token: str, clip: list[tuple[float, bytes]], rate: fl
                 answered += 1
                 dropped = message["dropped_frames"]
                 latencies.append((now - sent_at[message["sequence"]]) * 1000.0)
+                processing.append(message["processing_ms"])
             elif message["type"] == "repetition":
                 end_ms = message["data"]["end_ms"]
                 end_sent = next((wall for ts, wall in sent_ts if ts >= end_ms), None)
@@ -87,6 +89,9 @@ async def stream(url: str, token: str, clip: list[tuple[float, bytes]], rate: fl
           f"(the pose service counted {dropped})")
     print(f"frame-to-landmarks latency: p50 {np.percentile(lat, 50):.1f} ms, p95 {np.percentile(lat, 95):.1f} ms "
           f"(goal p95 <= 50 ms); ratio p95/goal {np.percentile(lat, 95) / 50:.2f}")
+    inside = np.array(processing)
+    print(f"  of which in the pose service (frame received to landmarks ready): p50 {np.percentile(inside, 50):.1f} ms, "
+          f"p95 {np.percentile(inside, 95):.1f} ms; the rest is the edge, scoring and the sockets")
     for data, delay in told:
         shown = "n/a" if delay is None else f"{delay:.0f} ms"
         print(f"repetition {data['repetition']}: {data['technique']} {data['effector']} {data['start_ms']:.0f}-"

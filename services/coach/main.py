@@ -8,7 +8,7 @@ import asyncpg
 import grpc
 
 from kataforge.coach.v1 import coach_pb2, coach_pb2_grpc
-from services.kit.pose_client import GrpcPose
+from services.kit.pose_client import PoseClient
 from services.coach.reference_store import ReferenceStore
 from services.coach.references import ReferenceLibrary
 from services.coach.registry import CoachRegistry
@@ -42,7 +42,7 @@ def build(settings: config.Settings) -> ServiceSpec:
         coaches.pool = references.store.pool = pool
         # Channels belong to the running event loop, so it is made here rather than in build().
         pose_channel = channel(settings.pose_addr)
-        references.pose = GrpcPose(pose_channel)
+        references.pose = PoseClient(pose_channel)
 
     async def close() -> None:
         if pose_channel is not None:

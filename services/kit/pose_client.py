@@ -17,7 +17,7 @@ from services.kit.video_source import CHUNK_BYTES  # the pose service takes chun
 POSE_TIMEOUT_SECONDS = 600.0
 
 
-class GrpcPose:
+class PoseClient:
     def __init__(self, channel: grpc.aio.Channel) -> None:
         self.stub = pose_pb2_grpc.PoseServiceStub(channel)
 

@@ -12,7 +12,7 @@ from kataforge.coach.v1 import coach_pb2, coach_pb2_grpc
 from kataforge.common.v1 import common_pb2
 from kataforge.pose.v1 import pose_pb2, pose_pb2_grpc
 from services.kit.grpc_errors import from_rpc_error
-from services.kit.pose_client import GrpcPose as PoseClient
+from services.kit.pose_client import PoseClient
 from services.scoring.analysis import CoachProfile, CoachReference, PoseResult
 from services.scoring.biomechanics import Motion
 from services.scoring.biomechanics.sampling import VISIBILITY_MIN
