@@ -61,14 +61,18 @@ def cmu_documents(clips: tuple[str, ...] = ("04", "07"), stride: int = 4) -> lis
 @pytest.fixture(scope="session")
 async def training_db(pg_url) -> str:
     """A database of this package's own on the session's server: no other suite's runner sees its jobs."""
-    name = f"training_{uuid.uuid4().hex[:10]}"
+    return await new_database(pg_url, "training")
+
+
+async def new_database(pg_url: str, prefix: str) -> str:
+    """The URL of a new, empty database on the server of pg_url."""
+    name = f"{prefix}_{uuid.uuid4().hex[:10]}"
     conn = await asyncpg.connect(pg_url)
     try:
         await conn.execute(f"CREATE DATABASE {name}")
     finally:
         await conn.close()
-    parts = urlsplit(pg_url)
-    return urlunsplit(parts._replace(path=f"/{name}"))
+    return urlunsplit(urlsplit(pg_url)._replace(path=f"/{name}"))
 
 
 @pytest.fixture(scope="session")
@@ -188,13 +192,7 @@ async def wait_for(stub, training_id: str, statuses: tuple[str, ...], principal=
 @pytest.fixture(scope="module")
 async def store_db(pg_url) -> str:
     """A fresh database with the scoring schema, and no scoring service (so no runner) on it."""
-    name = f"training_store_{uuid.uuid4().hex[:10]}"
-    admin = await asyncpg.connect(pg_url)
-    try:
-        await admin.execute(f"CREATE DATABASE {name}")
-    finally:
-        await admin.close()
-    url = urlunsplit(urlsplit(pg_url)._replace(path=f"/{name}"))
+    url = await new_database(pg_url, "training_store")
     conn = await asyncpg.connect(url)
     try:
         await migrate(conn, "scoring", "services.scoring.migrations")

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import time
+from contextlib import asynccontextmanager
 
 import pytest
 
@@ -27,10 +28,25 @@ def _epoch(n: int, total: int = 3) -> dict:
             "val_accuracy": 0.5, "best_accuracy": 0.5}
 
 
-async def _collect(watch, into: list, seen_first: asyncio.Event) -> None:
-    async for item in watch:
-        into.append((time.monotonic(), item))
-        seen_first.set()
+@asynccontextmanager
+async def watched(jobs: TrainingJobs, job_id: str):
+    """What jobs.watch(job_id) yields, as (arrival time, item), filled in the background from the first item
+    on; on leaving, the watch must have ended by itself (the job's final state) within 10 s."""
+    got, first = [], asyncio.Event()
+
+    async def collect() -> None:
+        async for item in jobs.watch(job_id, COACH_USER):
+            got.append((time.monotonic(), item))
+            first.set()
+
+    watcher = asyncio.create_task(collect())
+    try:
+        await asyncio.wait_for(first.wait(), 10)
+        yield got
+        await asyncio.wait_for(watcher, 10)
+    finally:
+        watcher.cancel()
+        await jobs.changes.close()
 
 
 def _summary(items: list) -> list:
@@ -41,20 +57,13 @@ async def test_every_epoch_in_order_then_the_final_state(pool, store_db, tmp_pat
     store = JobStore(pool)
     jobs = _jobs(store, store_db, tmp_path)
     job = await running_job(store, "c_watch", epochs=3)
-    got, first = [], asyncio.Event()
-    watcher = asyncio.create_task(_collect(jobs.watch(job.id, COACH_USER), got, first))
-    try:
-        await asyncio.wait_for(first.wait(), 10)
+    async with watched(jobs, job.id) as got:
         sent = time.monotonic()
         await store.record_epoch(job.id, _epoch(1), 0.1, "Epoch 1/3 completed")
         await store.record_epoch(job.id, _epoch(2), 0.1, "Epoch 2/3 completed")  # two before any re-read
         await asyncio.sleep(0.3)
         await store.record_epoch(job.id, _epoch(3), 0.1, "Epoch 3/3 completed")
         await store.complete(await store.get(job.id), b"onnx", {"accuracy": 0.5}, "done")
-        await asyncio.wait_for(watcher, 10)
-    finally:
-        watcher.cancel()
-        await jobs.changes.close()
     assert _summary(got) == [("job", "in_progress"), ("epoch", 1), ("epoch", 2), ("epoch", 3), ("job", "completed")]
     # Pushed, not found by the periodic re-read: the first epoch arrives well within the safety interval.
     assert got[1][0] - sent < changes_module.SAFETY_S / 2
@@ -66,10 +75,7 @@ async def test_a_lost_listen_connection_loses_no_epoch(pool, store_db, tmp_path,
     store = JobStore(pool)
     jobs = _jobs(store, store_db, tmp_path)
     job = await running_job(store, "c_watch_lost", epochs=2)
-    got, first = [], asyncio.Event()
-    watcher = asyncio.create_task(_collect(jobs.watch(job.id, COACH_USER), got, first))
-    try:
-        await asyncio.wait_for(first.wait(), 10)
+    async with watched(jobs, job.id) as got:
         # The database ends the listening session (as a restart or a failover would).
         killed = await pool.fetchval("SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity "
                                      "WHERE query LIKE 'LISTEN%' AND pid <> pg_backend_pid()")
@@ -78,10 +84,6 @@ async def test_a_lost_listen_connection_loses_no_epoch(pool, store_db, tmp_path,
         await asyncio.sleep(1.0)
         await store.record_epoch(job.id, _epoch(2, 2), 0.1, "Epoch 2/2 completed")
         await store.cancel(job.id, "Training cancelled by sensei")
-        await asyncio.wait_for(watcher, 10)
-    finally:
-        watcher.cancel()
-        await jobs.changes.close()
     assert _summary(got) == [("job", "in_progress"), ("epoch", 1), ("epoch", 2), ("job", "cancelled")]
 
 
