@@ -95,18 +95,20 @@ class Client {
 
   // ---- analysis -------------------------------------------------------------------------------------
   // videoUrl: an http(s) URL or base64 data.
-  analyze({ videoUrl, coach, technique, verbose, bodyMassKg, idempotencyKey }) {
+  analyze({ videoUrl, coach, technique, verbose, bodyMassKg, device, llmBackend, idempotencyKey }) {
     return this._request('POST', '/analyze', {
-      json: clean({ video_url: videoUrl, coach, technique, verbose, body_mass_kg: bodyMassKg }),
+      json: clean({ video_url: videoUrl, coach, technique, verbose, body_mass_kg: bodyMassKg, device,
+        llm_backend: llmBackend }),
       headers: { 'Idempotency-Key': idempotencyKey },
     });
   }
 
   // file: a Blob (a browser's File) or a Node Buffer.
-  analyzeFile({ file, filename = 'video.mp4', coach, technique, verbose }) {
+  analyzeFile({ file, filename = 'video.mp4', coach, technique, verbose, bodyMassKg, device, llmBackend }) {
     const form = new FormData();
     form.append('file', file instanceof Blob ? file : new Blob([file], { type: 'video/mp4' }), filename);
-    for (const [k, v] of Object.entries(clean({ coach, technique, verbose }))) form.append(k, String(v));
+    const fields = clean({ coach, technique, verbose, body_mass_kg: bodyMassKg, device, llm_backend: llmBackend });
+    for (const [k, v] of Object.entries(fields)) form.append(k, String(v));
     return this._request('POST', '/analyze', { form });
   }
 
@@ -128,7 +130,7 @@ class Client {
 
   // Follows an analysis over WS /ws/analyze: onMessage gets every message (status with its progress,
   // biomechanics, score, each correction, complete); resolves with the stored analysis.
-  analyzeWithProgress({ videoUrl, coach, technique, verbose, onMessage }) {
+  analyzeWithProgress({ videoUrl, coach, technique, verbose, bodyMassKg, device, llmBackend, onMessage }) {
     if (!this._WebSocket) {
       return Promise.reject(new Error('No WebSocket: run Node 20 with --experimental-websocket, or pass options.WebSocket'));
     }
@@ -139,7 +141,8 @@ class Client {
     return new Promise((resolve, reject) => {
       let settled = false;
       socket.onopen = () => socket.send(JSON.stringify(clean({
-        action: 'start_analysis', video_url: videoUrl, coach, technique, verbose })));
+        action: 'start_analysis', video_url: videoUrl, coach, technique, verbose, body_mass_kg: bodyMassKg,
+        device, llm_backend: llmBackend })));
       socket.onmessage = (event) => {
         const message = JSON.parse(event.data);
         if (onMessage) onMessage(message);

@@ -75,8 +75,10 @@ class CoachBody(Strict):
 
 
 class CoachPatch(Strict):
-    """Any coach field; id, owner and timestamps are not client-settable."""
+    """Any coach field (the spec's PUT). The object a GET answered can be sent back as it is: its id must be
+    the path's and its timestamps, which the server keeps, are ignored; the owner is not client-settable."""
 
+    id: StrictStr | None = None  # checked against the path by the route, never updated
     name: StrictStr | None = None
     style: StrictStr | None = None
     rank: StrictStr | None = None
@@ -89,9 +91,9 @@ class CoachPatch(Strict):
     @classmethod
     def _immutable(cls, data: Any) -> Any:
         if isinstance(data, dict):
-            fixed = [k for k in ("id", "owner_id", "created_at", "updated_at") if k in data]
-            if fixed:
-                raise ValueError(f"{', '.join(fixed)} cannot be changed")
+            if "owner_id" in data:
+                raise ValueError("owner_id cannot be changed")
+            data = {k: v for k, v in data.items() if k not in ("created_at", "updated_at")}
         return data
 
 

@@ -22,6 +22,8 @@ def to_json(message: Message, *, keep_empty: bool = True) -> dict[str, Any]:
 
 def coach_json(coach: Message) -> dict[str, Any]:
     data = to_json(coach)
+    for name in ("rank", "years_experience"):  # optional fields: null when not given, as the spec shows them
+        data.setdefault(name, None)
     if data.get("teaching_philosophy"):
         data["teaching_philosophy"] = whole_numbers(data["teaching_philosophy"])
     else:
@@ -54,15 +56,16 @@ def reference_json(reference: Message) -> dict[str, Any]:
 
 
 def _batch_rows(rows: list[dict[str, Any]]) -> None:
-    """A completed row has no error, a failed one no score (nor id, in /batch_analyze's answer)."""
+    """A completed row has no error; a row without a score (failed, or not analysed yet) and one without a
+    stored analysis say null, as the spec's rows always carry both."""
     for row in rows:
+        row.setdefault("score", None)
         for name in ("error", "metadata"):
             if not row.get(name):
                 row.pop(name, None)
             else:
                 row[name] = whole_numbers(row[name])  # Struct numbers are doubles: 5.0 back to 5
-        if not row.get("analysis_id"):
-            row.pop("analysis_id", None)
+        row["analysis_id"] = row.get("analysis_id") or None
 
 
 def batch_json(reply: Message) -> dict[str, Any]:

@@ -37,6 +37,17 @@ async def test_coach_crud_with_the_spec_shapes(http):
 
     fetched = await http.get(f"/v1/coaches/{coach_id}", headers=coach)
     assert fetched.json()["name"] == "Nagato Updated"
+    # The object a GET answered, changed and sent back as it is (id and timestamps included).
+    sent_back = {**fetched.json(), "rank": "Kru"}
+    again = await http.put(f"/coaches/{coach_id}", json=sent_back, headers=coach)
+    assert again.status_code == 200, again.text
+    assert again.json()["rank"] == "Kru" and again.json()["created_at"] == body["created_at"]
+    moved = await http.put(f"/coaches/{coach_id}", json={**sent_back, "id": "someone_else"}, headers=coach)
+    assert moved.status_code == 400 and moved.json()["error"]["details"] == {"id": "This field cannot be changed"}
+    unranked = coach_body(f"plain_{uuid.uuid4().hex[:6]}")
+    del unranked["rank"], unranked["years_experience"]
+    plain = (await http.post("/coaches", json=unranked, headers=coach)).json()
+    assert plain["rank"] is None and plain["years_experience"] is None  # shown, as null
 
     deleted = await http.delete(f"/coaches/{coach_id}", headers=coach)
     assert deleted.json() == {"success": True, "message": f"Coach {coach_id} deleted successfully"}

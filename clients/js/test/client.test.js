@@ -47,6 +47,9 @@ test('analyze a base64 video, then find it in the history', async () => {
   assert.equal((await client.getAnalysis(result.id)).id, result.id);
   const listed = await client.listAnalyses({ coach, limit: 5 });
   assert.deepEqual(listed.analyses.map((a) => a.id), [result.id]);
+  // The spec's other analysis fields reach the server: a body mass outside 20-300 kg is refused there.
+  await assert.rejects(client.analyze({ videoUrl: video.toString('base64'), coach, bodyMassKg: 10, device: 'cpu' }),
+    (error) => error.status === 400 && Object.keys(error.details).some((k) => k.includes('body_mass_kg')));
 });
 
 test('an upload over the WebSocket reports progress, then the spec messages', async () => {

@@ -51,7 +51,10 @@ async def create_coach(body: CoachBody, request: Request, principal: Principal =
 async def update_coach(coach_id: str, body: CoachPatch, request: Request,
                        principal: Principal = Depends(require_principal)):
     b = request.app.state.backends
-    present = sorted(body.model_fields_set)
+    if body.id is not None and body.id != coach_id:
+        raise errors.InvalidRequest(f"id cannot be changed: this is coach {coach_id}",
+                                    details={"id": "This field cannot be changed"})
+    present = sorted(body.model_fields_set - {"id"})
     if not present:
         raise errors.InvalidRequest("Nothing to update: send at least one coach field",
                                     details={"body": "no coach fields given"})
