@@ -21,6 +21,11 @@ from services.edge.security import Authenticator
 from services.edge.ws_limits import SocketLimits
 
 
+# Every router of the public API (tests/edge/test_contract.py checks them against the protos' annotations).
+ROUTERS = (system.router, auth.router, coaches.router, references.router, analysis.router, batch.router,
+           models.router, ws_analysis.router, ws_live.router)
+
+
 def create_app(settings: Settings) -> FastAPI:
     @asynccontextmanager
     async def lifespan(app: FastAPI):
@@ -37,8 +42,7 @@ def create_app(settings: Settings) -> FastAPI:
     app.state.started_at = time.time()
     app.state.ws_limits = SocketLimits(settings)
     app.state.rate_limiter = RateLimiter.from_settings(settings) if settings.rate_limit_enabled else None
-    for router in (system.router, auth.router, coaches.router, references.router, analysis.router,
-                   batch.router, models.router, ws_analysis.router, ws_live.router):
+    for router in ROUTERS:
         app.include_router(router)
         app.include_router(router, prefix="/v1", include_in_schema=False)
     edge_errors.install(app)
