@@ -23,9 +23,11 @@ ANALYSIS_TIMEOUT_SECONDS = 600.0
 class Backends:
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
-        self.channels = {name: channel(addr) for name, addr in (
-            ("auth", settings.auth_addr), ("coach", settings.coach_addr),
-            ("pose", settings.pose_addr), ("scoring", settings.scoring_addr))}
+        addrs = {"auth": settings.auth_addr, "coach": settings.coach_addr, "pose": settings.pose_addr,
+                 "scoring": settings.scoring_addr}
+        self.channels = {name: channel(addr) for name, addr in addrs.items()}
+        # Health is read on channels of its own: the calls' channels treat a NOT_SERVING backend as not there.
+        self.health_channels = {name: channel(addr, health_checked=False) for name, addr in addrs.items()}
         self.auth = auth_pb2_grpc.AuthServiceStub(self.channels["auth"])
         self.coach = coach_pb2_grpc.CoachServiceStub(self.channels["coach"])
         self.pose = pose_pb2_grpc.PoseServiceStub(self.channels["pose"])
@@ -60,7 +62,7 @@ class Backends:
 
     async def health(self, name: str) -> str:
         """'healthy', 'unhealthy' (answers but not serving) or 'unreachable'."""
-        stub = health_pb2_grpc.HealthStub(self.channels[name])
+        stub = health_pb2_grpc.HealthStub(self.health_channels[name])
         try:
             reply = await stub.Check(health_pb2.HealthCheckRequest(service=""), timeout=2.0)
         except grpc.aio.AioRpcError:
@@ -68,5 +70,5 @@ class Backends:
         return "healthy" if reply.status == health_pb2.HealthCheckResponse.SERVING else "unhealthy"
 
     async def close(self) -> None:
-        for ch in self.channels.values():
+        for ch in (*self.channels.values(), *self.health_channels.values()):
             await ch.close()

@@ -1,10 +1,24 @@
-"""Client channels to other services: request id, principal and trace context on every call."""
+"""Client channels to other services: request id, principal and trace context on every call, and the
+service config that rides through a backend's restart.
+
+Riding through restarts (gRPC's own machinery, no retry loop of ours): every call waits for its backend to be
+reachable within its deadline (waitForReady) instead of failing at once while the backend restarts; the
+channel tries to reconnect every 0.1-1 s (gRPC's default backs off up to 2 minutes); and the calls that are
+safe to repeat (RETRYABLE: every GET of the REST contract, the pose service's side-effect-free extraction,
+key and JWKS lookups) are retried by gRPC's retry policy on UNAVAILABLE, which a backend also answers while
+it warms up (services/kit/readiness.py). A backend counts as ready only while its gRPC health says SERVING
+(client-side health checking), so a call also waits through its warm-up and away from a draining replica.
+Health checks themselves answer at once, reachable or not.
+"""
 
 from __future__ import annotations
 
+import json
+from functools import lru_cache
 from typing import Any
 
 import grpc
+from google.api import annotations_pb2
 
 from services.kit import telemetry
 from services.kit.context import PRINCIPAL_HEADER, REQUEST_ID_HEADER, principal_var, request_id_var
@@ -48,11 +62,62 @@ class _StreamStream(grpc.aio.StreamStreamClientInterceptor):
         return await continuation(_with_context(details), request_iterator)
 
 
-def channel(addr: str) -> grpc.aio.Channel:
-    """An insecure channel (the mesh provides mTLS) with our metadata interceptor."""
+# Calls without a GET annotation that are still safe to repeat: lookups, and extraction, which changes nothing.
+_ALSO_RETRYABLE = {"kataforge.auth.v1.AuthService": ("GetJwks", "VerifyApiKey"),
+                   "kataforge.pose.v1.PoseService": ("ExtractPoses", "ExtractPosesWithProgress", "GetInfo")}
+RETRY_POLICY = {"maxAttempts": 5, "initialBackoff": "0.1s", "maxBackoff": "1s", "backoffMultiplier": 2,
+                "retryableStatusCodes": ["UNAVAILABLE"]}
+# A streamed upload can be retried while what was sent is still buffered (gRPC keeps 256 KiB by default).
+RETRY_BUFFER_BYTES = 16 * 1024 * 1024
+
+
+def retryable_methods() -> list[tuple[str, str]]:
+    """(service, method) of every call safe to repeat: GET in the REST contract, or listed above."""
+    from kataforge.auth.v1 import auth_pb2
+    from kataforge.coach.v1 import coach_pb2
+    from kataforge.pose.v1 import pose_pb2
+    from kataforge.scoring.v1 import scoring_pb2
+
+    out = []
+    for module in (auth_pb2, coach_pb2, pose_pb2, scoring_pb2):
+        for service in module.DESCRIPTOR.services_by_name.values():
+            for method in service.methods:
+                options = method.GetOptions()
+                is_get = options.HasExtension(annotations_pb2.http) and \
+                    options.Extensions[annotations_pb2.http].WhichOneof("pattern") == "get"
+                if is_get or method.name in _ALSO_RETRYABLE.get(service.full_name, ()):
+                    out.append((service.full_name, method.name))
+    return out
+
+
+@lru_cache(maxsize=2)
+def service_config(health_checked: bool = True) -> str:
+    """The channels' gRPC service config (JSON): wait for the backend, retry what is safe to repeat.
+
+    health_checked: a backend counts as ready only while its gRPC health says SERVING (gRPC's client-side
+    health checking, which round_robin supports): calls made while it warms up or drains wait for it."""
+    retryable = [{"service": s, "method": m} for s, m in retryable_methods()]
+    config: dict[str, Any] = {"methodConfig": [
+        {"name": [{}], "waitForReady": True},
+        {"name": [{"service": "grpc.health.v1.Health"}], "waitForReady": False},
+        {"name": retryable, "waitForReady": True, "retryPolicy": RETRY_POLICY},
+    ]}
+    if health_checked:
+        config.update(loadBalancingConfig=[{"round_robin": {}}], healthCheckConfig={"serviceName": ""})
+    return json.dumps(config)
+
+
+def channel(addr: str, *, health_checked: bool = True) -> grpc.aio.Channel:
+    """An insecure channel (the mesh provides mTLS) with our metadata interceptor and service config.
+    health_checked=False: for reading a backend's health itself (it answers NOT_SERVING while warming up)."""
     return grpc.aio.insecure_channel(
         addr,
         interceptors=[_UnaryUnary(), _StreamUnary(), _UnaryStream(), _StreamStream()],
         options=[("grpc.max_receive_message_length", 160 * 1024 * 1024),
-                 ("grpc.max_send_message_length", 160 * 1024 * 1024)],
+                 ("grpc.max_send_message_length", 160 * 1024 * 1024),
+                 ("grpc.service_config", service_config(health_checked)), ("grpc.enable_retries", 1),
+                 ("grpc.per_rpc_retry_buffer_size", RETRY_BUFFER_BYTES),
+                 ("grpc.retry_buffer_size", 4 * RETRY_BUFFER_BYTES),
+                 ("grpc.initial_reconnect_backoff_ms", 100), ("grpc.min_reconnect_backoff_ms", 100),
+                 ("grpc.max_reconnect_backoff_ms", 1000)],
     )

@@ -10,6 +10,7 @@ import grpc
 from services.kit import errors
 
 ERROR_TRAILER = "kataforge-error"
+log = logging.getLogger(__name__)
 
 _TO_GRPC: dict[type[errors.DomainError], grpc.StatusCode] = {
     errors.InvalidRequest: grpc.StatusCode.INVALID_ARGUMENT,
@@ -38,6 +39,21 @@ _FROM_GRPC: dict[grpc.StatusCode, type[errors.DomainError]] = {
     grpc.StatusCode.RESOURCE_EXHAUSTED: errors.PayloadTooLarge,
     grpc.StatusCode.DEADLINE_EXCEEDED: errors.TimeoutFailure,
     grpc.StatusCode.UNAVAILABLE: errors.Unavailable,
+}
+
+
+# What a caller is told of a status raised by gRPC itself, by code.
+_TRANSPORT_MESSAGES: dict[grpc.StatusCode, str] = {
+    grpc.StatusCode.NOT_FOUND: "Not found",
+    grpc.StatusCode.INVALID_ARGUMENT: "The request could not be passed on to the service that handles it",
+    grpc.StatusCode.FAILED_PRECONDITION: "The request could not be processed in the service's current state",
+    grpc.StatusCode.UNAUTHENTICATED: "Authentication required",
+    grpc.StatusCode.PERMISSION_DENIED: "Not allowed",
+    grpc.StatusCode.ALREADY_EXISTS: "Already exists",
+    grpc.StatusCode.RESOURCE_EXHAUSTED: "The request is larger than a service accepts",
+    grpc.StatusCode.DEADLINE_EXCEEDED: "The request took longer than allowed; retry, or send a shorter video",
+    grpc.StatusCode.UNAVAILABLE: "A service this request needs is unavailable (restarting or unreachable); "
+                                 "retry shortly",
 }
 
 
@@ -72,13 +88,16 @@ def from_rpc_error(exc: grpc.aio.AioRpcError) -> errors.DomainError:
                 cls = errors.BY_CODE.get(body.get("code"), errors.DomainError)
                 return _build(cls, body.get("message", ""), body.get("details"), extra)
             except (ValueError, AttributeError):
-                logging.getLogger(__name__).warning("unreadable error trailer: %r", value)
+                log.warning("unreadable error trailer: %r", value)
+    # A status gRPC raised itself (no service answered it): its details name internal addresses and
+    # transport states ("ipv4:127.0.0.1:50053: Failed to connect to remote host"), which stay in the logs.
     code = exc.code()
+    log.warning("backend call failed: %s %s", code.name, exc.details())
     if code == grpc.StatusCode.NOT_FOUND:
-        return _build(errors.NotFound, exc.details() or "Not found", None, {})
+        return _build(errors.NotFound, _TRANSPORT_MESSAGES[code], None, {})
     cls = _FROM_GRPC.get(code)
     if cls is not None:
-        return cls(exc.details() or code.name.lower())
+        return cls(_TRANSPORT_MESSAGES[code])
     if code == grpc.StatusCode.UNIMPLEMENTED:
         return errors.Unavailable("This operation is not available on the backend")
     return errors.Unavailable(f"Backend call failed ({code.name.lower()})")

@@ -45,8 +45,8 @@ async def test_lifecycle_errors_and_draining(base_settings):
     ready, stop = asyncio.Event(), asyncio.Event()
     task = asyncio.create_task(serve(ServiceSpec("probe", port, register, warmup=warm.wait), base_settings,
                                      ready=ready, stop=stop))
-    ch = channel(addr)
-    health = health_pb2_grpc.HealthStub(ch)
+    ch, health_ch = channel(addr), channel(addr, health_checked=False)  # health read as the edge reads it
+    health = health_pb2_grpc.HealthStub(health_ch)
     stub = scoring_pb2_grpc.ScoringServiceStub(ch)
     for _ in range(100):  # wait until the port answers
         try:
@@ -90,3 +90,4 @@ async def test_lifecycle_errors_and_draining(base_settings):
     assert (await in_flight).analyses_total == 7
     await asyncio.wait_for(task, 30)
     await ch.close()
+    await health_ch.close()
