@@ -61,5 +61,7 @@ def test_serve_supervises_and_stops_cleanly(tmp_path, pg_url):
         assert proc.wait(60) == 0
         assert not [c for c in children if c.is_running() and c.status() != psutil.STATUS_ZOMBIE]
     finally:
-        if proc.poll() is None:
+        if proc.poll() is None:  # a failed assertion: the services too, not only their supervisor
+            for child in psutil.Process(proc.pid).children(recursive=True):
+                child.kill()
             proc.kill()
