@@ -219,9 +219,12 @@ class TrainingRunner:
         checkpoint_dir.mkdir(parents=True, exist_ok=True)
         latest = await self._start_point(job, checkpoint_dir)
         crashed = job.attempts - 1
-        await self.store.log(job.id, "Training started" + (f", resuming from {latest.name}" if latest else "")
-                             + (f" ({crashed} earlier attempt{'s' * (crashed > 1)} ended with their scoring process)"
-                                if crashed > 0 else ""))
+        started = await self.store.log_while_running(
+            job.id, "Training started" + (f", resuming from {latest.name}" if latest else "")
+            + (f" ({crashed} earlier attempt{'s' * (crashed > 1)} ended with their scoring process)"
+               if crashed > 0 else ""))
+        if not started:  # cancelled while its data was being prepared: no worker, and the cancel stays last
+            return
         spec = {"mode": "train", "model_type": job.model_type, "epochs": job.epochs, "batch_size": job.batch_size,
                 "learning_rate": job.learning_rate, "device": job.device, "data_path": str(data_path),
                 "data_label": job.data_dir, "checkpoint_dir": str(checkpoint_dir),

@@ -102,6 +102,17 @@ class JobStore:
                    LIMIT $2) newest ORDER BY id""", job_id, MAX_LOGS)
         return [LogLine(r["at"], r["level"], r["message"]) for r in rows]
 
+    async def log_while_running(self, job_id: str, message: str) -> bool:
+        """Log `message` only while the job is in progress (False: it ended meanwhile). The job's row is
+        locked meanwhile, so a cancel that commits at the same moment logs after it, never before."""
+        async with self.pool.acquire() as conn, conn.transaction():
+            status = await conn.fetchval("SELECT status FROM training_jobs WHERE id = $1 FOR UPDATE", job_id)
+            if status != "in_progress":
+                return False
+            await conn.execute("INSERT INTO training_logs (job_id, level, message) VALUES ($1, 'info', $2)",
+                               job_id, message)
+            return True
+
     async def log(self, job_id: str, message: str, level: str = "info") -> None:
         await self.pool.execute("INSERT INTO training_logs (job_id, level, message) VALUES ($1, $2, $3)",
                                 job_id, level, message)
