@@ -156,11 +156,11 @@ def chunks(path: Path, stride: int = 0):
             yield pose_pb2.ExtractPosesChunk(data=block)
 
 
-def send(stub, path: Path, stride: int = 0) -> tuple[str, str, float]:
+def send(stub, path: Path, stride: int = 0, metadata=()) -> tuple[str, str, float]:
     """(status, message, seconds) of one ExtractPoses call."""
     started = time.perf_counter()
     try:
-        seq = stub.ExtractPoses(chunks(path, stride), timeout=600)
+        seq = stub.ExtractPoses(chunks(path, stride), timeout=600, metadata=metadata)
     except grpc.RpcError as exc:
         seconds = time.perf_counter() - started
         trailer = dict(exc.trailing_metadata() or ()).get(ERROR_TRAILER)
@@ -183,9 +183,9 @@ def main() -> None:
     port = free_port()
     with tempfile.TemporaryDirectory(prefix="bad-inputs-") as tmp:
         cases = build_all(Path(tmp))
-        service_proc = start_pose_service(port)
+        running = start_pose_service(port)
         try:
-            service = psutil.Process(service_proc.pid)
+            service = psutil.Process(running.process.pid)
             stub = pose_pb2_grpc.PoseServiceStub(grpc.insecure_channel(f"127.0.0.1:{port}"))
             rows = [("baseline: real clip, frame_stride 25", "-", PERSON, 25)]
             rows += [(name, REFUSED_BY[name] or "(analysable)", path, 0) for name, (path, _) in cases.items()]
@@ -202,7 +202,7 @@ def main() -> None:
                 for _ in range(args.repeat):
                     settle(service, pool)
                     with Sampler(service) as sampler:
-                        results.append(send(stub, path, stride))
+                        results.append(send(stub, path, stride, running.metadata()))
                     reset_ok &= sampler.reset_ok
                     if sampler.peak_mib is not None:
                         peaks.append(sampler.peak_mib)
@@ -221,8 +221,7 @@ def main() -> None:
                   f"{len(workers(service))} pose workers running (pool {pool})"
                   + ("" if reset_ok else "; NOTE: VmHWM could not be reset, peaks include earlier jobs"))
         finally:
-            service_proc.terminate()
-            service_proc.wait(timeout=60)
+            running.stop()
 
 
 if __name__ == "__main__":

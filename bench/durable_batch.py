@@ -14,6 +14,7 @@ from __future__ import annotations
 import asyncio
 import base64
 import os
+import secrets
 import signal
 import socket
 import subprocess
@@ -49,8 +50,13 @@ def wait_healthy(url: str, deadline: float) -> None:
 
 
 def start_second_scoring(env: dict[str, str]) -> subprocess.Popen:
-    proc = subprocess.Popen([sys.executable, "-m", "services.scoring.main"], cwd=REPO,
-                            env={**env, "DOJO_SCORING_ADDR": f"127.0.0.1:{free_port()}"})
+    from services.kit.service_identity import service_secret
+
+    # A scoring process of its own, with the scoring credential (derived from the run's internal secret).
+    child = {k: v for k, v in env.items() if k != "DOJO_INTERNAL_SECRET"}
+    proc = subprocess.Popen([sys.executable, "-m", "services.scoring.main"], cwd=REPO, env={
+        **child, "DOJO_SCORING_ADDR": f"127.0.0.1:{free_port()}",
+        "DOJO_SERVICE_SECRET": service_secret(env["DOJO_INTERNAL_SECRET"], "scoring")})
     time.sleep(25)  # its warm-up (models, lifter) before it takes jobs; the queue does not need it ready
     return proc
 
@@ -94,7 +100,7 @@ async def main() -> None:
            "DOJO_STATE_DIR": str(state), "DOJO_DATABASE_URL": db_url, "DOJO_API_PORT": str(port),
            "DOJO_MODEL_DIR": str(REPO / "models"), "DOJO_LOG_LEVEL": "ERROR", "DOJO_ADMIN_USERNAME": "bench",
            "DOJO_ADMIN_PASSWORD": "bench-password-123", "DOJO_ADMIN_EMAIL": "bench@example.com",
-           "DOJO_RATE_LIMIT_REQUESTS": "1000000",
+           "DOJO_RATE_LIMIT_REQUESTS": "1000000", "DOJO_INTERNAL_SECRET": secrets.token_hex(32),
            **{f"DOJO_{n}_ADDR": f"127.0.0.1:{free_port()}" for n in ("AUTH", "COACH", "POSE", "SCORING")}}
     system = subprocess.Popen([sys.executable, "-m", "kataforge.cli", "serve"], env=env, cwd=REPO)
     db = None

@@ -64,13 +64,14 @@ def _chunks(path: Path):
             yield pose_pb2.ExtractPosesChunk(data=block)
 
 
-def service_rpc(stub, path: Path) -> tuple[int, float, float]:
+def service_rpc(stub, path: Path, metadata=()) -> tuple[int, float, float]:
     started = time.perf_counter()
-    seq = stub.ExtractPoses(_chunks(path), timeout=600)
+    seq = stub.ExtractPoses(_chunks(path), timeout=600, metadata=metadata)
     return seq.frame_count, time.perf_counter() - started, seq.inference_seconds
 
 
-async def live_latency(addr: str, path: Path, fps: float, width: int, limit: int) -> dict[str, float]:
+async def live_latency(addr: str, path: Path, fps: float, width: int, limit: int,
+                       metadata=()) -> dict[str, float]:
     cap = cv2.VideoCapture(str(path))
     encoded, frames = [], 0
     while frames < limit:
@@ -95,7 +96,7 @@ async def live_latency(addr: str, path: Path, fps: float, width: int, limit: int
                 sent_at[i] = time.perf_counter()
                 yield pose_pb2.LiveFrame(sequence=i, timestamp_ms=i * 1000.0 / fps, encoded=data)
 
-        async for pose in stub.StreamPoses(frames_out()):
+        async for pose in stub.StreamPoses(frames_out(), metadata=metadata):
             latencies.append((time.perf_counter() - sent_at[pose.sequence]) * 1000.0)
             dropped = pose.dropped_frames
     lat = np.array(latencies)
@@ -114,7 +115,7 @@ def main() -> None:
     bundle = bundle_path(REPO / "models")
     num_poses = Settings().pose_num_poses
     port = free_port()
-    service = start_pose_service(port)
+    running = start_pose_service(port)
     try:
         stub = pose_pb2_grpc.PoseServiceStub(grpc.insecure_channel(f"127.0.0.1:{port}",
                                              options=[("grpc.max_receive_message_length", 256 << 20)]))
@@ -123,17 +124,16 @@ def main() -> None:
         print("|---|---|---|---|---|")
         for path in sorted(args.videos.glob("*.mp4")):
             frames_a, secs_a = bare_loop(path, bundle, num_poses)
-            frames_b, secs_b, _ = service_rpc(stub, path)
+            frames_b, secs_b, _ = service_rpc(stub, path, running.metadata())
             fps_a, fps_b = frames_a / secs_a, frames_b / secs_b
             print(f"| {path.stem} | {frames_b} | {fps_a:.1f} | {fps_b:.1f} | {fps_b / fps_a:.2f} |", flush=True)
         live = asyncio.run(live_latency(f"127.0.0.1:{port}", args.videos / args.live_video, args.live_fps,
-                                        args.live_width, args.live_frames))
+                                        args.live_width, args.live_frames, running.metadata()))
         print(f"\nlive StreamPoses, {args.live_video} as {args.live_width}px JPEG at {args.live_fps:g} frames/s: "
               f"{live['answered']}/{live['frames']} answered, {live['dropped']} dropped, "
               f"latency p50 {live['p50']:.1f} ms, p95 {live['p95']:.1f} ms")
     finally:
-        service.terminate()
-        service.wait(timeout=30)
+        running.stop()
 
 
 if __name__ == "__main__":

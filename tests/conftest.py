@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import asyncio
 import os
+import uuid
 import socket
 from pathlib import Path
 from typing import Awaitable, Callable
 
 import pytest
 
+from services.kit.context import Principal
 from services.kit.config import Settings, load_settings, replace
 from services.kit.server import ServiceSpec, serve
 
@@ -50,6 +52,8 @@ def base_settings(state_dir, pg_url) -> Settings:
         auth_addr=f"127.0.0.1:{free_port()}", coach_addr=f"127.0.0.1:{free_port()}",
         pose_addr=f"127.0.0.1:{free_port()}", scoring_addr=f"127.0.0.1:{free_port()}",
         api_port=free_port(), log_level="WARNING",
+        # The services started in this process derive their own credentials from it (service_identity.py).
+        internal_secret="tests-internal-secret-" + uuid.uuid4().hex,
         # The suite makes far more than the spec's 100 requests a minute from one address and a few users;
         # the rate limit itself is tested with its own edge (tests/integration/test_rest_rate_limit.py).
         rate_limit_requests=1_000_000,
@@ -81,3 +85,46 @@ def start_service() -> Callable[[ServiceSpec, Settings], Awaitable[RunningServic
         return RunningService(task, stop)
 
     return _start
+
+
+# The session's auth service: the JWKS every service under test verifies tokens with, and the internal tokens
+# test clients call them with. Its first admin and static key are the integration suite's.
+ADMIN_PASSWORD = "admin-password-123"
+STATIC_API_KEY = "static-operator-key-0123456789"
+
+
+@pytest.fixture(scope="session")
+async def auth_service(base_settings, start_service):
+    from services.auth.main import build
+
+    settings = replace(base_settings, admin_username="root", admin_password=ADMIN_PASSWORD,
+                       admin_email="root@example.com", api_keys=(STATIC_API_KEY,))
+    running = await start_service(build(settings), settings)
+    yield settings
+    await running.stop()
+
+
+@pytest.fixture(scope="session")
+async def edge_credentials(base_settings, auth_service):
+    """Calls made by tests go as the edge makes them: a channel given these (services.kit.channels.channel)
+    sends, for the principal set in principal_var, an internal token the auth service minted for its audience."""
+    from services.kit.service_identity import ServiceCredentials
+
+    credentials = ServiceCredentials.from_settings(base_settings, "edge")
+    yield credentials
+    await credentials.close()
+
+
+# Who test clients of a single backend call as (a channel's caller when no principal is set).
+TEST_CALLER = Principal(user_id="u_tests", username="tests", role="admin", method="jwt")
+
+
+@pytest.fixture(scope="session")
+def backend_channel(edge_credentials):
+    """A channel to one backend, calling as TEST_CALLER with internal tokens (health readable on it)."""
+    from services.kit.channels import channel
+
+    def open_channel(addr: str, audience: str):
+        return channel(addr, audience=audience, credentials=edge_credentials, caller=TEST_CALLER,
+                       health_checked=False)
+    return open_channel

@@ -9,8 +9,11 @@ import asyncpg
 from services.auth import apikeys, keys, passwords, refresh, reset, throttle, tokens, users
 from services.auth.mailer import Mailer
 from services.kit.config import Settings
+from services.kit import errors
 from services.kit.context import Principal
 from services.kit.errors import InvalidRequest, Unauthorized
+from services.kit.service_identity import MAY_CALL, secret_matches
+from services.kit.tokens import METHODS, ROLES
 
 LOGIN_FAILED = "Invalid username or password"
 
@@ -139,3 +142,17 @@ class AuthCore:
 
     async def verify_api_key(self, key: str) -> Principal:
         return await apikeys.verify(self.pool, self.static_keys, key)
+
+    async def issue_internal_token(self, service: str, secret: str, subject: Principal, audience: str) -> str:
+        """A token for `service` to call `audience` as `subject`: only with the service's own credential, and
+        only for the services it calls (service_identity.MAY_CALL)."""
+        if not secret_matches(self.settings.internal_secret, service, secret):
+            raise errors.Unauthorized("Unknown service credential")
+        if audience not in MAY_CALL.get(service, ()):
+            raise errors.Forbidden(f"The {service} service does not call the {audience} service",
+                                   details={"audience": f"one of {', '.join(MAY_CALL.get(service, ())) or 'none'}"})
+        if not subject.user_id or subject.role not in ROLES or subject.method not in METHODS:
+            raise errors.InvalidRequest("The subject needs a user id, a known role and a known method",
+                                        details={"subject": "user_id, role and method"})
+        key = await self.keyring.active()
+        return tokens.issue_internal_token(self.settings, key, subject=subject, audience=audience, issued_to=service)

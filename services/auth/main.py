@@ -13,13 +13,21 @@ from services.auth.core import AuthCore
 from services.auth.mailer import Mailer, OutboxMailer
 from services.auth.servicer import AuthServicer
 from services.kit import db
-from services.kit.config import Settings, settings as load_process_settings
+from services.kit.config import ConfigError, Settings, settings as load_process_settings
 from services.kit.server import ServiceSpec, port_of, serve
 
 SERVICE_NAME = auth_pb2.DESCRIPTOR.services_by_name["AuthService"].full_name
+# Callable without a token: signing in and out, password reset, the JWKS, and what services call to learn
+# who a caller is (VerifyApiKey; IssueInternalToken checks the calling service's own credential).
+PUBLIC = frozenset(f"/{SERVICE_NAME}/{m}" for m in (
+    "Register", "Login", "Refresh", "Logout", "ForgotPassword", "ResetPassword", "GetJwks", "VerifyApiKey",
+    "IssueInternalToken"))
 
 
 def build(settings: Settings, *, mailer: Mailer | None = None) -> ServiceSpec:
+    if not settings.internal_secret:
+        raise ConfigError("The auth service needs DOJO_INTERNAL_SECRET to check the other services' credentials "
+                          "(services/kit/service_identity.py); `kataforge serve` sets one itself")
     mailer = mailer or OutboxMailer(settings.outbox_dir)
     servicer = AuthServicer()  # registered before warm-up; its core is set there (UNAVAILABLE until then)
     pool: asyncpg.Pool | None = None
@@ -43,7 +51,11 @@ def build(settings: Settings, *, mailer: Mailer | None = None) -> ServiceSpec:
             await pool.close()
             pool = None
 
-    return ServiceSpec(name="auth", port=port_of(settings.auth_addr), register=register, warmup=warmup, close=close)
+    async def own_jwks() -> list[dict[str, str]]:
+        return await servicer.core.jwks()  # UNAVAILABLE until warm-up, as every call
+
+    return ServiceSpec(name="auth", port=port_of(settings.auth_addr), register=register, warmup=warmup, close=close,
+                       public=PUBLIC, jwks=own_jwks)
 
 
 def main() -> None:

@@ -11,8 +11,10 @@ from kataforge.auth.v1 import auth_pb2, auth_pb2_grpc
 from services.auth.apikeys import ApiKey
 from services.auth.core import AuthCore, TokenPair
 from services.auth.users import User
-from services.kit.context import principal_var
+from services.kit.context import Principal, principal_var
 from services.kit.readiness import SetAtWarmUp
+from services.kit.service_identity import SECRET_HEADER, SERVICE_HEADER
+from services.kit.tokens import INTERNAL_TTL_SECONDS
 
 
 def _ts(value: datetime | None) -> Timestamp | None:
@@ -97,3 +99,11 @@ class AuthServicer(auth_pb2_grpc.AuthServiceServicer):
     async def VerifyApiKey(self, request, context):
         p = await self.core.verify_api_key(request.key)
         return auth_pb2.Principal(user_id=p.user_id, username=p.username, role=p.role, method=p.method)
+
+    async def IssueInternalToken(self, request, context):
+        metadata = {k: v for k, v in (context.invocation_metadata() or ()) if isinstance(v, str)}
+        s = request.subject
+        token = await self.core.issue_internal_token(
+            metadata.get(SERVICE_HEADER, ""), metadata.get(SECRET_HEADER, ""),
+            Principal(user_id=s.user_id, username=s.username, role=s.role, method=s.method), request.audience)
+        return auth_pb2.InternalToken(token=token, expires_in=INTERNAL_TTL_SECONDS)

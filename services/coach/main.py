@@ -17,6 +17,7 @@ from services.coach.store import CoachStore
 from services.kit import config
 from services.kit.channels import channel
 from services.kit.db import open_pool
+from services.kit.service_identity import ServiceCredentials
 from services.kit.server import ServiceSpec, port_of, serve
 
 SCHEMA = "coach"
@@ -28,6 +29,7 @@ def build(settings: config.Settings) -> ServiceSpec:
     only once the database answers. Video references are analysed by the pose service (pose_addr)."""
     pool: asyncpg.Pool | None = None
     pose_channel: grpc.aio.Channel | None = None
+    credentials = ServiceCredentials.from_settings(settings, "coach")  # calls pose for a video's poses
     coaches = CoachStore(None)  # the stores get their pool in warmup()
     registry = CoachRegistry(coaches)
     references = ReferenceLibrary(coaches, ReferenceStore(None), None, max_video_bytes=settings.max_request_size)
@@ -41,10 +43,11 @@ def build(settings: config.Settings) -> ServiceSpec:
         pool = await open_pool(settings, SCHEMA, MIGRATIONS)
         coaches.pool = references.store.pool = pool
         # Channels belong to the running event loop, so it is made here rather than in build().
-        pose_channel = channel(settings.pose_addr)
+        pose_channel = channel(settings.pose_addr, audience="pose", credentials=credentials)
         references.pose = PoseClient(pose_channel)
 
     async def close() -> None:
+        await credentials.close()
         if pose_channel is not None:
             await pose_channel.close()
         if pool is not None:

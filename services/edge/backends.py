@@ -15,6 +15,7 @@ from services.kit.channels import channel
 from services.kit.config import Settings
 from services.kit.context import Principal, principal_var
 from services.kit.grpc_errors import from_rpc_error
+from services.kit.service_identity import ServiceCredentials
 
 # Deadline for the video-heavy calls: decoding and inference of a long clip take a while.
 ANALYSIS_TIMEOUT_SECONDS = 600.0
@@ -25,7 +26,9 @@ class Backends:
         self.settings = settings
         addrs = {"auth": settings.auth_addr, "coach": settings.coach_addr, "pose": settings.pose_addr,
                  "scoring": settings.scoring_addr}
-        self.channels = {name: channel(addr) for name, addr in addrs.items()}
+        self.credentials = ServiceCredentials.from_settings(settings, "edge")  # calls each as its verified caller
+        self.channels = {name: channel(addr, audience=name, credentials=self.credentials)
+                         for name, addr in addrs.items()}
         # Health is read on channels of its own: the calls' channels treat a NOT_SERVING backend as not there.
         self.health_channels = {name: channel(addr, health_checked=False) for name, addr in addrs.items()}
         self.auth = auth_pb2_grpc.AuthServiceStub(self.channels["auth"])
@@ -72,3 +75,4 @@ class Backends:
     async def close(self) -> None:
         for ch in (*self.channels.values(), *self.health_channels.values()):
             await ch.close()
+        await self.credentials.close()

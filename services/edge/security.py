@@ -2,26 +2,19 @@
 
 from __future__ import annotations
 
-import asyncio
 import logging
-import time
 
 from fastapi import Request
 from google.protobuf.json_format import MessageToDict
 
 from kataforge.auth.v1 import auth_pb2
-from services.auth.verify import JwksVerifier, UnknownSigningKey
+from services.kit.tokens import TokenVerifier
 from services.kit import errors
 from services.kit.config import Settings
 from services.kit.context import ANONYMOUS_ADMIN, Principal
 from services.edge.backends import Backends
 
 log = logging.getLogger(__name__)
-
-# An unknown `kid` triggers a JWKS refresh, at most this often (keys rotate rarely; this bounds
-# the calls an attacker can cause with made-up kids).
-JWKS_REFRESH_INTERVAL_SECONDS = 30.0
-
 
 _UNSET = object()
 
@@ -30,27 +23,15 @@ class Authenticator:
     def __init__(self, settings: Settings, backends: Backends) -> None:
         self.settings = settings
         self.backends = backends
-        self._verifier: JwksVerifier | None = None
-        self._fetched_at = 0.0
-        self._lock = asyncio.Lock()
 
-    async def _load_jwks(self, force: bool = False) -> JwksVerifier:
-        async with self._lock:
-            stale = time.monotonic() - self._fetched_at > JWKS_REFRESH_INTERVAL_SECONDS
-            if self._verifier is None or (force and stale):
-                jwks = await self.backends.call(self.backends.auth.GetJwks, auth_pb2.GetJwksRequest())
-                self._verifier = JwksVerifier(MessageToDict(jwks, preserving_proto_field_name=True),
-                                              issuer=self.settings.jwt_issuer, audience=self.settings.jwt_audience)
-                self._fetched_at = time.monotonic()
-            return self._verifier
+        async def jwks() -> dict:
+            reply = await backends.call(backends.auth.GetJwks, auth_pb2.GetJwksRequest())
+            return MessageToDict(reply, preserving_proto_field_name=True)
+        # The public API takes users' access tokens only (internal tokens are for the services behind it).
+        self.verifier = TokenVerifier(jwks, issuer=settings.jwt_issuer, audiences=(settings.jwt_audience,))
 
     async def verify_bearer(self, token: str) -> Principal:
-        verifier = await self._load_jwks()
-        try:
-            return verifier.principal(token)
-        except UnknownSigningKey:
-            # The auth service may have rotated its keys since we last fetched them.
-            return (await self._load_jwks(force=True)).principal(token)
+        return await self.verifier.principal(token)
 
     async def verify_api_key(self, key: str) -> Principal:
         reply = await self.backends.call(self.backends.auth.VerifyApiKey, auth_pb2.VerifyApiKeyRequest(key=key))

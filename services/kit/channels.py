@@ -1,5 +1,5 @@
-"""Client channels to other services: request id, principal and trace context on every call, and the
-service config that rides through a backend's restart.
+"""Client channels to other services: request id, trace context and the caller's internal token on every
+call (services/kit/service_identity.py), and the service config that rides through a backend's restart.
 
 Riding through restarts (gRPC's own machinery, no retry loop of ours): every call waits for its backend to be
 reachable within its deadline (waitForReady) instead of failing at once while the backend restarts; the
@@ -15,51 +15,67 @@ from __future__ import annotations
 
 import json
 from functools import lru_cache
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import grpc
 from google.api import annotations_pb2
 
 from services.kit import telemetry
-from services.kit.context import PRINCIPAL_HEADER, REQUEST_ID_HEADER, principal_var, request_id_var
+from services.kit.context import REQUEST_ID_HEADER, Principal, principal_var, request_id_var
+
+if TYPE_CHECKING:
+    from services.kit.service_identity import ServiceCredentials
+
+AUTHORIZATION = "authorization"
 
 
-def outgoing_metadata(existing: Any = None) -> list[tuple[str, str]]:
-    metadata = [(k, v) for k, v in (existing or ()) if k not in (REQUEST_ID_HEADER, PRINCIPAL_HEADER)]
+def outgoing_metadata(existing: Any = None, token: str | None = None) -> list[tuple[str, str]]:
+    metadata = [(k, v) for k, v in (existing or ()) if k not in (REQUEST_ID_HEADER, AUTHORIZATION)]
     if request_id := request_id_var.get():
         metadata.append((REQUEST_ID_HEADER, request_id))
-    if (principal := principal_var.get()) is not None:
-        metadata.append((PRINCIPAL_HEADER, principal.to_header()))
+    if token:
+        metadata.append((AUTHORIZATION, f"Bearer {token}"))
     carrier: dict[str, str] = {}
     telemetry.inject(carrier)
     metadata.extend(carrier.items())
     return metadata
 
 
-def _with_context(details: grpc.aio.ClientCallDetails) -> grpc.aio.ClientCallDetails:
-    return grpc.aio.ClientCallDetails(details.method, details.timeout, outgoing_metadata(details.metadata),
-                                      details.credentials, details.wait_for_ready)
+class _Context:
+    """Adds the call's context: request id, trace, and the caller's internal token for the audience."""
+
+    def __init__(self, credentials: "ServiceCredentials | None", audience: str | None,
+                 caller: Principal | None) -> None:
+        self.credentials, self.audience, self.caller = credentials, audience, caller
+
+    async def details(self, details: grpc.aio.ClientCallDetails) -> grpc.aio.ClientCallDetails:
+        token = None
+        principal = principal_var.get() or self.caller
+        if principal is not None and self.credentials is not None and self.audience:
+            token = await self.credentials.token(principal, self.audience)
+        return grpc.aio.ClientCallDetails(details.method, details.timeout, outgoing_metadata(details.metadata, token),
+                                          details.credentials, details.wait_for_ready)
 
 
 # grpc.aio files each interceptor under the first call type it implements, so one class per type.
-class _UnaryUnary(grpc.aio.UnaryUnaryClientInterceptor):
+class _UnaryUnary(_Context, grpc.aio.UnaryUnaryClientInterceptor):
     async def intercept_unary_unary(self, continuation, details, request):
-        return await continuation(_with_context(details), request)
+        return await continuation(await self.details(details), request)
 
 
-class _StreamUnary(grpc.aio.StreamUnaryClientInterceptor):
+class _StreamUnary(_Context, grpc.aio.StreamUnaryClientInterceptor):
     async def intercept_stream_unary(self, continuation, details, request_iterator):
-        return await continuation(_with_context(details), request_iterator)
+        return await continuation(await self.details(details), request_iterator)
 
 
-class _UnaryStream(grpc.aio.UnaryStreamClientInterceptor):
+class _UnaryStream(_Context, grpc.aio.UnaryStreamClientInterceptor):
     async def intercept_unary_stream(self, continuation, details, request):
-        return await continuation(_with_context(details), request)
+        return await continuation(await self.details(details), request)
 
 
-class _StreamStream(grpc.aio.StreamStreamClientInterceptor):
+class _StreamStream(_Context, grpc.aio.StreamStreamClientInterceptor):
     async def intercept_stream_stream(self, continuation, details, request_iterator):
-        return await continuation(_with_context(details), request_iterator)
+        return await continuation(await self.details(details), request_iterator)
 
 
 # Calls without a GET annotation that are still safe to repeat: lookups, and extraction, which changes nothing.
@@ -107,12 +123,18 @@ def service_config(health_checked: bool = True) -> str:
     return json.dumps(config)
 
 
-def channel(addr: str, *, health_checked: bool = True) -> grpc.aio.Channel:
+def channel(addr: str, *, audience: str | None = None, credentials: "ServiceCredentials | None" = None,
+            caller: Principal | None = None, health_checked: bool = True) -> grpc.aio.Channel:
     """An insecure channel (the mesh provides mTLS) with our metadata interceptor and service config.
+    audience, credentials: the service at addr ("coach", ...) and the calling service's credentials: each
+    call made with a principal set carries an internal token for that audience on the principal's behalf.
+    caller: who calls when no principal is set (an internal client acting as one identity of its own).
     health_checked=False: for reading a backend's health itself (it answers NOT_SERVING while warming up)."""
+    context = (credentials, audience, caller)
     return grpc.aio.insecure_channel(
         addr,
-        interceptors=[_UnaryUnary(), _StreamUnary(), _UnaryStream(), _StreamStream()],
+        interceptors=[_UnaryUnary(*context), _StreamUnary(*context), _UnaryStream(*context),
+                      _StreamStream(*context)],
         options=[("grpc.max_receive_message_length", 160 * 1024 * 1024),
                  ("grpc.max_send_message_length", 160 * 1024 * 1024),
                  ("grpc.service_config", service_config(health_checked)), ("grpc.enable_retries", 1),

@@ -60,6 +60,10 @@ class Settings:
     reset_token_ttl: int = 3600
     login_max_failures: int = 5
     login_lockout_seconds: int = 900
+    # Service credentials (services/kit/service_identity.py): the auth service's master secret, from which
+    # each service's own is derived; a service's own secret. `kataforge serve` sets both when unset.
+    internal_secret: str = field(default="", repr=False)
+    service_secret: str = field(default="", repr=False)
 
     # First admin (created at auth start when both are set).
     admin_username: str = ""

@@ -3,19 +3,17 @@
 from __future__ import annotations
 
 import contextvars
-import json
 import uuid
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 
 REQUEST_ID_HEADER = "x-request-id"
-PRINCIPAL_HEADER = "x-kataforge-principal"
 
 request_id_var: contextvars.ContextVar[str] = contextvars.ContextVar("request_id", default="")
 
 
 @dataclass(frozen=True)
 class Principal:
-    """Who is calling, as verified by the edge (JWT or API key)."""
+    """Who is calling, as verified from the call's token (services/kit/tokens.py)."""
 
     user_id: str
     username: str
@@ -25,19 +23,6 @@ class Principal:
     @property
     def is_admin(self) -> bool:
         return self.role == "admin"
-
-    def to_header(self) -> str:
-        return json.dumps(asdict(self), separators=(",", ":"))
-
-    @classmethod
-    def from_header(cls, value: str | bytes | None) -> "Principal | None":
-        if not value:
-            return None
-        try:
-            data = json.loads(value)
-            return cls(**{k: str(data[k]) for k in ("user_id", "username", "role", "method")})
-        except (ValueError, KeyError, TypeError):
-            return None
 
 
 # Used when DOJO_AUTH_ENABLED=false: every caller acts as an administrator, as the spec's switch implies.

@@ -1,4 +1,11 @@
-"""Server interceptor: request id, principal, trace context, access log, metrics and error mapping."""
+"""Server interceptor: request id, the caller verified from its token, trace context, access log, metrics and
+error mapping.
+
+Zero trust between services: the caller of an RPC is whoever the `authorization: Bearer <token>` metadata
+proves, verified here against the auth service's JWKS (services/kit/tokens.py): a user's access token or an
+internal token minted for this very service. Nothing else in the metadata says who is calling. A call
+without a token is refused with UNAUTHENTICATED unless its method is one of the service's public ones
+(signing in, the JWKS, the token issue itself); a bad token is refused on every method."""
 
 from __future__ import annotations
 
@@ -13,10 +20,12 @@ from opentelemetry.trace import SpanKind
 from prometheus_client import Counter, Histogram
 
 from services.kit import errors, telemetry
-from services.kit.context import (PRINCIPAL_HEADER, REQUEST_ID_HEADER, Principal, clean_request_id,
-                                  principal_var, request_id_var)
+from services.kit.context import REQUEST_ID_HEADER, clean_request_id, principal_var, request_id_var
 from services.kit.grpc_errors import abort_with
 from services.kit.text_fields import refuse_nul
+from services.kit.tokens import TokenVerifier
+
+AUTHORIZATION = "authorization"
 
 log = logging.getLogger("kataforge.rpc")
 
@@ -33,11 +42,11 @@ class _CallScope:
         metadata = tuple(context.invocation_metadata() or ())
         found = dict((k, v) for k, v in metadata if isinstance(v, str))
         self.request_id = clean_request_id(found.get(REQUEST_ID_HEADER))
-        self.principal = Principal.from_header(found.get(PRINCIPAL_HEADER))
+        self.authorization = found.get(AUTHORIZATION, "")
         self.trace_ctx = telemetry.extract(metadata)
 
     def __enter__(self) -> "_CallScope":
-        self.tokens = (request_id_var.set(self.request_id), principal_var.set(self.principal))
+        self.tokens = (request_id_var.set(self.request_id), principal_var.set(None))
         self.otel_token = otel_context.attach(self.trace_ctx)
         self.span_cm = telemetry.tracer("kataforge.rpc").start_as_current_span(
             self.method, kind=SpanKind.SERVER)
@@ -57,6 +66,17 @@ class _CallScope:
         request_id_var.reset(self.tokens[0])
         principal_var.reset(self.tokens[1])
 
+    async def authenticate(self, verifier: TokenVerifier | None, public: bool) -> None:
+        """Set the verified caller; Unauthorized for a bad token, or for none where the method needs one."""
+        scheme, _, token = self.authorization.partition(" ")
+        if token.strip() and scheme.lower() == "bearer":
+            if verifier is None:
+                raise errors.Unauthorized("This service cannot verify tokens")
+            principal_var.set(await verifier.principal(token.strip()))
+        elif self.authorization or not public:
+            raise errors.Unauthorized("This call needs the caller's token: 'authorization: Bearer <token>' "
+                                      "(a user's access token, or an internal token from the auth service)")
+
     async def fail(self, exc: BaseException) -> None:
         if isinstance(exc, errors.DomainError):
             self.code = exc.code
@@ -75,10 +95,12 @@ class _CallScope:
             await abort_with(self.context, errors.DomainError("Internal server error", request_id=self.request_id))
 
 
-def _wrap_unary(method: str, behavior: Callable[..., Awaitable[Any]]):
+def _wrap_unary(method: str, behavior: Callable[..., Awaitable[Any]], verifier: TokenVerifier | None,
+                public: bool):
     async def wrapped(request: Any, context: grpc.aio.ServicerContext) -> Any:
         with _CallScope(method, context) as scope:
             try:
+                await scope.authenticate(verifier, public)
                 refuse_nul(request)  # a request stream (stream_unary) is not a message: skipped
                 return await behavior(request, context)
             except BaseException as exc:  # noqa: BLE001 - mapped to a status in one place
@@ -88,10 +110,11 @@ def _wrap_unary(method: str, behavior: Callable[..., Awaitable[Any]]):
     return wrapped
 
 
-def _wrap_stream(method: str, behavior: Callable[..., Any]):
+def _wrap_stream(method: str, behavior: Callable[..., Any], verifier: TokenVerifier | None, public: bool):
     async def wrapped(request: Any, context: grpc.aio.ServicerContext):
         with _CallScope(method, context) as scope:
             try:
+                await scope.authenticate(verifier, public)
                 refuse_nul(request)
                 async for item in behavior(request, context):
                     yield item
@@ -103,6 +126,12 @@ def _wrap_stream(method: str, behavior: Callable[..., Any]):
 
 
 class KitServerInterceptor(grpc.aio.ServerInterceptor):
+    """verifier: the service's TokenVerifier; public: full method names ("/pkg.Service/Method") callable
+    without a token (the rest need one)."""
+
+    def __init__(self, verifier: TokenVerifier | None = None, public: frozenset[str] = frozenset()) -> None:
+        self.verifier, self.public = verifier, public
+
     async def intercept_service(self, continuation, handler_call_details):
         handler = await continuation(handler_call_details)
         if handler is None:
@@ -112,10 +141,12 @@ class KitServerInterceptor(grpc.aio.ServerInterceptor):
             return handler
         kwargs = dict(request_deserializer=handler.request_deserializer,
                       response_serializer=handler.response_serializer)
+        auth = (self.verifier, method in self.public)
         if handler.unary_unary:
-            return grpc.unary_unary_rpc_method_handler(_wrap_unary(method, handler.unary_unary), **kwargs)
+            return grpc.unary_unary_rpc_method_handler(_wrap_unary(method, handler.unary_unary, *auth), **kwargs)
         if handler.stream_unary:
-            return grpc.stream_unary_rpc_method_handler(_wrap_unary(method, handler.stream_unary), **kwargs)
+            return grpc.stream_unary_rpc_method_handler(_wrap_unary(method, handler.stream_unary, *auth), **kwargs)
         if handler.unary_stream:
-            return grpc.unary_stream_rpc_method_handler(_wrap_stream(method, handler.unary_stream), **kwargs)
-        return grpc.stream_stream_rpc_method_handler(_wrap_stream(method, handler.stream_stream), **kwargs)
+            return grpc.unary_stream_rpc_method_handler(_wrap_stream(method, handler.unary_stream, *auth), **kwargs)
+        return grpc.stream_stream_rpc_method_handler(_wrap_stream(method, handler.stream_stream, *auth),
+                                                     **kwargs)

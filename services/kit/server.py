@@ -6,7 +6,7 @@ import asyncio
 import logging
 import signal
 from dataclasses import dataclass
-from typing import Awaitable, Callable
+from typing import Any, Awaitable, Callable
 
 import grpc
 from grpc_health.v1 import health_pb2, health_pb2_grpc
@@ -16,6 +16,8 @@ from grpc_reflection.v1alpha import reflection
 from services.kit import logs, telemetry
 from services.kit.config import Settings
 from services.kit.interceptors import KitServerInterceptor
+from services.kit.service_identity import jwks_from_auth
+from services.kit.tokens import TokenVerifier, internal_audience
 
 log = logging.getLogger("kataforge.server")
 
@@ -33,6 +35,10 @@ class ServiceSpec:
     register: Callable[[grpc.aio.Server], list[str]]
     warmup: Callable[[], Awaitable[None]] | None = None
     close: Callable[[], Awaitable[None]] | None = None
+    # Full method names ("/pkg.Service/Method") callable without a token; every other call needs one.
+    public: frozenset[str] = frozenset()
+    # Where its verifier gets the JWKS: the auth service's GetJwks unless given (the auth service's own keys).
+    jwks: Callable[[], Awaitable[Any]] | None = None
 
 
 def port_of(addr: str) -> int:
@@ -44,8 +50,11 @@ async def serve(spec: ServiceSpec, settings: Settings, *, ready: asyncio.Event |
     """Run until SIGTERM/SIGINT (or `stop`), then drain in-flight calls and close."""
     logs.configure(spec.name, settings.log_level)
     telemetry.configure(spec.name, settings.otel_exporter)
+    # A user's access token, or an internal token minted for this service (and no other).
+    verifier = TokenVerifier(spec.jwks or jwks_from_auth(settings.auth_addr), issuer=settings.jwt_issuer,
+                             audiences=(settings.jwt_audience, internal_audience(spec.name)))
     server = grpc.aio.server(
-        interceptors=[KitServerInterceptor()],
+        interceptors=[KitServerInterceptor(verifier, spec.public)],
         options=[("grpc.max_receive_message_length", MAX_MESSAGE_BYTES),
                  ("grpc.max_send_message_length", MAX_MESSAGE_BYTES)],
     )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import os
+import secrets
 import signal
 import subprocess
 import sys
@@ -11,6 +12,7 @@ import time
 from dataclasses import dataclass, field
 
 from services.kit.config import Settings
+from services.kit.service_identity import service_secret
 
 log = logging.getLogger("kataforge.supervisor")
 
@@ -30,12 +32,25 @@ class Child:
 
 
 def _spawn(name: str, env: dict[str, str]) -> subprocess.Popen:
-    return subprocess.Popen([sys.executable, "-m", f"services.{name}.main"], env=env)
+    return subprocess.Popen([sys.executable, "-m", f"services.{name}.main"], env=_credentials(name, env))
+
+
+def _credentials(name: str, env: dict[str, str]) -> dict[str, str]:
+    """A child's environment with its own service credential; the internal secret only for the auth service
+    (services/kit/service_identity.py), so no other process can obtain tokens as another service."""
+    child = {k: v for k, v in env.items() if k != "DOJO_INTERNAL_SECRET"}
+    if name == "auth":
+        child["DOJO_INTERNAL_SECRET"] = env["DOJO_INTERNAL_SECRET"]
+    child["DOJO_SERVICE_SECRET"] = service_secret(env["DOJO_INTERNAL_SECRET"], name)
+    return child
 
 
 def run(settings: Settings, names: tuple[str, ...] = SERVICES) -> int:
     """Start everything, restart a child that dies (with backoff), stop all on SIGINT/SIGTERM."""
     env = dict(os.environ)
+    # One per run unless the deployment gives one: tokens live 5 minutes, nothing signed with it outlives the run.
+    env.setdefault("DOJO_INTERNAL_SECRET", secrets.token_hex(32))
+    env.pop("DOJO_SERVICE_SECRET", None)  # each child gets its own
     pg = None
     if not settings.database_url:
         from services.kit import embedded_pg

@@ -24,8 +24,9 @@ def build(settings: Settings) -> ServiceSpec:
 
     # Loads the bundle and runs one synthetic frame: SERVING means the model is ready. A missing
     # bundle fails the start with a ModelError that says to run `make model`.
+    # GetInfo (versions, devices: no one's data) answers without a token, as health does; extraction needs one.
     return ServiceSpec(name="pose", port=port_of(settings.pose_addr), register=register, warmup=servicer.warm_up,
-                       close=servicer.close)
+                       close=servicer.close, public=frozenset({f"/{SERVICE_NAME}/GetInfo"}))
 
 
 def main() -> None:

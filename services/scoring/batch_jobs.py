@@ -23,7 +23,7 @@ import os
 import socket
 import time
 import uuid
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from datetime import datetime, timedelta, timezone
 from typing import AsyncIterator
 
@@ -115,7 +115,7 @@ class BatchJobs:
                     f"At most {self.limits.jobs_per_hour} batch jobs an hour; the next can be submitted at "
                     f"{frees_at:%H:%M:%S} UTC", limit=self.limits.jobs_per_hour, window=QUOTA_WINDOW_S,
                     retry_after=(frees_at - datetime.now(timezone.utc)).total_seconds())
-            await rows.insert(conn, job, json.loads(principal.to_header()), device, body_mass_kg, videos,
+            await rows.insert(conn, job, asdict(principal), device, body_mass_kg, videos,
                               [new_analysis_id() for _ in videos])
             await Queries.from_asyncpg_connection(conn).enqueue(
                 [ENTRYPOINT] * len(videos), [_payload(job.id, i) for i in range(len(videos))], [0] * len(videos))

@@ -9,6 +9,7 @@ from kataforge.scoring.v1 import scoring_pb2, scoring_pb2_grpc
 from services.kit.channels import channel
 from services.kit.config import Settings, settings as load
 from services.kit.db import open_pool
+from services.kit.service_identity import ServiceCredentials
 from services.kit.server import ServiceSpec, port_of, serve
 from services.scoring.analysis import Analyzer
 from services.scoring.batch_jobs import BatchJobs, BatchLimits, install_queue
@@ -20,17 +21,22 @@ from services.scoring.technique_models import TechniqueModels
 from services.scoring.training.service import start_training
 
 
+SERVICE_NAME = scoring_pb2.DESCRIPTOR.services_by_name["ScoringService"].full_name
+
+
 def build(settings: Settings) -> ServiceSpec:
     state: dict = {}
+    credentials = ServiceCredentials.from_settings(settings, "scoring")  # calls coach and pose as its callers
     servicer = ScoringServicer(None, settings.max_request_size)  # analyzer set once the pool is open
 
     def register(server) -> list[str]:
         scoring_pb2_grpc.add_ScoringServiceServicer_to_server(servicer, server)
-        return [scoring_pb2.DESCRIPTOR.services_by_name["ScoringService"].full_name]
+        return [SERVICE_NAME]
 
     async def warmup() -> None:
         # Channels belong to the running event loop, so they are made here rather than in build().
-        state["channels"] = (channel(settings.pose_addr), channel(settings.coach_addr))
+        state["channels"] = (channel(settings.pose_addr, audience="pose", credentials=credentials),
+                             channel(settings.coach_addr, audience="coach", credentials=credentials))
         pose_channel, coach_channel = state["channels"]
         # The depth lifter (learning/lifting.py) measures every video and every coach reference alike.
         lifter = await asyncio.to_thread(DepthLifter.from_dir, Path(settings.model_dir) / "scoring")
@@ -60,9 +66,11 @@ def build(settings: Settings) -> ServiceSpec:
             await state["pool"].close()
         for ch in state.get("channels", ()):
             await ch.close()
+        await credentials.close()
 
+    # GetStats (counts and the models loaded: no one's data) answers without a token, for the public health page.
     return ServiceSpec(name="scoring", port=port_of(settings.scoring_addr), register=register,
-                       warmup=warmup, close=close)
+                       warmup=warmup, close=close, public=frozenset({f"/{SERVICE_NAME}/GetStats"}))
 
 
 def main() -> None:

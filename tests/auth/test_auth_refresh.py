@@ -6,7 +6,7 @@ import pytest
 
 from services.auth.secret_hash import secret_hash
 from services.auth import refresh
-from services.auth.verify import JwksVerifier
+from services.kit.tokens import JwksVerifier
 from services.kit.errors import Unauthorized
 from tests.auth.support import PASSWORD, register
 

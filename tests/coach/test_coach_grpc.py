@@ -15,16 +15,16 @@ from services.kit.grpc_errors import from_rpc_error
 
 
 @pytest.fixture(scope="module")
-async def stub(base_settings, start_service):
+async def stub(base_settings, start_service, edge_credentials):
     service = await start_service(build(base_settings), base_settings)
-    chan = channel(base_settings.coach_addr)
+    chan = channel(base_settings.coach_addr, audience="coach", credentials=edge_credentials)
     yield coach_pb2_grpc.CoachServiceStub(chan)
     await chan.close()
     await service.stop()
 
 
 async def call(method, request, principal):
-    """Call as `principal`: the kit channel sends the caller in x-kataforge-principal from principal_var."""
+    """Call as `principal`: the kit channel sends an internal token for it (the principal in principal_var)."""
     token = principal_var.set(principal)
     try:
         return await method(request, timeout=10)

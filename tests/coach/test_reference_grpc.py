@@ -23,9 +23,9 @@ CAM01 = VIDEOS / "pose2sim-balancing-cam01.mp4"  # 100 frames at 60 fps, one per
 
 
 @pytest.fixture(scope="module")
-async def stub(video_settings, start_service):
+async def stub(video_settings, start_service, edge_credentials):
     service = await start_service(build(video_settings), video_settings)
-    chan = channel(video_settings.coach_addr)
+    chan = channel(video_settings.coach_addr, audience="coach", credentials=edge_credentials)
     yield coach_pb2_grpc.CoachServiceStub(chan)
     await chan.close()
     await service.stop()

@@ -20,13 +20,13 @@ import uvicorn
 from services.edge.app import create_app
 from services.kit.config import replace
 
-ADMIN_PASSWORD = "admin-password-123"
+from tests.conftest import ADMIN_PASSWORD, STATIC_API_KEY
 
 
 @pytest.fixture(scope="session")
 def system_settings(base_settings):
     return replace(base_settings, admin_username="root", admin_password=ADMIN_PASSWORD,
-                   admin_email="root@example.com", api_keys=("static-operator-key-0123456789",))
+                   admin_email="root@example.com", api_keys=(STATIC_API_KEY,))
 
 
 class RedisServer:
@@ -85,15 +85,14 @@ async def serve_edge(settings) -> AsyncIterator[str]:
 
 
 @pytest.fixture(scope="session")
-async def system(system_settings, start_service):
-    """Start auth, coach, pose, scoring and the edge; yield the edge's base URL."""
-    from services.auth.main import build as auth
+async def system(system_settings, start_service, auth_service):
+    """Start coach, pose, scoring and the edge beside the session's auth service; yield the edge's base URL."""
     from services.coach.main import build as coach
     from services.pose.main import build as pose
     from services.scoring.main import build as scoring
 
     running = []
-    for build in (auth, coach, pose, scoring):
+    for build in (coach, pose, scoring):
         running.append(await start_service(build(system_settings), system_settings))
     async with serve_edge(system_settings) as url:
         yield url

@@ -19,6 +19,7 @@ import grpc
 import pytest
 from grpc_health.v1 import health_pb2, health_pb2_grpc
 
+from services.kit.service_identity import service_secret
 from tests.conftest import REPO, VIDEOS, free_port
 from tests.integration.conftest import new_user
 
@@ -50,7 +51,9 @@ async def second_scoring(system_settings, tmp_path):
            "DOJO_DATABASE_URL": system_settings.database_url, "DOJO_POSE_ADDR": system_settings.pose_addr,
            "DOJO_COACH_ADDR": system_settings.coach_addr, "DOJO_AUTH_ADDR": system_settings.auth_addr,
            "DOJO_SCORING_ADDR": addr, "DOJO_MODEL_DIR": system_settings.model_dir, "DOJO_STATE_DIR": str(tmp_path),
-           "DOJO_LOG_LEVEL": "WARNING", "DOJO_CONFIG_FILE": str(tmp_path / "absent.yaml")}
+           "DOJO_LOG_LEVEL": "WARNING", "DOJO_CONFIG_FILE": str(tmp_path / "absent.yaml"),
+           # Its own credential, as `kataforge serve` or a Kubernetes Secret would give it.
+           "DOJO_SERVICE_SECRET": service_secret(system_settings.internal_secret, "scoring")}
     proc = subprocess.Popen([sys.executable, "-m", "services.scoring.main"], env=env, cwd=REPO)
     try:
         await _serving(addr, time.monotonic() + 180)

@@ -14,9 +14,10 @@ from tests.conftest import VIDEOS
 pytestmark = pytest.mark.integration
 
 
-async def test_streamed_upload_analysis_over_grpc(system, system_settings):
+async def test_streamed_upload_analysis_over_grpc(system, system_settings, edge_credentials):
     principal_var.set(Principal(user_id=f"svc-{uuid.uuid4().hex[:6]}", username="svc", role="admin", method="jwt"))
-    coach_ch, scoring_ch = channel(system_settings.coach_addr), channel(system_settings.scoring_addr)
+    coach_ch = channel(system_settings.coach_addr, audience="coach", credentials=edge_credentials)
+    scoring_ch = channel(system_settings.scoring_addr, audience="scoring", credentials=edge_credentials)
     try:
         coach_id = f"grpc_{uuid.uuid4().hex[:6]}"
         await coach_pb2_grpc.CoachServiceStub(coach_ch).CreateCoach(coach_pb2.CreateCoachRequest(

@@ -31,11 +31,11 @@ def test_the_gets_of_the_rest_contract_and_extraction_are_retried_writes_are_not
     assert configs[2]["retryPolicy"]["retryableStatusCodes"] == ["UNAVAILABLE"]
 
 
-async def test_a_call_waits_through_a_restart_and_health_answers_at_once(base_settings, start_service):
+async def test_a_call_waits_through_a_restart_and_health_answers_at_once(base_settings, start_service, edge_credentials):
     from services.coach.main import build
 
     settings = replace(base_settings, coach_addr=f"127.0.0.1:{free_port()}", auth_enabled=False)
-    ch = channel(settings.coach_addr)
+    ch = channel(settings.coach_addr, audience="coach", credentials=edge_credentials)
     stub = coach_pb2_grpc.CoachServiceStub(ch)
     token = principal_var.set(ANONYMOUS_ADMIN)
     try:
@@ -71,7 +71,7 @@ async def test_a_call_waits_through_a_restart_and_health_answers_at_once(base_se
         await ch.close()
 
 
-async def test_a_write_waits_until_the_backend_has_warmed_up(base_settings, start_service):
+async def test_a_write_waits_until_the_backend_has_warmed_up(base_settings, start_service, edge_credentials):
     """CreateCoach is not retried (not safe to repeat): it is never sent before the service says SERVING."""
     import dataclasses
     import uuid
@@ -88,7 +88,7 @@ async def test_a_write_waits_until_the_backend_has_warmed_up(base_settings, star
             await warm_up()
         warmed.set()
 
-    ch = channel(settings.coach_addr)
+    ch = channel(settings.coach_addr, audience="coach", credentials=edge_credentials)
     token = principal_var.set(ANONYMOUS_ADMIN)
     starting = asyncio.create_task(start_service(dataclasses.replace(spec, warmup=slow_warm_up), settings))
     try:

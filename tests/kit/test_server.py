@@ -33,7 +33,7 @@ class ProbeServicer(scoring_pb2_grpc.ScoringServiceServicer):
         raise errors.NotFound("analysis", request.analysis_id)
 
 
-async def test_lifecycle_errors_and_draining(base_settings):
+async def test_lifecycle_errors_and_draining(base_settings, edge_credentials):
     port = free_port()
     addr = f"127.0.0.1:{port}"
     probe, warm = ProbeServicer(), asyncio.Event()
@@ -43,9 +43,11 @@ async def test_lifecycle_errors_and_draining(base_settings):
         return ["kataforge.scoring.v1.ScoringService"]
 
     ready, stop = asyncio.Event(), asyncio.Event()
-    task = asyncio.create_task(serve(ServiceSpec("probe", port, register, warmup=warm.wait), base_settings,
+    # Named as the contract it serves: the tokens it takes are minted for the scoring service.
+    task = asyncio.create_task(serve(ServiceSpec("scoring", port, register, warmup=warm.wait), base_settings,
                                      ready=ready, stop=stop))
-    ch, health_ch = channel(addr), channel(addr, health_checked=False)  # health read as the edge reads it
+    ch = channel(addr, audience="scoring", credentials=edge_credentials)
+    health_ch = channel(addr, health_checked=False)  # health read as the edge reads it
     health = health_pb2_grpc.HealthStub(health_ch)
     stub = scoring_pb2_grpc.ScoringServiceStub(ch)
     for _ in range(100):  # wait until the port answers
@@ -60,6 +62,10 @@ async def test_lifecycle_errors_and_draining(base_settings):
     reply = await health.Check(health_pb2.HealthCheckRequest(service="kataforge.scoring.v1.ScoringService"))
     assert reply.status == health_pb2.HealthCheckResponse.SERVING
 
+    with pytest.raises(grpc.aio.AioRpcError) as caught:  # no caller: no token, refused before the servicer
+        await stub.GetAnalysis(scoring_pb2.GetAnalysisRequest(analysis_id="nope"), timeout=5)
+    assert caught.value.code() == grpc.StatusCode.UNAUTHENTICATED
+    caller = principal_var.set(Principal("u1", "ann", "coach", "jwt"))
     with pytest.raises(grpc.aio.AioRpcError) as caught:
         await stub.GetAnalysis(scoring_pb2.GetAnalysisRequest(analysis_id="nope"), timeout=5)
     assert caught.value.code() == grpc.StatusCode.NOT_FOUND
@@ -70,6 +76,7 @@ async def test_lifecycle_errors_and_draining(base_settings):
         await stub.GetAnalysis(scoring_pb2.GetAnalysisRequest(analysis_id="boom"), timeout=5)
     assert caught.value.code() == grpc.StatusCode.INTERNAL
     assert "bug" not in (caught.value.details() or "")  # internals are not leaked
+    principal_var.reset(caller)
 
     # Request id and principal travel as metadata; a call in flight survives the shutdown signal.
     token_r = request_id_var.set("req_test_123")

@@ -157,14 +157,14 @@ def cases(tmp_path_factory) -> dict[str, tuple[Path, str | None]]:
 
 
 @pytest.fixture(scope="module")
-async def server(base_settings, bundle, start_service, tmp_path_factory):
+async def server(base_settings, bundle, start_service, tmp_path_factory, backend_channel):
     models = tmp_path_factory.mktemp("bad-input-models")
     (models / bundle.name).symlink_to(bundle)
     OWN_MODELS["dir"] = models
     settings = replace(base_settings, pose_workers=POOL, pose_addr=f"127.0.0.1:{free_port()}", model_dir=str(models))
     before = _temp_dirs()
     running = await start_service(build(settings), settings)
-    channel = grpc.aio.insecure_channel(settings.pose_addr)
+    channel = backend_channel(settings.pose_addr, "pose")
     try:
         await _settled()
         yield pose_pb2_grpc.PoseServiceStub(channel), health_pb2_grpc.HealthStub(channel)

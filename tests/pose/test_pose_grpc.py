@@ -29,10 +29,10 @@ def _temp_dirs() -> set[Path]:
 
 
 @pytest.fixture(scope="module")
-async def pose_server(base_settings, bundle, start_service):
+async def pose_server(base_settings, bundle, start_service, backend_channel):
     before = _temp_dirs()
     running = await start_service(build(base_settings), base_settings)
-    channel = grpc.aio.insecure_channel(base_settings.pose_addr)
+    channel = backend_channel(base_settings.pose_addr, "pose")
     yield pose_pb2_grpc.PoseServiceStub(channel), health_pb2_grpc.HealthStub(channel)
     await channel.close()
     await running.stop()
@@ -172,11 +172,11 @@ async def test_source_url_is_checked(pose_server, url, reason):
     assert caught.value.code() == grpc.StatusCode.INVALID_ARGUMENT and reason in caught.value.details()
 
 
-async def test_upload_over_the_size_limit_is_refused(base_settings, bundle, start_service):
+async def test_upload_over_the_size_limit_is_refused(base_settings, bundle, start_service, backend_channel):
     settings = replace(base_settings, max_request_size=1024 * 1024, pose_addr=f"127.0.0.1:{_free_port()}")
     running = await start_service(build(settings), settings)
     try:
-        async with grpc.aio.insecure_channel(settings.pose_addr) as channel:
+        async with backend_channel(settings.pose_addr, "pose") as channel:
             stub = pose_pb2_grpc.PoseServiceStub(channel)
             with pytest.raises(grpc.aio.AioRpcError) as caught:
                 await stub.ExtractPoses(_upload((VIDEOS / "sports2d-demo.mp4").read_bytes()), timeout=30)

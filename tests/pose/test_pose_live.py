@@ -120,16 +120,16 @@ def jpeg_declaring(data: bytes, width: int, height: int) -> bytes:
 
 
 # ---- server and helpers ------------------------------------------------------------------------------------
-async def _start(base_settings, start_service, **changes):
+async def _start(base_settings, start_service, backend_channel, **changes):
     settings = replace(base_settings, pose_workers=1, pose_addr=f"127.0.0.1:{free_port()}", **changes)
     running = await start_service(build(settings), settings)
-    channel = grpc.aio.insecure_channel(settings.pose_addr)
+    channel = backend_channel(settings.pose_addr, "pose")
     return running, channel
 
 
 @pytest.fixture(scope="module")
-async def live_server(base_settings, bundle, start_service):
-    running, channel = await _start(base_settings, start_service)
+async def live_server(base_settings, bundle, start_service, backend_channel):
+    running, channel = await _start(base_settings, start_service, backend_channel)
     stub, health = pose_pb2_grpc.PoseServiceStub(channel), health_pb2_grpc.HealthStub(channel)
     try:
         yield stub, health
@@ -275,8 +275,8 @@ async def test_frames_sent_faster_than_processed_are_dropped_newest_wins(live_se
 
 
 # ---- (d) concurrent stream limit ---------------------------------------------------------------------------
-async def test_concurrent_stream_limit(base_settings, bundle, start_service, jpegs):
-    running, channel = await _start(base_settings, start_service, max_live_streams=1)
+async def test_concurrent_stream_limit(base_settings, bundle, start_service, jpegs, backend_channel):
+    running, channel = await _start(base_settings, start_service, backend_channel, max_live_streams=1)
     try:
         stub = pose_pb2_grpc.PoseServiceStub(channel)
         info = await stub.GetInfo(pose_pb2.GetInfoRequest(), timeout=10)
@@ -312,8 +312,8 @@ async def test_concurrent_stream_limit(base_settings, bundle, start_service, jpe
         await running.stop()
 
 
-async def test_a_silent_stream_is_ended_and_frees_its_slot(base_settings, bundle, start_service, jpegs):
-    running, channel = await _start(base_settings, start_service, max_live_streams=1, live_idle_seconds=1.0)
+async def test_a_silent_stream_is_ended_and_frees_its_slot(base_settings, bundle, start_service, jpegs, backend_channel):
+    running, channel = await _start(base_settings, start_service, backend_channel, max_live_streams=1, live_idle_seconds=1.0)
     try:
         stub = pose_pb2_grpc.PoseServiceStub(channel)
         idle = stub.StreamPoses(timeout=DEADLINE)

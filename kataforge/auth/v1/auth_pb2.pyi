@@ -10,6 +10,22 @@ from typing import ClassVar as _ClassVar, Optional as _Optional, Union as _Union
 
 DESCRIPTOR: _descriptor.FileDescriptor
 
+class IssueInternalTokenRequest(_message.Message):
+    __slots__ = ("audience", "subject")
+    AUDIENCE_FIELD_NUMBER: _ClassVar[int]
+    SUBJECT_FIELD_NUMBER: _ClassVar[int]
+    audience: str
+    subject: Principal
+    def __init__(self, audience: _Optional[str] = ..., subject: _Optional[_Union[Principal, _Mapping]] = ...) -> None: ...
+
+class InternalToken(_message.Message):
+    __slots__ = ("token", "expires_in")
+    TOKEN_FIELD_NUMBER: _ClassVar[int]
+    EXPIRES_IN_FIELD_NUMBER: _ClassVar[int]
+    token: str
+    expires_in: int
+    def __init__(self, token: _Optional[str] = ..., expires_in: _Optional[int] = ...) -> None: ...
+
 class User(_message.Message):
     __slots__ = ("id", "username", "email", "full_name", "role", "created_at", "updated_at")
     ID_FIELD_NUMBER: _ClassVar[int]

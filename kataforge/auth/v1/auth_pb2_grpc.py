@@ -99,6 +99,11 @@ class AuthServiceStub:
                 request_serializer=kataforge_dot_auth_dot_v1_dot_auth__pb2.VerifyApiKeyRequest.SerializeToString,
                 response_deserializer=kataforge_dot_auth_dot_v1_dot_auth__pb2.Principal.FromString,
                 _registered_method=True)
+        self.IssueInternalToken = channel.unary_unary(
+                '/kataforge.auth.v1.AuthService/IssueInternalToken',
+                request_serializer=kataforge_dot_auth_dot_v1_dot_auth__pb2.IssueInternalTokenRequest.SerializeToString,
+                response_deserializer=kataforge_dot_auth_dot_v1_dot_auth__pb2.InternalToken.FromString,
+                _registered_method=True)
 
 
 class AuthServiceServicer:
@@ -185,6 +190,16 @@ class AuthServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def IssueInternalToken(self, request, context):
+        """Internal: a short-lived token (RS256, aud "kataforge-<audience>", at most 5 minutes) with which a
+        service calls another on behalf of `subject`, a caller it verified (or whose job it runs). Only for
+        services, each proving who it is by its service credential in the metadata (x-kataforge-service,
+        x-kataforge-service-secret; services/kit/service_credentials.py), and only for the audiences it calls.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_AuthServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -252,6 +267,11 @@ def add_AuthServiceServicer_to_server(servicer, server):
                     servicer.VerifyApiKey,
                     request_deserializer=kataforge_dot_auth_dot_v1_dot_auth__pb2.VerifyApiKeyRequest.FromString,
                     response_serializer=kataforge_dot_auth_dot_v1_dot_auth__pb2.Principal.SerializeToString,
+            ),
+            'IssueInternalToken': grpc.unary_unary_rpc_method_handler(
+                    servicer.IssueInternalToken,
+                    request_deserializer=kataforge_dot_auth_dot_v1_dot_auth__pb2.IssueInternalTokenRequest.FromString,
+                    response_serializer=kataforge_dot_auth_dot_v1_dot_auth__pb2.InternalToken.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -605,6 +625,33 @@ class AuthService:
             '/kataforge.auth.v1.AuthService/VerifyApiKey',
             kataforge_dot_auth_dot_v1_dot_auth__pb2.VerifyApiKeyRequest.SerializeToString,
             kataforge_dot_auth_dot_v1_dot_auth__pb2.Principal.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def IssueInternalToken(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/kataforge.auth.v1.AuthService/IssueInternalToken',
+            kataforge_dot_auth_dot_v1_dot_auth__pb2.IssueInternalTokenRequest.SerializeToString,
+            kataforge_dot_auth_dot_v1_dot_auth__pb2.InternalToken.FromString,
             options,
             channel_credentials,
             insecure,

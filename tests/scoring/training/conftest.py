@@ -19,7 +19,7 @@ from kataforge.coach.v1 import coach_pb2, coach_pb2_grpc
 from kataforge.scoring.v1 import scoring_pb2, scoring_pb2_grpc
 from services.kit.config import replace
 from services.kit.db import migrate
-from services.kit.context import PRINCIPAL_HEADER, Principal
+from services.kit.context import Principal
 from services.scoring.training.store import Job, JobStore
 from tests.conftest import DATA, free_port
 
@@ -30,8 +30,24 @@ STUDENT = Principal(user_id="u_student", username="pupil", role="student", metho
 ADMIN = Principal(user_id="u_admin", username="root", role="admin", method="jwt")
 
 
-def as_(principal: Principal | None) -> tuple:
-    return ((PRINCIPAL_HEADER, principal.to_header()),) if principal else ()
+_CALLERS: dict = {}
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _callers(edge_credentials):
+    """The credentials as_() mints with. pytest loads this file as a conftest, and the test modules import it
+    again as tests.scoring.training.conftest (a second module object): both get them."""
+    from tests.scoring.training import conftest as imported
+    for holder in (_CALLERS, imported._CALLERS):
+        holder["credentials"] = edge_credentials
+
+
+async def as_(principal: Principal | None, audience: str = "scoring") -> tuple:
+    """Call metadata for acting as `principal`: an internal token for `audience`, as the edge would send."""
+    if principal is None:
+        return ()
+    token = await _CALLERS["credentials"].token(principal, audience)
+    return (("authorization", f"Bearer {token}"),)
 
 
 def cmu_documents(clips: tuple[str, ...] = ("04", "07"), stride: int = 4) -> list[dict]:
@@ -166,7 +182,7 @@ async def coach_id(channels) -> str:
     cid = f"c_{uuid.uuid4().hex[:10]}"
     await channels[1].CreateCoach(coach_pb2.CreateCoachRequest(coach=coach_pb2.Coach(
         id=cid, name="Sensei Test", style="karate", techniques=["front_kick", "roundhouse"])),
-        metadata=as_(COACH_USER))
+        metadata=await as_(COACH_USER, "coach"))
     return cid
 
 
@@ -182,7 +198,7 @@ async def wait_for(stub, training_id: str, statuses: tuple[str, ...], principal=
     """Poll GetTraining until the status is one of `statuses` (or `until(job)` holds)."""
     deadline = asyncio.get_running_loop().time() + timeout
     while True:
-        job = await stub.GetTraining(scoring_pb2.GetTrainingRequest(training_id=training_id), metadata=as_(principal))
+        job = await stub.GetTraining(scoring_pb2.GetTrainingRequest(training_id=training_id), metadata=await as_(principal))
         if job.status in statuses or (until is not None and until(job)):
             return job
         assert asyncio.get_running_loop().time() < deadline, f"still {job.status}: {[l.message for l in job.logs]}"

@@ -50,13 +50,14 @@ def documents():
 
 
 @pytest.fixture
-async def references(channels, coach_id, documents, training_settings):
+async def references(channels, coach_id, documents, training_settings, edge_credentials):
     """COACH_USER's coach with three real references, and a directory calling the coach service as him."""
     for doc in documents:
         await channels[1].AddReference(coach_pb2.AddReferenceRequest(
-            coach_id=coach_id, technique=doc["technique"], pose_sequence=sequence(doc)), metadata=as_(COACH_USER))
+            coach_id=coach_id, technique=doc["technique"], pose_sequence=sequence(doc)),
+            metadata=await as_(COACH_USER, "coach"))
     token = principal_var.set(COACH_USER)
-    channel = kit_channel(training_settings.coach_addr)
+    channel = kit_channel(training_settings.coach_addr, audience="coach", credentials=edge_credentials)
     coaches = GrpcCoachDirectory(channel)
     coaches.stub = CountingStub(coaches.stub)
     yield coach_id, coaches

@@ -48,7 +48,7 @@ async def no_workers(timeout=30.0) -> bool:
 
 
 async def test_a_job_trains_and_registers_its_model(stub, coach_id, db, training_settings, tmp_path):
-    job = await stub.StartTraining(start(coach_id), metadata=as_(COACH_USER))
+    job = await stub.StartTraining(start(coach_id), metadata=await as_(COACH_USER))
     assert job.training_id.startswith("train_") and job.status in ("started", "queued")
     assert (job.epochs, job.batch_size, job.device, job.data_dir) == (2, 16, "cpu", "small")
     assert not job.HasField("estimated_completion")  # nothing measured yet
@@ -80,7 +80,7 @@ async def test_a_job_trains_and_registers_its_model(stub, coach_id, db, training
     session = ort.InferenceSession(onnx, providers=["CPUExecutionProvider"])
     assert [i.name for i in session.get_inputs()] == ["pose"]
 
-    listed = await stub.ListModels(scoring_pb2.ListModelsRequest(coach=coach_id), metadata=as_(STUDENT))
+    listed = await stub.ListModels(scoring_pb2.ListModelsRequest(coach=coach_id), metadata=await as_(STUDENT))
     mine = [m for m in listed.models if m.coach == coach_id]
     assert [(m.name, m.type, m.version, m.training_id) for m in mine] == [
         ("style_encoder", "style_embedding", "1", job.training_id)]
@@ -95,7 +95,7 @@ async def test_a_job_trains_and_registers_its_model(stub, coach_id, db, training
     with open(os.path.join(default_dir, "style_encoder.json"), "w") as f:
         json.dump(manifest, f)
     try:
-        listed = await stub.ListModels(scoring_pb2.ListModelsRequest(), metadata=as_(STUDENT))
+        listed = await stub.ListModels(scoring_pb2.ListModelsRequest(), metadata=await as_(STUDENT))
         defaults = [m for m in listed.models if not m.coach]
         assert [(m.name, m.version) for m in defaults] == [("style_encoder", "0.1.0")]
         assert listed.total == len(listed.models) >= 2
@@ -105,7 +105,7 @@ async def test_a_job_trains_and_registers_its_model(stub, coach_id, db, training
 
 
 async def test_a_job_survives_a_restart_of_the_scoring_service(stub, coach_id, db, scoring):
-    job = await stub.StartTraining(start(coach_id, epochs=5, data_dir="./small/../small"), metadata=as_(COACH_USER))
+    job = await stub.StartTraining(start(coach_id, epochs=5, data_dir="./small/../small"), metadata=await as_(COACH_USER))
     await wait_for(stub, job.training_id, ("completed", "failed"), until=lambda j: j.progress.current_epoch >= 1)
     await scoring.stop()  # mid-training: the worker is stopped, the job stays in progress
     status, attempts = await db.fetchrow("SELECT status, attempts FROM training_jobs WHERE id = $1", job.training_id)
@@ -131,9 +131,9 @@ async def test_a_job_survives_a_restart_of_the_scoring_service(stub, coach_id, d
     # A user resumes that run for one more epoch; a checkpoint of another model type is refused up front.
     with pytest.raises(grpc.aio.AioRpcError) as caught:
         await stub.StartTraining(start(coach_id, model_type="graphsage", epochs=6, resume_from=done.checkpoint_dir),
-                                 metadata=as_(COACH_USER))
+                                 metadata=await as_(COACH_USER))
     assert caught.value.code() == grpc.StatusCode.INVALID_ARGUMENT and "style_encoder checkpoint" in caught.value.details()
-    more = await stub.StartTraining(start(coach_id, epochs=6, resume_from=done.checkpoint_dir), metadata=as_(COACH_USER))
+    more = await stub.StartTraining(start(coach_id, epochs=6, resume_from=done.checkpoint_dir), metadata=await as_(COACH_USER))
     more = await wait_for(stub, more.training_id, ("completed", "failed"))
     messages = [line.message for line in more.logs]
     assert more.status == "completed", messages
@@ -142,7 +142,7 @@ async def test_a_job_survives_a_restart_of_the_scoring_service(stub, coach_id, d
 
 
 async def test_a_worker_crash_fails_the_job_with_the_reason(stub, coach_id, db):
-    job = await stub.StartTraining(start(coach_id, epochs=20), metadata=as_(COACH_USER))
+    job = await stub.StartTraining(start(coach_id, epochs=20), metadata=await as_(COACH_USER))
     await wait_for(stub, job.training_id, ("completed", "failed"), until=lambda j: j.progress.current_epoch >= 1)
     for process in workers():
         # A CPU worker runs with its address space capped: a runaway dataset ends it, not the machine.
@@ -157,14 +157,14 @@ async def test_a_worker_crash_fails_the_job_with_the_reason(stub, coach_id, db):
 
 
 async def test_cancelling_stops_the_worker_and_registers_nothing(stub, coach_id, db):
-    job = await stub.StartTraining(start(coach_id, epochs=20), metadata=as_(COACH_USER))
+    job = await stub.StartTraining(start(coach_id, epochs=20), metadata=await as_(COACH_USER))
     await wait_for(stub, job.training_id, ("completed", "failed"), until=lambda j: j.status == "in_progress" and workers())
     cancelled = await stub.CancelTraining(scoring_pb2.CancelTrainingRequest(training_id=job.training_id),
-                                          metadata=as_(COACH_USER))
+                                          metadata=await as_(COACH_USER))
     assert cancelled.status == "cancelled" and cancelled.HasField("completed_at")
     assert await no_workers()
     again = await stub.CancelTraining(scoring_pb2.CancelTrainingRequest(training_id=job.training_id),
-                                      metadata=as_(ADMIN))
+                                      metadata=await as_(ADMIN))
     assert again.status == "cancelled"  # idempotent
     assert await db.fetchval("SELECT count(*) FROM trained_models WHERE training_id = $1", job.training_id) == 0
 
@@ -181,7 +181,7 @@ async def test_a_database_error_while_recording_an_epoch_resumes_the_job(stub, c
         await record_epoch(self, job_id, progress, seconds, message)
 
     monkeypatch.setattr(JobStore, "record_epoch", flaky)  # the scoring service runs in this process
-    job = await stub.StartTraining(start(coach_id, epochs=3), metadata=as_(COACH_USER))
+    job = await stub.StartTraining(start(coach_id, epochs=3), metadata=await as_(COACH_USER))
     done = await wait_for(stub, job.training_id, ("completed", "failed", "cancelled"))
     messages = [line.message for line in done.logs]
     assert len(failed) == 1 and failed[0].startswith("Epoch 1/3 completed")

@@ -67,7 +67,7 @@ def test_the_scoring_process_never_imports_torch():
 async def test_bad_input_is_refused_and_nothing_is_stored(stub, coach_id, db, training_settings, fields, code, field):
     before = await counts(db)
     with pytest.raises(grpc.aio.AioRpcError) as caught:
-        await stub.StartTraining(request(coach_id, **fields), metadata=as_(COACH_USER))
+        await stub.StartTraining(request(coach_id, **fields), metadata=await as_(COACH_USER))
     assert caught.value.code() == code, caught.value.details()
     body = error_body(caught.value)
     assert field in body.get("details", {}), body
@@ -82,7 +82,7 @@ async def test_corrupt_checkpoint_is_refused_at_submission(stub, coach_id, db, t
     before = await counts(db)
     for given in ("broken", "broken/epoch_0003.pt"):
         with pytest.raises(grpc.aio.AioRpcError) as caught:
-            await stub.StartTraining(request(coach_id, resume_from=given), metadata=as_(COACH_USER))
+            await stub.StartTraining(request(coach_id, resume_from=given), metadata=await as_(COACH_USER))
         assert caught.value.code() == BAD
         body = error_body(caught.value)
         assert body["details"] == {"resume_from": "corrupt checkpoint"}
@@ -95,7 +95,7 @@ async def test_cuda_without_a_gpu_names_the_fix(stub, coach_id, db):
     if torch.cuda.is_available():
         pytest.skip("this machine has a CUDA GPU")
     with pytest.raises(grpc.aio.AioRpcError) as caught:
-        await stub.StartTraining(request(coach_id, device="cuda"), metadata=as_(COACH_USER))
+        await stub.StartTraining(request(coach_id, device="cuda"), metadata=await as_(COACH_USER))
     assert caught.value.code() == BAD
     assert "'cpu' or 'auto'" in caught.value.details()
 
@@ -103,7 +103,7 @@ async def test_cuda_without_a_gpu_names_the_fix(stub, coach_id, db):
 async def test_unknown_coach_is_not_found(stub, db):
     before = await counts(db)
     with pytest.raises(grpc.aio.AioRpcError) as caught:
-        await stub.StartTraining(request("no_such_coach"), metadata=as_(COACH_USER))
+        await stub.StartTraining(request("no_such_coach"), metadata=await as_(COACH_USER))
     assert caught.value.code() == grpc.StatusCode.NOT_FOUND
     assert error_body(caught.value)["resource"] == "coach"
     assert await counts(db) == before
@@ -115,29 +115,29 @@ async def test_unknown_coach_is_not_found(stub, db):
 async def test_only_the_owner_or_an_admin_may_train(stub, coach_id, db, principal, code):
     before = await counts(db)
     with pytest.raises(grpc.aio.AioRpcError) as caught:
-        await stub.StartTraining(request(coach_id), metadata=as_(principal))
+        await stub.StartTraining(request(coach_id), metadata=await as_(principal))
     assert caught.value.code() == code
     assert await counts(db) == before
 
 
 async def test_unknown_and_foreign_jobs_are_not_found(stub, coach_id, db):
     with pytest.raises(grpc.aio.AioRpcError) as caught:
-        await stub.GetTraining(scoring_pb2.GetTrainingRequest(training_id="train_nope"), metadata=as_(COACH_USER))
+        await stub.GetTraining(scoring_pb2.GetTrainingRequest(training_id="train_nope"), metadata=await as_(COACH_USER))
     assert caught.value.code() == grpc.StatusCode.NOT_FOUND
     # A queued job of COACH_USER (cancelled at once, so that it never runs).
-    job = await stub.StartTraining(request(coach_id, epochs=3), metadata=as_(ADMIN))
+    job = await stub.StartTraining(request(coach_id, epochs=3), metadata=await as_(ADMIN))
     try:
         for principal in (COACH_USER, STUDENT):  # ADMIN submitted it: the coach's owner does not own the job
             for call, message in ((stub.GetTraining, scoring_pb2.GetTrainingRequest),
                                   (stub.CancelTraining, scoring_pb2.CancelTrainingRequest)):
                 with pytest.raises(grpc.aio.AioRpcError) as caught:
-                    await call(message(training_id=job.training_id), metadata=as_(principal))
+                    await call(message(training_id=job.training_id), metadata=await as_(principal))
                 assert caught.value.code() == grpc.StatusCode.NOT_FOUND
                 assert error_body(caught.value) == {"code": "not_found", "message": f"Training '{job.training_id}' "
                                                     "not found", "resource": "training", "id": job.training_id}
     finally:
         cancelled = await stub.CancelTraining(scoring_pb2.CancelTrainingRequest(training_id=job.training_id),
-                                              metadata=as_(ADMIN))
+                                              metadata=await as_(ADMIN))
     assert cancelled.status == "cancelled"
     assert cancelled.logs[-1].message == "Training cancelled by root"
 
@@ -147,7 +147,7 @@ async def test_malformed_motion_capture_is_a_validation_error_naming_the_file(st
                                                                            data_dir):
     before = await counts(db)
     with pytest.raises(grpc.aio.AioRpcError) as caught:
-        await stub.StartTraining(request(coach_id, data_dir=data_dir), metadata=as_(COACH_USER))
+        await stub.StartTraining(request(coach_id, data_dir=data_dir), metadata=await as_(COACH_USER))
     assert caught.value.code() == UNUSABLE, caught.value.details()  # 422, not a crashed worker's 503
     body = error_body(caught.value)
     assert f"'{data_dir}'" in body["message"]
@@ -162,10 +162,10 @@ async def test_training_on_another_coachs_references_is_forbidden(stub, channels
     """OTHER_COACH owns a coach of their own, and asks to train it on COACH_USER's coach's references."""
     own = f"c_{uuid.uuid4().hex[:10]}"
     await channels[1].CreateCoach(coach_pb2.CreateCoachRequest(coach=coach_pb2.Coach(
-        id=own, name="Rival", style="karate")), metadata=as_(OTHER_COACH))
+        id=own, name="Rival", style="karate")), metadata=await as_(OTHER_COACH, "coach"))
     before = await counts(db)
     with pytest.raises(grpc.aio.AioRpcError) as caught:
-        await stub.StartTraining(request(own, data_dir=f"references:{coach_id}"), metadata=as_(OTHER_COACH))
+        await stub.StartTraining(request(own, data_dir=f"references:{coach_id}"), metadata=await as_(OTHER_COACH))
     assert caught.value.code() == grpc.StatusCode.PERMISSION_DENIED
     assert error_body(caught.value)["details"] == {"data_dir": "not your coach's references"}
     assert await counts(db) == before
@@ -177,29 +177,29 @@ async def test_another_users_checkpoints_answer_like_missing_ones(stub, channels
     (mine / "epoch_0001.pt").write_bytes(b"COACH_USER's weights")
     own = f"c_{uuid.uuid4().hex[:10]}"
     await channels[1].CreateCoach(coach_pb2.CreateCoachRequest(coach=coach_pb2.Coach(
-        id=own, name="Rival", style="karate")), metadata=as_(OTHER_COACH))
+        id=own, name="Rival", style="karate")), metadata=await as_(OTHER_COACH, "coach"))
     before = await counts(db)
     bodies = {}
     for given in ("kept", "missing", "../u_coach/kept", "../u_coach/missing", str(mine)):
         with pytest.raises(grpc.aio.AioRpcError) as caught:
-            await stub.StartTraining(request(own, resume_from=given), metadata=as_(OTHER_COACH))
+            await stub.StartTraining(request(own, resume_from=given), metadata=await as_(OTHER_COACH))
         assert caught.value.code() == BAD
         bodies[given] = error_body(caught.value)
     assert all(body == bodies["missing"] for body in bodies.values()), bodies  # nothing tells them apart
     assert bodies["missing"]["details"] == {"resume_from": jobs.NO_SUCH_CHECKPOINT}
     for given in ("../u_coach/kept", "../u_coach", str(mine)):
         with pytest.raises(grpc.aio.AioRpcError) as caught:
-            await stub.StartTraining(request(own, checkpoint_dir=given), metadata=as_(OTHER_COACH))
+            await stub.StartTraining(request(own, checkpoint_dir=given), metadata=await as_(OTHER_COACH))
         assert caught.value.code() == BAD
         assert error_body(caught.value)["details"] == {"checkpoint_dir": jobs.NOT_A_CHECKPOINT_DIR}
     assert await counts(db) == before
     # The same folder name is OTHER_COACH's own folder: a new run there, COACH_USER's file untouched.
-    job = await stub.StartTraining(request(own, checkpoint_dir="kept", epochs=3), metadata=as_(OTHER_COACH))
+    job = await stub.StartTraining(request(own, checkpoint_dir="kept", epochs=3), metadata=await as_(OTHER_COACH))
     try:
         assert job.checkpoint_dir == "kept"
         assert await db.fetchval("SELECT checkpoint_dir FROM training_jobs WHERE id = $1", job.training_id) == \
             f"{OTHER_COACH.user_id}/kept"
     finally:
         await stub.CancelTraining(scoring_pb2.CancelTrainingRequest(training_id=job.training_id),
-                                  metadata=as_(OTHER_COACH))
+                                  metadata=await as_(OTHER_COACH))
     assert (mine / "epoch_0001.pt").read_bytes() == b"COACH_USER's weights"

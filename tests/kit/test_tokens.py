@@ -13,7 +13,7 @@ import pytest
 from cryptography.hazmat.primitives import serialization
 
 from services.auth import keys, tokens
-from services.auth.verify import LEEWAY_SECONDS, JwksVerifier, UnknownSigningKey
+from services.kit.tokens import LEEWAY_SECONDS, JwksVerifier, UnknownSigningKey
 from services.kit.errors import Unauthorized
 
 

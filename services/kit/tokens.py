@@ -1,9 +1,21 @@
-"""Access-token verification against a JWKS; depends only on PyJWT and cryptography (no gRPC, no DB)."""
+"""Token verification against the auth service's JWKS, for every service (no gRPC, no DB here).
+
+Two kinds of RS256 token, both signed by the auth service's keys and checked for signature, issuer,
+audience and expiry with a small leeway:
+- a user's access token (aud = DOJO_JWT_AUDIENCE), as a client, the edge's caller or Envoy sends it;
+- an internal token (aud = "kataforge-<service>", at most INTERNAL_TTL_SECONDS long), which the auth
+  service mints for one backend on behalf of a caller that another service verified
+  (services/kit/service_credentials.py); one minted for a service is refused by every other.
+TokenVerifier keeps the JWKS and fetches it again when a token names a key it does not hold (rotation),
+at most every JWKS_REFRESH_INTERVAL_SECONDS, so made-up key ids cannot make it call the auth service often.
+"""
 
 from __future__ import annotations
 
+import asyncio
 import json
-from typing import Any, Iterable, Mapping
+import time
+from typing import Any, Awaitable, Callable, Iterable, Mapping, Sequence
 
 import jwt
 from cryptography.hazmat.primitives.asymmetric import rsa
@@ -19,6 +31,14 @@ REQUIRED_CLAIMS = ("exp", "iat", "iss", "aud", "sub")
 LEEWAY_SECONDS = 30
 MIN_KEY_BITS = 2048
 ROLES = frozenset({"admin", "coach", "student"})
+METHODS = frozenset({"jwt", "api_key", "static_api_key", "anonymous"})  # how the caller proved who they are
+INTERNAL_TTL_SECONDS = 300
+JWKS_REFRESH_INTERVAL_SECONDS = 30.0
+
+
+def internal_audience(service: str) -> str:
+    """The audience of an internal token for one service (auth, coach, pose, scoring)."""
+    return f"kataforge-{service}"
 
 
 class UnknownSigningKey(Unauthorized):
@@ -37,7 +57,7 @@ class JwksVerifier:
     or the JSON of /.well-known/jwks.json: a mapping with "keys", or a sequence of JWK mappings or
     auth_pb2.Jwk messages. Keys that are not RSA signature keys for RS256 are ignored."""
 
-    def __init__(self, jwks: Mapping[str, Any] | Iterable[Any], *, issuer: str, audience: str,
+    def __init__(self, jwks: Mapping[str, Any] | Iterable[Any], *, issuer: str, audience: str | Sequence[str],
                  leeway: int = LEEWAY_SECONDS) -> None:
         entries = jwks.get("keys", []) if isinstance(jwks, Mapping) else jwks
         self.issuer, self.audience, self.leeway = issuer, audience, leeway
@@ -67,7 +87,8 @@ class JwksVerifier:
         if key is None:
             raise UnknownSigningKey("Unknown signing key")
         try:
-            claims = jwt.decode(token, key, algorithms=[ALGORITHM], audience=self.audience, issuer=self.issuer,
+            audience = [self.audience] if isinstance(self.audience, str) else list(self.audience)
+            claims = jwt.decode(token, key, algorithms=[ALGORITHM], audience=audience, issuer=self.issuer,
                                 leeway=self.leeway, options={"require": list(REQUIRED_CLAIMS)})
         except jwt.ExpiredSignatureError:
             raise Unauthorized("Token expired") from None
@@ -88,12 +109,42 @@ class JwksVerifier:
         return claims
 
     def principal(self, token: str) -> Principal:
-        """The caller a valid token stands for (method "jwt")."""
+        """The caller a valid token stands for."""
         return principal_from_claims(self.verify(token))
 
 
 def principal_from_claims(claims: Mapping[str, Any]) -> Principal:
-    role = str(claims.get("role", ""))
-    if role not in ROLES:
+    role, method = str(claims.get("role", "")), str(claims.get("method", "jwt"))
+    if role not in ROLES or method not in METHODS:
         raise Unauthorized("Malformed token")
-    return Principal(user_id=str(claims["sub"]), username=str(claims.get("username", "")), role=role, method="jwt")
+    return Principal(user_id=str(claims["sub"]), username=str(claims.get("username", "")), role=role, method=method)
+
+
+class TokenVerifier:
+    """A service's verifier: the JWKS from `fetch_jwks` (the auth service's GetJwks, or its own keys in the
+    auth service), kept, and fetched again for an unknown key id at most every JWKS_REFRESH_INTERVAL_SECONDS."""
+
+    def __init__(self, fetch_jwks: Callable[[], Awaitable[Any]], *, issuer: str,
+                 audiences: Sequence[str]) -> None:
+        self.fetch_jwks, self.issuer, self.audiences = fetch_jwks, issuer, tuple(audiences)
+        self._verifier: JwksVerifier | None = None
+        self._fetched_at = -JWKS_REFRESH_INTERVAL_SECONDS
+        self._lock = asyncio.Lock()
+
+    async def _load(self, force: bool = False) -> JwksVerifier:
+        async with self._lock:
+            stale = time.monotonic() - self._fetched_at > JWKS_REFRESH_INTERVAL_SECONDS
+            if self._verifier is None or (force and stale):
+                self._verifier = JwksVerifier(await self.fetch_jwks(), issuer=self.issuer, audience=self.audiences)
+                self._fetched_at = time.monotonic()
+            return self._verifier
+
+    async def claims(self, token: str) -> dict[str, Any]:
+        try:
+            return (await self._load()).verify(token)
+        except UnknownSigningKey:  # the auth service may have rotated its keys since the last fetch
+            return (await self._load(force=True)).verify(token)
+
+    async def principal(self, token: str) -> Principal:
+        """The caller a valid token stands for; Unauthorized saying why otherwise."""
+        return principal_from_claims(await self.claims(token))
