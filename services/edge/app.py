@@ -61,4 +61,4 @@ def create_app(settings: Settings) -> FastAPI:
 
 def configure_process(settings: Settings) -> None:
     logs.configure("edge", settings.log_level)
-    telemetry.configure("edge", settings.otel_exporter)
+    telemetry.configure("edge", settings.otel_exporter, settings.otel_endpoint)

@@ -107,7 +107,8 @@ class Settings:
     training_max_epochs: int = 500
     training_concurrency: int = 1  # training worker processes per scoring process
 
-    otel_exporter: str = ""  # "" (no export) or "console"
+    otel_exporter: str = ""  # "" (no export), "console" or "otlp"
+    otel_endpoint: str = ""  # the OTLP/gRPC collector (http://collector:4317) when otel_exporter is "otlp"
 
     @property
     def outbox_dir(self) -> Path:
@@ -210,6 +211,9 @@ def load_settings(env: Mapping[str, str] | None = None, config_file: str | None 
                  "ws_live_max_fps"):
         if getattr(settings, name) <= 0:
             raise ConfigError(f"DOJO_{name.upper()}: must be positive")
+    if settings.otel_exporter not in ("", "console", "otlp"):
+        raise ConfigError(f"DOJO_OTEL_EXPORTER: expected console or otlp (or empty: no export), "
+                          f"got {settings.otel_exporter!r}")
     if settings.redis_url and not settings.redis_url.startswith(("redis://", "rediss://")):
         raise ConfigError(f"DOJO_REDIS_URL: expected redis://host:port/db or rediss://..., "
                           f"got {settings.redis_url.split('://')[0]!r}")

@@ -49,7 +49,7 @@ async def serve(spec: ServiceSpec, settings: Settings, *, ready: asyncio.Event |
                 stop: asyncio.Event | None = None) -> None:
     """Run until SIGTERM/SIGINT (or `stop`), then drain in-flight calls and close."""
     logs.configure(spec.name, settings.log_level)
-    telemetry.configure(spec.name, settings.otel_exporter)
+    telemetry.configure(spec.name, settings.otel_exporter, settings.otel_endpoint)
     # A user's access token, or an internal token minted for this service (and no other).
     verifier = TokenVerifier(spec.jwks or jwks_from_auth(settings.auth_addr), issuer=settings.jwt_issuer,
                              audiences=(settings.jwt_audience, internal_audience(spec.name)))

@@ -7,20 +7,25 @@ from typing import Iterable, MutableMapping
 from opentelemetry import propagate, trace
 from opentelemetry.sdk.resources import Resource
 from opentelemetry.sdk.trace import TracerProvider
-from opentelemetry.sdk.trace.export import ConsoleSpanExporter, SimpleSpanProcessor
+from opentelemetry.sdk.trace.export import BatchSpanProcessor, ConsoleSpanExporter, SimpleSpanProcessor
 
 _configured = False
 
 
-def configure(service: str, exporter: str = "") -> None:
-    """Install the tracer provider. Spans are always created (trace ids reach the logs);
-    exporting is opt-in (DOJO_OTEL_EXPORTER=console) so a laptop run stays quiet."""
+def configure(service: str, exporter: str = "", endpoint: str = "") -> None:
+    """Install the tracer provider. Spans are always created (trace ids reach the logs); exporting is
+    opt-in so a laptop run stays quiet: DOJO_OTEL_EXPORTER=console prints them, =otlp sends them in
+    batches to an OpenTelemetry collector over OTLP/gRPC at DOJO_OTEL_ENDPOINT (else the exporter's own
+    OTEL_EXPORTER_OTLP_ENDPOINT, else localhost:4317)."""
     global _configured
     if _configured:
         return
     provider = TracerProvider(resource=Resource.create({"service.name": f"kataforge-{service}"}))
     if exporter == "console":
         provider.add_span_processor(SimpleSpanProcessor(ConsoleSpanExporter()))
+    elif exporter == "otlp":
+        from opentelemetry.exporter.otlp.proto.grpc.trace_exporter import OTLPSpanExporter
+        provider.add_span_processor(BatchSpanProcessor(OTLPSpanExporter(endpoint=endpoint or None)))
     trace.set_tracer_provider(provider)
     _configured = True
 

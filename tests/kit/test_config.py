@@ -25,7 +25,7 @@ def test_env_overrides_yaml_over_defaults(tmp_path):
                                        ("DOJO_POSE_SMOOTHING", "kalman"), ("DOJO_POSE_DELEGATE", "tpu"),
                                        ("DOJO_MAX_LIVE_STREAMS", "0"), ("DOJO_MAX_VIDEO_PIXELS", "-1"),
                                        ("DOJO_RATE_LIMIT_WINDOW", "0"), ("DOJO_RATE_LIMIT_BURST", "-1"),
-                                       ("DOJO_REDIS_URL", "localhost:6379")])
+                                       ("DOJO_REDIS_URL", "localhost:6379"), ("DOJO_OTEL_EXPORTER", "jaeger")])
 def test_bad_values_name_the_variable(tmp_path, var, value):
     with pytest.raises(ConfigError, match=var):
         load_settings({var: value}, config_file=str(tmp_path / "none.yaml"))

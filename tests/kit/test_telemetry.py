@@ -1,0 +1,52 @@
+"""Tracing export (services/kit/telemetry.py): DOJO_OTEL_EXPORTER=otlp sends a service's spans over OTLP/gRPC
+to the collector at DOJO_OTEL_ENDPOINT. The collector here is a gRPC server of the OTLP trace service that
+records what it receives (no OpenTelemetry Collector binary installs from the project's own files); the
+service side is the real exporter, configured as a service process configures it."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from concurrent import futures
+
+import grpc
+from opentelemetry.proto.collector.trace.v1 import trace_service_pb2, trace_service_pb2_grpc
+
+from tests.conftest import REPO, free_port
+
+PROCESS = """
+from opentelemetry import trace
+from services.kit import telemetry
+telemetry.configure("probe", "otlp", "http://127.0.0.1:{port}")
+with telemetry.tracer("kataforge.test").start_as_current_span("exported span"):
+    pass
+trace.get_tracer_provider().shutdown()  # flushes the batch
+"""
+
+
+class _Collector(trace_service_pb2_grpc.TraceServiceServicer):
+    def __init__(self) -> None:
+        self.received: list[trace_service_pb2.ExportTraceServiceRequest] = []
+
+    def Export(self, request, context):
+        self.received.append(request)
+        return trace_service_pb2.ExportTraceServiceResponse()
+
+
+def test_spans_go_to_the_otlp_collector_with_the_service_name():
+    port, collector = free_port(), _Collector()
+    server = grpc.server(futures.ThreadPoolExecutor(max_workers=2))
+    trace_service_pb2_grpc.add_TraceServiceServicer_to_server(collector, server)
+    server.add_insecure_port(f"127.0.0.1:{port}")
+    server.start()
+    try:
+        done = subprocess.run([sys.executable, "-c", PROCESS.format(port=port)], cwd=REPO, timeout=60,
+                              capture_output=True, text=True)
+        assert done.returncode == 0, done.stderr
+    finally:
+        server.stop(None)
+    spans = [(resource, span) for request in collector.received for resource in request.resource_spans
+             for scope in resource.scope_spans for span in scope.spans]
+    assert [span.name for _, span in spans] == ["exported span"]
+    service = {a.key: a.value.string_value for a in spans[0][0].resource.attributes}["service.name"]
+    assert service == "kataforge-probe"
