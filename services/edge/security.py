@@ -5,9 +5,9 @@ from __future__ import annotations
 import logging
 
 from fastapi import Request
-from google.protobuf.json_format import MessageToDict
 
 from kataforge.auth.v1 import auth_pb2
+from services.kit.service_identity import jwks_from_auth
 from services.kit.tokens import TokenVerifier
 from services.kit import errors
 from services.kit.config import Settings
@@ -23,12 +23,9 @@ class Authenticator:
     def __init__(self, settings: Settings, backends: Backends) -> None:
         self.settings = settings
         self.backends = backends
-
-        async def jwks() -> dict:
-            reply = await backends.call(backends.auth.GetJwks, auth_pb2.GetJwksRequest())
-            return MessageToDict(reply, preserving_proto_field_name=True)
         # The public API takes users' access tokens only (internal tokens are for the services behind it).
-        self.verifier = TokenVerifier(jwks, issuer=settings.jwt_issuer, audiences=(settings.jwt_audience,))
+        self.verifier = TokenVerifier(jwks_from_auth(settings.auth_addr), issuer=settings.jwt_issuer,
+                                      audiences=(settings.jwt_audience,))
 
     async def verify_bearer(self, token: str) -> Principal:
         return await self.verifier.principal(token)

@@ -21,12 +21,11 @@ import grpc
 from google.api import annotations_pb2
 
 from services.kit import telemetry
-from services.kit.context import REQUEST_ID_HEADER, Principal, principal_var, request_id_var
+from services.kit.context import AUTHORIZATION, REQUEST_ID_HEADER, Principal, principal_var, request_id_var
 
 if TYPE_CHECKING:
     from services.kit.service_identity import ServiceCredentials
 
-AUTHORIZATION = "authorization"
 
 
 def outgoing_metadata(existing: Any = None, token: str | None = None) -> list[tuple[str, str]]:

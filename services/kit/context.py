@@ -7,6 +7,8 @@ import uuid
 from dataclasses import dataclass
 
 REQUEST_ID_HEADER = "x-request-id"
+# The caller's token on every call between services (verified by services/kit/interceptors.py).
+AUTHORIZATION = "authorization"
 
 request_id_var: contextvars.ContextVar[str] = contextvars.ContextVar("request_id", default="")
 

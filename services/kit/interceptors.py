@@ -20,12 +20,10 @@ from opentelemetry.trace import SpanKind
 from prometheus_client import Counter, Histogram
 
 from services.kit import errors, telemetry
-from services.kit.context import REQUEST_ID_HEADER, clean_request_id, principal_var, request_id_var
+from services.kit.context import AUTHORIZATION, REQUEST_ID_HEADER, clean_request_id, principal_var, request_id_var
 from services.kit.grpc_errors import abort_with
 from services.kit.text_fields import refuse_nul
 from services.kit.tokens import TokenVerifier
-
-AUTHORIZATION = "authorization"
 
 log = logging.getLogger("kataforge.rpc")
 

@@ -21,7 +21,6 @@ from services.scoring.training.registry import ModelEntry, ModelRegistry
 from services.scoring.training.store import ACTIVE, Job, JobStore, LogLine
 
 DEVICES = ("auto", "cpu", "cuda")
-FINAL = ("completed", "failed", "cancelled")
 DEFAULT_EPOCHS, DEFAULT_BATCH_SIZE, DEFAULT_LEARNING_RATE = 100, 16, 0.001  # the spec's example request
 MAX_BATCH_SIZE = 256
 # One answer for a missing path and for one outside the user's own checkpoints folder: whether another
@@ -236,10 +235,10 @@ class TrainingJobs:
             view = await self.get(training_id, principal)
             yield view
             last_epoch = int((view.job.progress or {}).get("current_epoch") or 0)
-            if last_epoch and view.status not in FINAL:  # a finished job's view holds its last epoch already
+            if last_epoch and view.status in ACTIVE:  # a finished job's view holds its last epoch already
                 yield view.job.progress
             status = view.status
-            while status not in FINAL:
+            while status in ACTIVE:
                 await changes.wait(changed)
                 for progress in await self.store.epochs_after(training_id, last_epoch):
                     yield progress
