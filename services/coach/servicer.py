@@ -14,7 +14,7 @@ from services.kit.structs import whole_numbers
 from services.coach.references import NewReference, ReferenceLibrary
 from services.coach.registry import CoachRegistry
 from services.coach.validation import SERVICE_SET_FIELDS
-from services.kit.context import principal_var
+from services.kit.context import Principal, principal_var
 from services.kit.errors import InvalidRequest
 
 
@@ -33,10 +33,12 @@ def coach_to_dict(message: coach_pb2.Coach) -> dict[str, Any]:
     }
 
 
-def coach_to_proto(coach: dict[str, Any]) -> coach_pb2.Coach:
+def coach_to_proto(coach: dict[str, Any], caller: Principal | None) -> coach_pb2.Coach:
+    """The entry as `caller` may see it: the owner's id only for that owner and administrators."""
     message = coach_pb2.Coach(id=coach["id"], name=coach["name"], style=coach["style"],
-                              teachers=coach["teachers"], techniques=coach["techniques"],
-                              owner_id=coach["owner_id"])
+                              teachers=coach["teachers"], techniques=coach["techniques"])
+    if caller is not None and (caller.is_admin or caller.user_id == coach["owner_id"]):
+        message.owner_id = coach["owner_id"]
     if coach["rank"] is not None:
         message.rank = coach["rank"]
     if coach["years_experience"] is not None:
@@ -101,23 +103,23 @@ class CoachServicer(coach_pb2_grpc.CoachServiceServicer):
     async def ListCoaches(self, request: coach_pb2.ListCoachesRequest,
                           context: grpc.aio.ServicerContext) -> coach_pb2.ListCoachesResponse:
         coaches, total = await self.registry.list_coaches(principal_var.get(), request.limit, request.offset)
-        return coach_pb2.ListCoachesResponse(coaches=[coach_to_proto(c) for c in coaches], total=total)
+        return coach_pb2.ListCoachesResponse(coaches=[coach_to_proto(c, principal_var.get()) for c in coaches], total=total)
 
     async def GetCoach(self, request: coach_pb2.GetCoachRequest,
                        context: grpc.aio.ServicerContext) -> coach_pb2.Coach:
-        return coach_to_proto(await self.registry.get_coach(principal_var.get(), request.coach_id))
+        return coach_to_proto(await self.registry.get_coach(principal_var.get(), request.coach_id), principal_var.get())
 
     async def CreateCoach(self, request: coach_pb2.CreateCoachRequest,
                           context: grpc.aio.ServicerContext) -> coach_pb2.Coach:
         created = await self.registry.create_coach(principal_var.get(), coach_to_dict(request.coach))
-        return coach_to_proto(created)
+        return coach_to_proto(created, principal_var.get())
 
     async def UpdateCoach(self, request: coach_pb2.UpdateCoachRequest,
                           context: grpc.aio.ServicerContext) -> coach_pb2.Coach:
         paths = list(request.update_mask.paths) or implicit_paths(request.coach_id, request.coach)
         updated = await self.registry.update_coach(principal_var.get(), request.coach_id, paths,
                                                    coach_to_dict(request.coach))
-        return coach_to_proto(updated)
+        return coach_to_proto(updated, principal_var.get())
 
     async def DeleteCoach(self, request: coach_pb2.DeleteCoachRequest,
                           context: grpc.aio.ServicerContext) -> coach_pb2.DeleteCoachResponse:

@@ -76,7 +76,7 @@ class CoachBody(Strict):
 
 class CoachPatch(Strict):
     """Any coach field (the spec's PUT). The object a GET answered can be sent back as it is: its id must be
-    the path's and its timestamps, which the server keeps, are ignored; the owner is not client-settable."""
+    the path's; its owner and timestamps, which the server keeps, are ignored."""
 
     id: StrictStr | None = None  # checked against the path by the route, never updated
     name: StrictStr | None = None
@@ -90,10 +90,8 @@ class CoachPatch(Strict):
     @model_validator(mode="before")
     @classmethod
     def _immutable(cls, data: Any) -> Any:
-        if isinstance(data, dict):
-            if "owner_id" in data:
-                raise ValueError("owner_id cannot be changed")
-            data = {k: v for k, v in data.items() if k not in ("created_at", "updated_at")}
+        if isinstance(data, dict):  # kept by the server, as the coach service ignores them (through Envoy too)
+            data = {k: v for k, v in data.items() if k not in ("owner_id", "created_at", "updated_at")}
         return data
 
 

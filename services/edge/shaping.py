@@ -11,7 +11,7 @@ from services.kit.pose_json import sequence_json
 from services.kit.structs import whole_numbers
 
 # Internal fields that are not part of the public response shapes.
-_PRIVATE = {"owner_id", "model_timings"}
+_PRIVATE = {"model_timings"}
 
 
 def to_json(message: Message, *, keep_empty: bool = True) -> dict[str, Any]:
@@ -21,9 +21,9 @@ def to_json(message: Message, *, keep_empty: bool = True) -> dict[str, Any]:
 
 
 def coach_json(coach: Message) -> dict[str, Any]:
+    # Unset optional fields (rank, years_experience) are absent, as proto3 JSON prints them: Envoy's
+    # transcoder answers the same call with the same body (tests/integration/test_envoy.py).
     data = to_json(coach)
-    for name in ("rank", "years_experience"):  # optional fields: null when not given, as the spec shows them
-        data.setdefault(name, None)
     if data.get("teaching_philosophy"):
         data["teaching_philosophy"] = whole_numbers(data["teaching_philosophy"])
     else:
@@ -35,13 +35,6 @@ def analysis_json(analysis: Message) -> dict[str, Any]:
     data = to_json(analysis)
     if not data.get("details"):
         data.pop("details", None)
-    return data
-
-
-def token_json(tokens: Message) -> dict[str, Any]:
-    """int64 fields print as strings in proto JSON; the spec's expires_in is a number of seconds."""
-    data = to_json(tokens)
-    data["expires_in"] = int(data["expires_in"])
     return data
 
 

@@ -10,6 +10,9 @@ import grpc
 from services.kit import errors
 
 ERROR_TRAILER = "kataforge-error"
+# The HTTP status of the call's REST answer, for a gateway that only transcodes (deploy/envoy): the
+# envelope's status with an error (a trailer), a method's success_status option on success (initial metadata).
+HTTP_STATUS_METADATA = "kataforge-http-status"
 log = logging.getLogger(__name__)
 
 _TO_GRPC: dict[type[errors.DomainError], grpc.StatusCode] = {
@@ -65,8 +68,9 @@ def status_for(error: errors.DomainError) -> grpc.StatusCode:
 
 
 async def abort_with(context: grpc.aio.ServicerContext, error: errors.DomainError) -> None:
-    """End the call with the error's status, carrying the full error as a JSON trailer."""
-    context.set_trailing_metadata(((ERROR_TRAILER, json.dumps(error.to_dict())),))
+    """End the call with the error's status, carrying the full error as a JSON trailer and its HTTP status."""
+    context.set_trailing_metadata(((ERROR_TRAILER, json.dumps(error.to_dict())),
+                                   (HTTP_STATUS_METADATA, str(error.http_status))))
     await context.abort(status_for(error), error.message)
 
 

@@ -10,18 +10,21 @@ without a token is refused with UNAUTHENTICATED unless its method is one of the 
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
 import time
 from typing import Any, Awaitable, Callable
 
 import grpc
+from google.protobuf import descriptor_pool
 from opentelemetry import context as otel_context
 from opentelemetry.trace import SpanKind
 from prometheus_client import Counter, Histogram
 
+from kataforge.common.v1 import common_pb2
 from services.kit import errors, telemetry
 from services.kit.context import AUTHORIZATION, REQUEST_ID_HEADER, clean_request_id, principal_var, request_id_var
-from services.kit.grpc_errors import abort_with
+from services.kit.grpc_errors import HTTP_STATUS_METADATA, abort_with
 from services.kit.text_fields import refuse_nul
 from services.kit.tokens import TokenVerifier
 
@@ -93,14 +96,29 @@ class _CallScope:
             await abort_with(self.context, errors.DomainError("Internal server error", request_id=self.request_id))
 
 
+@functools.cache
+def success_status(method: str) -> int:
+    """The method's success_status option (common.proto), 0 when it has none: "/pkg.Service/Method"."""
+    try:
+        found = descriptor_pool.Default().FindMethodByName(method.lstrip("/").replace("/", "."))
+    except KeyError:
+        return 0
+    return found.GetOptions().Extensions[common_pb2.success_status]
+
+
 def _wrap_unary(method: str, behavior: Callable[..., Awaitable[Any]], verifier: TokenVerifier | None,
                 public: bool):
+    status = success_status(method)
+
     async def wrapped(request: Any, context: grpc.aio.ServicerContext) -> Any:
         with _CallScope(method, context) as scope:
             try:
                 await scope.authenticate(verifier, public)
                 refuse_nul(request)  # a request stream (stream_unary) is not a message: skipped
-                return await behavior(request, context)
+                reply = await behavior(request, context)
+                if status:  # 201 Created, 202 Accepted: for a transcoding gateway (deploy/envoy)
+                    await context.send_initial_metadata(((HTTP_STATUS_METADATA, str(status)),))
+                return reply
             except BaseException as exc:  # noqa: BLE001 - mapped to a status in one place
                 if isinstance(exc, (KeyboardInterrupt, SystemExit)):
                     raise

@@ -58,8 +58,13 @@ async def test_coach_registers_and_owns_the_entry(stub, make_principal, new_id):
     assert list(created.techniques) == ["roundhouse", "teep"]
     assert created.created_at == created.updated_at and created.created_at.seconds > 0
     assert json_format.MessageToDict(created.teaching_philosophy) == {"focus": "Precision", "rounds": 5.0}
+    # The owner's id is told to that owner (and administrators), to nobody else.
     fetched = await call(stub.GetCoach, coach_pb2.GetCoachRequest(coach_id=created.id), make_principal("student"))
+    assert not fetched.HasField("owner_id")
+    fetched.owner_id = owner.user_id
     assert fetched == created
+    admin = await call(stub.GetCoach, coach_pb2.GetCoachRequest(coach_id=created.id), make_principal("admin"))
+    assert admin.owner_id == owner.user_id
 
 
 async def test_unset_optionals_stay_unset(stub, make_principal, new_id):

@@ -53,3 +53,14 @@ def test_a_body_mapped_on_one_side_only_is_reported():
     found = differences((*ROUTERS, takes_body), annotated_routes())  # the later route of a path is compared
     assert found == ["DELETE /coaches/{coach_id}: kataforge.coach.v1.CoachService.DeleteCoach maps no body, "
                      "the edge route takes body"]
+
+
+def test_a_success_status_declared_on_one_side_only_is_reported():
+    routes = {(r.method, r.path): r for r in annotated_routes()}
+    assert routes[("POST", "/coaches")].status == 201 and routes[("POST", "/models/train")].status == 202
+    assert routes[("GET", "/coaches")].status == 200
+    annotated = [r if (r.method, r.path) != ("DELETE", "/coaches/{coach_id}")
+                 else HttpRoute(r.method, r.path, r.body, r.rpc, 204) for r in annotated_routes()]
+    assert differences(ROUTERS, annotated) == [
+        "DELETE /coaches/{coach_id}: kataforge.coach.v1.CoachService.DeleteCoach answers 204 (success_status), "
+        "the edge route 200"]

@@ -23,7 +23,8 @@ async def test_coach_crud_with_the_spec_shapes(http):
     body = created.json()
     assert body["id"] == coach_id and body["techniques"] == ["roundhouse", "teep", "elbow"]
     assert body["teaching_philosophy"] == {"focus": "Precision and power", "sessions_per_week": 5}
-    assert body["created_at"] == body["updated_at"] and "owner_id" not in body
+    assert body["created_at"] == body["updated_at"]
+    assert body["owner_id"] == (await http.get("/auth/profile", headers=coach)).json()["id"]  # told to its owner
 
     listed = (await http.get("/coaches", headers=coach)).json()
     assert listed["total"] >= 1 and coach_id in [c["id"] for c in listed["coaches"]]
@@ -47,7 +48,7 @@ async def test_coach_crud_with_the_spec_shapes(http):
     unranked = coach_body(f"plain_{uuid.uuid4().hex[:6]}")
     del unranked["rank"], unranked["years_experience"]
     plain = (await http.post("/coaches", json=unranked, headers=coach)).json()
-    assert plain["rank"] is None and plain["years_experience"] is None  # shown, as null
+    assert "rank" not in plain and "years_experience" not in plain  # unset: absent, as proto3 JSON prints it
 
     deleted = await http.delete(f"/coaches/{coach_id}", headers=coach)
     assert deleted.json() == {"success": True, "message": f"Coach {coach_id} deleted successfully"}

@@ -29,7 +29,7 @@ from google.protobuf import timestamp_pb2 as google_dot_protobuf_dot_timestamp__
 from kataforge.common.v1 import common_pb2 as kataforge_dot_common_dot_v1_dot_common__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x1ekataforge/coach/v1/coach.proto\x12\x12kataforge.coach.v1\x1a\x1cgoogle/api/annotations.proto\x1a google/protobuf/field_mask.proto\x1a\x1cgoogle/protobuf/struct.proto\x1a\x1fgoogle/protobuf/timestamp.proto\x1a kataforge/common/v1/common.proto\"\xce\x02\n\x05\x43oach\x12\n\n\x02id\x18\x01 \x01(\t\x12\x0c\n\x04name\x18\x02 \x01(\t\x12\r\n\x05style\x18\x03 \x01(\t\x12\x11\n\x04rank\x18\x04 \x01(\tH\x00\x88\x01\x01\x12\x1d\n\x10years_experience\x18\x05 \x01(\x05H\x01\x88\x01\x01\x12\x10\n\x08teachers\x18\x06 \x03(\t\x12\x12\n\ntechniques\x18\x07 \x03(\t\x12\x34\n\x13teaching_philosophy\x18\x08 \x01(\x0b\x32\x17.google.protobuf.Struct\x12.\n\ncreated_at\x18\t \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12.\n\nupdated_at\x18\n \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x10\n\x08owner_id\x18\x0b \x01(\tB\x07\n\x05_rankB\x13\n\x11_years_experience\"3\n\x12ListCoachesRequest\x12\r\n\x05limit\x18\x01 \x01(\x05\x12\x0e\n\x06offset\x18\x02 \x01(\x05\"P\n\x13ListCoachesResponse\x12*\n\x07\x63oaches\x18\x01 \x03(\x0b\x32\x19.kataforge.coach.v1.Coach\x12\r\n\x05total\x18\x02 \x01(\x05\"#\n\x0fGetCoachRequest\x12\x10\n\x08\x63oach_id\x18\x01 \x01(\t\">\n\x12\x43reateCoachRequest\x12(\n\x05\x63oach\x18\x01 \x01(\x0b\x32\x19.kataforge.coach.v1.Coach\"\x81\x01\n\x12UpdateCoachRequest\x12\x10\n\x08\x63oach_id\x18\x01 \x01(\t\x12(\n\x05\x63oach\x18\x02 \x01(\x0b\x32\x19.kataforge.coach.v1.Coach\x12/\n\x0bupdate_mask\x18\x03 \x01(\x0b\x32\x1a.google.protobuf.FieldMask\"&\n\x12\x44\x65leteCoachRequest\x12\x10\n\x08\x63oach_id\x18\x01 \x01(\t\"7\n\x13\x44\x65leteCoachResponse\x12\x0f\n\x07success\x18\x01 \x01(\x08\x12\x0f\n\x07message\x18\x02 \x01(\t\"\xe2\x02\n\tReference\x12\n\n\x02id\x18\x01 \x01(\t\x12\x10\n\x08\x63oach_id\x18\x02 \x01(\t\x12\x11\n\ttechnique\x18\x03 \x01(\t\x12\x11\n\x04name\x18\x04 \x01(\tH\x00\x88\x01\x01\x12\x0e\n\x06source\x18\x05 \x01(\t\x12\x0b\n\x03\x66ps\x18\x06 \x01(\x01\x12\x13\n\x0b\x66rame_count\x18\x07 \x01(\r\x12\x17\n\x0f\x64\x65tected_frames\x18\x08 \x01(\r\x12\x13\n\x0b\x64uration_ms\x18\t \x01(\x01\x12\x19\n\x0c\x62ody_mass_kg\x18\n \x01(\x01H\x01\x88\x01\x01\x12\x12\n\ncreated_by\x18\x0b \x01(\t\x12.\n\ncreated_at\x18\x0c \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x38\n\rpose_sequence\x18\r \x01(\x0b\x32!.kataforge.common.v1.PoseSequenceB\x07\n\x05_nameB\x0f\n\r_body_mass_kg\"\xe4\x01\n\x13\x41\x64\x64ReferenceRequest\x12\x10\n\x08\x63oach_id\x18\x01 \x01(\t\x12\x11\n\ttechnique\x18\x02 \x01(\t\x12\x11\n\x04name\x18\x03 \x01(\tH\x00\x88\x01\x01\x12\x19\n\x0c\x62ody_mass_kg\x18\x04 \x01(\x01H\x01\x88\x01\x01\x12\x11\n\tvideo_url\x18\x05 \x01(\t\x12\x38\n\rpose_sequence\x18\x06 \x01(\x0b\x32!.kataforge.common.v1.PoseSequence\x12\x13\n\x0bvideo_label\x18\x07 \x01(\tB\x07\n\x05_nameB\x0f\n\r_body_mass_kg\"m\n\x17\x41\x64\x64ReferenceUploadChunk\x12:\n\x07request\x18\x01 \x01(\x0b\x32\'.kataforge.coach.v1.AddReferenceRequestH\x00\x12\x0e\n\x04\x64\x61ta\x18\x02 \x01(\x0cH\x00\x42\x06\n\x04part\"[\n\x15ListReferencesRequest\x12\x10\n\x08\x63oach_id\x18\x01 \x01(\t\x12\x11\n\ttechnique\x18\x02 \x01(\t\x12\r\n\x05limit\x18\x03 \x01(\x05\x12\x0e\n\x06offset\x18\x04 \x01(\x05\"Z\n\x16ListReferencesResponse\x12\x31\n\nreferences\x18\x01 \x03(\x0b\x32\x1d.kataforge.coach.v1.Reference\x12\r\n\x05total\x18\x02 \x01(\x05\"T\n\x13GetReferenceRequest\x12\x10\n\x08\x63oach_id\x18\x01 \x01(\t\x12\x14\n\x0creference_id\x18\x02 \x01(\t\x12\x15\n\rinclude_poses\x18\x03 \x01(\x08\"@\n\x16\x44\x65leteReferenceRequest\x12\x10\n\x08\x63oach_id\x18\x01 \x01(\t\x12\x14\n\x0creference_id\x18\x02 \x01(\t\";\n\x17\x44\x65leteReferenceResponse\x12\x0f\n\x07success\x18\x01 \x01(\x08\x12\x0f\n\x07message\x18\x02 \x01(\t2\xf5\t\n\x0c\x43oachService\x12p\n\x0bListCoaches\x12&.kataforge.coach.v1.ListCoachesRequest\x1a\'.kataforge.coach.v1.ListCoachesResponse\"\x10\x82\xd3\xe4\x93\x02\n\x12\x08/coaches\x12g\n\x08GetCoach\x12#.kataforge.coach.v1.GetCoachRequest\x1a\x19.kataforge.coach.v1.Coach\"\x1b\x82\xd3\xe4\x93\x02\x15\x12\x13/coaches/{coach_id}\x12i\n\x0b\x43reateCoach\x12&.kataforge.coach.v1.CreateCoachRequest\x1a\x19.kataforge.coach.v1.Coach\"\x17\x82\xd3\xe4\x93\x02\x11\"\x08/coaches:\x05\x63oach\x12t\n\x0bUpdateCoach\x12&.kataforge.coach.v1.UpdateCoachRequest\x1a\x19.kataforge.coach.v1.Coach\"\"\x82\xd3\xe4\x93\x02\x1c\x1a\x13/coaches/{coach_id}:\x05\x63oach\x12{\n\x0b\x44\x65leteCoach\x12&.kataforge.coach.v1.DeleteCoachRequest\x1a\'.kataforge.coach.v1.DeleteCoachResponse\"\x1b\x82\xd3\xe4\x93\x02\x15*\x13/coaches/{coach_id}\x12\x81\x01\n\x0c\x41\x64\x64Reference\x12\'.kataforge.coach.v1.AddReferenceRequest\x1a\x1d.kataforge.coach.v1.Reference\")\x82\xd3\xe4\x93\x02#\"\x1e/coaches/{coach_id}/references:\x01*\x12\x62\n\x12\x41\x64\x64ReferenceUpload\x12+.kataforge.coach.v1.AddReferenceUploadChunk\x1a\x1d.kataforge.coach.v1.Reference(\x01\x12\x8f\x01\n\x0eListReferences\x12).kataforge.coach.v1.ListReferencesRequest\x1a*.kataforge.coach.v1.ListReferencesResponse\"&\x82\xd3\xe4\x93\x02 \x12\x1e/coaches/{coach_id}/references\x12\x8d\x01\n\x0cGetReference\x12\'.kataforge.coach.v1.GetReferenceRequest\x1a\x1d.kataforge.coach.v1.Reference\"5\x82\xd3\xe4\x93\x02/\x12-/coaches/{coach_id}/references/{reference_id}\x12\xa1\x01\n\x0f\x44\x65leteReference\x12*.kataforge.coach.v1.DeleteReferenceRequest\x1a+.kataforge.coach.v1.DeleteReferenceResponse\"5\x82\xd3\xe4\x93\x02/*-/coaches/{coach_id}/references/{reference_id}B\x1cZ\x1akataforge/coach/v1;coachv1b\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x1ekataforge/coach/v1/coach.proto\x12\x12kataforge.coach.v1\x1a\x1cgoogle/api/annotations.proto\x1a google/protobuf/field_mask.proto\x1a\x1cgoogle/protobuf/struct.proto\x1a\x1fgoogle/protobuf/timestamp.proto\x1a kataforge/common/v1/common.proto\"\xe0\x02\n\x05\x43oach\x12\n\n\x02id\x18\x01 \x01(\t\x12\x0c\n\x04name\x18\x02 \x01(\t\x12\r\n\x05style\x18\x03 \x01(\t\x12\x11\n\x04rank\x18\x04 \x01(\tH\x00\x88\x01\x01\x12\x1d\n\x10years_experience\x18\x05 \x01(\x05H\x01\x88\x01\x01\x12\x10\n\x08teachers\x18\x06 \x03(\t\x12\x12\n\ntechniques\x18\x07 \x03(\t\x12\x34\n\x13teaching_philosophy\x18\x08 \x01(\x0b\x32\x17.google.protobuf.Struct\x12.\n\ncreated_at\x18\t \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12.\n\nupdated_at\x18\n \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x15\n\x08owner_id\x18\x0b \x01(\tH\x02\x88\x01\x01\x42\x07\n\x05_rankB\x13\n\x11_years_experienceB\x0b\n\t_owner_id\"3\n\x12ListCoachesRequest\x12\r\n\x05limit\x18\x01 \x01(\x05\x12\x0e\n\x06offset\x18\x02 \x01(\x05\"P\n\x13ListCoachesResponse\x12*\n\x07\x63oaches\x18\x01 \x03(\x0b\x32\x19.kataforge.coach.v1.Coach\x12\r\n\x05total\x18\x02 \x01(\x05\"#\n\x0fGetCoachRequest\x12\x10\n\x08\x63oach_id\x18\x01 \x01(\t\">\n\x12\x43reateCoachRequest\x12(\n\x05\x63oach\x18\x01 \x01(\x0b\x32\x19.kataforge.coach.v1.Coach\"\x81\x01\n\x12UpdateCoachRequest\x12\x10\n\x08\x63oach_id\x18\x01 \x01(\t\x12(\n\x05\x63oach\x18\x02 \x01(\x0b\x32\x19.kataforge.coach.v1.Coach\x12/\n\x0bupdate_mask\x18\x03 \x01(\x0b\x32\x1a.google.protobuf.FieldMask\"&\n\x12\x44\x65leteCoachRequest\x12\x10\n\x08\x63oach_id\x18\x01 \x01(\t\"7\n\x13\x44\x65leteCoachResponse\x12\x0f\n\x07success\x18\x01 \x01(\x08\x12\x0f\n\x07message\x18\x02 \x01(\t\"\xe2\x02\n\tReference\x12\n\n\x02id\x18\x01 \x01(\t\x12\x10\n\x08\x63oach_id\x18\x02 \x01(\t\x12\x11\n\ttechnique\x18\x03 \x01(\t\x12\x11\n\x04name\x18\x04 \x01(\tH\x00\x88\x01\x01\x12\x0e\n\x06source\x18\x05 \x01(\t\x12\x0b\n\x03\x66ps\x18\x06 \x01(\x01\x12\x13\n\x0b\x66rame_count\x18\x07 \x01(\r\x12\x17\n\x0f\x64\x65tected_frames\x18\x08 \x01(\r\x12\x13\n\x0b\x64uration_ms\x18\t \x01(\x01\x12\x19\n\x0c\x62ody_mass_kg\x18\n \x01(\x01H\x01\x88\x01\x01\x12\x12\n\ncreated_by\x18\x0b \x01(\t\x12.\n\ncreated_at\x18\x0c \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x38\n\rpose_sequence\x18\r \x01(\x0b\x32!.kataforge.common.v1.PoseSequenceB\x07\n\x05_nameB\x0f\n\r_body_mass_kg\"\xe4\x01\n\x13\x41\x64\x64ReferenceRequest\x12\x10\n\x08\x63oach_id\x18\x01 \x01(\t\x12\x11\n\ttechnique\x18\x02 \x01(\t\x12\x11\n\x04name\x18\x03 \x01(\tH\x00\x88\x01\x01\x12\x19\n\x0c\x62ody_mass_kg\x18\x04 \x01(\x01H\x01\x88\x01\x01\x12\x11\n\tvideo_url\x18\x05 \x01(\t\x12\x38\n\rpose_sequence\x18\x06 \x01(\x0b\x32!.kataforge.common.v1.PoseSequence\x12\x13\n\x0bvideo_label\x18\x07 \x01(\tB\x07\n\x05_nameB\x0f\n\r_body_mass_kg\"m\n\x17\x41\x64\x64ReferenceUploadChunk\x12:\n\x07request\x18\x01 \x01(\x0b\x32\'.kataforge.coach.v1.AddReferenceRequestH\x00\x12\x0e\n\x04\x64\x61ta\x18\x02 \x01(\x0cH\x00\x42\x06\n\x04part\"[\n\x15ListReferencesRequest\x12\x10\n\x08\x63oach_id\x18\x01 \x01(\t\x12\x11\n\ttechnique\x18\x02 \x01(\t\x12\r\n\x05limit\x18\x03 \x01(\x05\x12\x0e\n\x06offset\x18\x04 \x01(\x05\"Z\n\x16ListReferencesResponse\x12\x31\n\nreferences\x18\x01 \x03(\x0b\x32\x1d.kataforge.coach.v1.Reference\x12\r\n\x05total\x18\x02 \x01(\x05\"T\n\x13GetReferenceRequest\x12\x10\n\x08\x63oach_id\x18\x01 \x01(\t\x12\x14\n\x0creference_id\x18\x02 \x01(\t\x12\x15\n\rinclude_poses\x18\x03 \x01(\x08\"@\n\x16\x44\x65leteReferenceRequest\x12\x10\n\x08\x63oach_id\x18\x01 \x01(\t\x12\x14\n\x0creference_id\x18\x02 \x01(\t\";\n\x17\x44\x65leteReferenceResponse\x12\x0f\n\x07success\x18\x01 \x01(\x08\x12\x0f\n\x07message\x18\x02 \x01(\t2\xff\t\n\x0c\x43oachService\x12p\n\x0bListCoaches\x12&.kataforge.coach.v1.ListCoachesRequest\x1a\'.kataforge.coach.v1.ListCoachesResponse\"\x10\x82\xd3\xe4\x93\x02\n\x12\x08/coaches\x12g\n\x08GetCoach\x12#.kataforge.coach.v1.GetCoachRequest\x1a\x19.kataforge.coach.v1.Coach\"\x1b\x82\xd3\xe4\x93\x02\x15\x12\x13/coaches/{coach_id}\x12n\n\x0b\x43reateCoach\x12&.kataforge.coach.v1.CreateCoachRequest\x1a\x19.kataforge.coach.v1.Coach\"\x1c\xc8\xf3\x18\xc9\x01\x82\xd3\xe4\x93\x02\x11\"\x08/coaches:\x05\x63oach\x12t\n\x0bUpdateCoach\x12&.kataforge.coach.v1.UpdateCoachRequest\x1a\x19.kataforge.coach.v1.Coach\"\"\x82\xd3\xe4\x93\x02\x1c\x1a\x13/coaches/{coach_id}:\x05\x63oach\x12{\n\x0b\x44\x65leteCoach\x12&.kataforge.coach.v1.DeleteCoachRequest\x1a\'.kataforge.coach.v1.DeleteCoachResponse\"\x1b\x82\xd3\xe4\x93\x02\x15*\x13/coaches/{coach_id}\x12\x86\x01\n\x0c\x41\x64\x64Reference\x12\'.kataforge.coach.v1.AddReferenceRequest\x1a\x1d.kataforge.coach.v1.Reference\".\xc8\xf3\x18\xc9\x01\x82\xd3\xe4\x93\x02#\"\x1e/coaches/{coach_id}/references:\x01*\x12\x62\n\x12\x41\x64\x64ReferenceUpload\x12+.kataforge.coach.v1.AddReferenceUploadChunk\x1a\x1d.kataforge.coach.v1.Reference(\x01\x12\x8f\x01\n\x0eListReferences\x12).kataforge.coach.v1.ListReferencesRequest\x1a*.kataforge.coach.v1.ListReferencesResponse\"&\x82\xd3\xe4\x93\x02 \x12\x1e/coaches/{coach_id}/references\x12\x8d\x01\n\x0cGetReference\x12\'.kataforge.coach.v1.GetReferenceRequest\x1a\x1d.kataforge.coach.v1.Reference\"5\x82\xd3\xe4\x93\x02/\x12-/coaches/{coach_id}/references/{reference_id}\x12\xa1\x01\n\x0f\x44\x65leteReference\x12*.kataforge.coach.v1.DeleteReferenceRequest\x1a+.kataforge.coach.v1.DeleteReferenceResponse\"5\x82\xd3\xe4\x93\x02/*-/coaches/{coach_id}/references/{reference_id}B\x1cZ\x1akataforge/coach/v1;coachv1b\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
@@ -42,13 +42,13 @@ if not _descriptor._USE_C_DESCRIPTORS:
   _globals['_COACHSERVICE'].methods_by_name['GetCoach']._loaded_options = None
   _globals['_COACHSERVICE'].methods_by_name['GetCoach']._serialized_options = b'\202\323\344\223\002\025\022\023/coaches/{coach_id}'
   _globals['_COACHSERVICE'].methods_by_name['CreateCoach']._loaded_options = None
-  _globals['_COACHSERVICE'].methods_by_name['CreateCoach']._serialized_options = b'\202\323\344\223\002\021\"\010/coaches:\005coach'
+  _globals['_COACHSERVICE'].methods_by_name['CreateCoach']._serialized_options = b'\310\363\030\311\001\202\323\344\223\002\021\"\010/coaches:\005coach'
   _globals['_COACHSERVICE'].methods_by_name['UpdateCoach']._loaded_options = None
   _globals['_COACHSERVICE'].methods_by_name['UpdateCoach']._serialized_options = b'\202\323\344\223\002\034\032\023/coaches/{coach_id}:\005coach'
   _globals['_COACHSERVICE'].methods_by_name['DeleteCoach']._loaded_options = None
   _globals['_COACHSERVICE'].methods_by_name['DeleteCoach']._serialized_options = b'\202\323\344\223\002\025*\023/coaches/{coach_id}'
   _globals['_COACHSERVICE'].methods_by_name['AddReference']._loaded_options = None
-  _globals['_COACHSERVICE'].methods_by_name['AddReference']._serialized_options = b'\202\323\344\223\002#\"\036/coaches/{coach_id}/references:\001*'
+  _globals['_COACHSERVICE'].methods_by_name['AddReference']._serialized_options = b'\310\363\030\311\001\202\323\344\223\002#\"\036/coaches/{coach_id}/references:\001*'
   _globals['_COACHSERVICE'].methods_by_name['ListReferences']._loaded_options = None
   _globals['_COACHSERVICE'].methods_by_name['ListReferences']._serialized_options = b'\202\323\344\223\002 \022\036/coaches/{coach_id}/references'
   _globals['_COACHSERVICE'].methods_by_name['GetReference']._loaded_options = None
@@ -56,37 +56,37 @@ if not _descriptor._USE_C_DESCRIPTORS:
   _globals['_COACHSERVICE'].methods_by_name['DeleteReference']._loaded_options = None
   _globals['_COACHSERVICE'].methods_by_name['DeleteReference']._serialized_options = b'\202\323\344\223\002/*-/coaches/{coach_id}/references/{reference_id}'
   _globals['_COACH']._serialized_start=216
-  _globals['_COACH']._serialized_end=550
-  _globals['_LISTCOACHESREQUEST']._serialized_start=552
-  _globals['_LISTCOACHESREQUEST']._serialized_end=603
-  _globals['_LISTCOACHESRESPONSE']._serialized_start=605
-  _globals['_LISTCOACHESRESPONSE']._serialized_end=685
-  _globals['_GETCOACHREQUEST']._serialized_start=687
-  _globals['_GETCOACHREQUEST']._serialized_end=722
-  _globals['_CREATECOACHREQUEST']._serialized_start=724
-  _globals['_CREATECOACHREQUEST']._serialized_end=786
-  _globals['_UPDATECOACHREQUEST']._serialized_start=789
-  _globals['_UPDATECOACHREQUEST']._serialized_end=918
-  _globals['_DELETECOACHREQUEST']._serialized_start=920
-  _globals['_DELETECOACHREQUEST']._serialized_end=958
-  _globals['_DELETECOACHRESPONSE']._serialized_start=960
-  _globals['_DELETECOACHRESPONSE']._serialized_end=1015
-  _globals['_REFERENCE']._serialized_start=1018
-  _globals['_REFERENCE']._serialized_end=1372
-  _globals['_ADDREFERENCEREQUEST']._serialized_start=1375
-  _globals['_ADDREFERENCEREQUEST']._serialized_end=1603
-  _globals['_ADDREFERENCEUPLOADCHUNK']._serialized_start=1605
-  _globals['_ADDREFERENCEUPLOADCHUNK']._serialized_end=1714
-  _globals['_LISTREFERENCESREQUEST']._serialized_start=1716
-  _globals['_LISTREFERENCESREQUEST']._serialized_end=1807
-  _globals['_LISTREFERENCESRESPONSE']._serialized_start=1809
-  _globals['_LISTREFERENCESRESPONSE']._serialized_end=1899
-  _globals['_GETREFERENCEREQUEST']._serialized_start=1901
-  _globals['_GETREFERENCEREQUEST']._serialized_end=1985
-  _globals['_DELETEREFERENCEREQUEST']._serialized_start=1987
-  _globals['_DELETEREFERENCEREQUEST']._serialized_end=2051
-  _globals['_DELETEREFERENCERESPONSE']._serialized_start=2053
-  _globals['_DELETEREFERENCERESPONSE']._serialized_end=2112
-  _globals['_COACHSERVICE']._serialized_start=2115
-  _globals['_COACHSERVICE']._serialized_end=3384
+  _globals['_COACH']._serialized_end=568
+  _globals['_LISTCOACHESREQUEST']._serialized_start=570
+  _globals['_LISTCOACHESREQUEST']._serialized_end=621
+  _globals['_LISTCOACHESRESPONSE']._serialized_start=623
+  _globals['_LISTCOACHESRESPONSE']._serialized_end=703
+  _globals['_GETCOACHREQUEST']._serialized_start=705
+  _globals['_GETCOACHREQUEST']._serialized_end=740
+  _globals['_CREATECOACHREQUEST']._serialized_start=742
+  _globals['_CREATECOACHREQUEST']._serialized_end=804
+  _globals['_UPDATECOACHREQUEST']._serialized_start=807
+  _globals['_UPDATECOACHREQUEST']._serialized_end=936
+  _globals['_DELETECOACHREQUEST']._serialized_start=938
+  _globals['_DELETECOACHREQUEST']._serialized_end=976
+  _globals['_DELETECOACHRESPONSE']._serialized_start=978
+  _globals['_DELETECOACHRESPONSE']._serialized_end=1033
+  _globals['_REFERENCE']._serialized_start=1036
+  _globals['_REFERENCE']._serialized_end=1390
+  _globals['_ADDREFERENCEREQUEST']._serialized_start=1393
+  _globals['_ADDREFERENCEREQUEST']._serialized_end=1621
+  _globals['_ADDREFERENCEUPLOADCHUNK']._serialized_start=1623
+  _globals['_ADDREFERENCEUPLOADCHUNK']._serialized_end=1732
+  _globals['_LISTREFERENCESREQUEST']._serialized_start=1734
+  _globals['_LISTREFERENCESREQUEST']._serialized_end=1825
+  _globals['_LISTREFERENCESRESPONSE']._serialized_start=1827
+  _globals['_LISTREFERENCESRESPONSE']._serialized_end=1917
+  _globals['_GETREFERENCEREQUEST']._serialized_start=1919
+  _globals['_GETREFERENCEREQUEST']._serialized_end=2003
+  _globals['_DELETEREFERENCEREQUEST']._serialized_start=2005
+  _globals['_DELETEREFERENCEREQUEST']._serialized_end=2069
+  _globals['_DELETEREFERENCERESPONSE']._serialized_start=2071
+  _globals['_DELETEREFERENCERESPONSE']._serialized_end=2130
+  _globals['_COACHSERVICE']._serialized_start=2133
+  _globals['_COACHSERVICE']._serialized_end=3412
 # @@protoc_insertion_point(module_scope)

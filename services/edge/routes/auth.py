@@ -10,7 +10,7 @@ from kataforge.auth.v1 import auth_pb2
 from services.kit.context import Principal
 from services.edge.schemas import ApiKeyBody, ForgotBody, ProfileBody, RefreshBody, RegisterBody, ResetBody
 from services.edge.security import require_principal
-from services.edge.shaping import to_json, token_json
+from services.edge.shaping import to_json
 
 router = APIRouter(tags=["auth"])
 
@@ -29,13 +29,13 @@ async def register(body: RegisterBody, request: Request):
 async def login(request: Request, username: Annotated[str, Form()], password: Annotated[str, Form()]):
     """Form-encoded as in the spec (`username=...&password=...`)."""
     b = _auth(request)
-    return token_json(await b.call(b.auth.Login, auth_pb2.LoginRequest(username=username, password=password)))
+    return to_json(await b.call(b.auth.Login, auth_pb2.LoginRequest(username=username, password=password)))
 
 
 @router.post("/auth/refresh")
 async def refresh(body: RefreshBody, request: Request):
     b = _auth(request)
-    return token_json(await b.call(b.auth.Refresh, auth_pb2.RefreshRequest(refresh_token=body.refresh_token)))
+    return to_json(await b.call(b.auth.Refresh, auth_pb2.RefreshRequest(refresh_token=body.refresh_token)))
 
 
 @router.post("/auth/logout")
