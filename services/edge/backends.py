@@ -30,7 +30,8 @@ class Backends:
         self.channels = {name: channel(addr, audience=name, credentials=self.credentials)
                          for name, addr in addrs.items()}
         # Health is read on channels of its own: the calls' channels treat a NOT_SERVING backend as not there.
-        self.health_channels = {name: channel(addr, health_checked=False) for name, addr in addrs.items()}
+        self.health_channels = {name: channel(addr, health_checked=False, tls=self.credentials.tls)
+                                for name, addr in addrs.items()}
         self.auth = auth_pb2_grpc.AuthServiceStub(self.channels["auth"])
         self.coach = coach_pb2_grpc.CoachServiceStub(self.channels["coach"])
         self.pose = pose_pb2_grpc.PoseServiceStub(self.channels["pose"])

@@ -10,7 +10,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from services.kit import errors
 from services.kit.context import clean_request_id, request_id_var
 from services.edge.errors import envelope
-from services.edge.metrics import API_REQUESTS
+from services.edge.metrics import API_REQUEST_SECONDS, API_REQUESTS
 
 log = logging.getLogger("kataforge.access")
 
@@ -90,8 +90,10 @@ class EdgeMiddleware:
             route = scope.get("route")
             endpoint = getattr(route, "path", None) or "unmatched"
             endpoint = endpoint[3:] if endpoint.startswith("/v1/") else endpoint
+            elapsed = time.perf_counter() - started
             API_REQUESTS.labels(endpoint, scope.get("method", "")).inc()
+            API_REQUEST_SECONDS.labels(endpoint, scope.get("method", ""), str(status["code"])).observe(elapsed)
             log.info("%s %s %s", scope.get("method"), path, status["code"],
                      extra={"method": scope.get("method"), "path": path, "status": status["code"],
-                            "duration_ms": round((time.perf_counter() - started) * 1000, 1)})
+                            "duration_ms": round(elapsed * 1000, 1)})
             request_id_var.reset(token)

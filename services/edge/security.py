@@ -24,7 +24,8 @@ class Authenticator:
         self.settings = settings
         self.backends = backends
         # The public API takes users' access tokens only (internal tokens are for the services behind it).
-        self.verifier = TokenVerifier(jwks_from_auth(settings.auth_addr), issuer=settings.jwt_issuer,
+        self.verifier = TokenVerifier(jwks_from_auth(settings.auth_addr, backends.credentials.tls),
+                                      issuer=settings.jwt_issuer,
                                       audiences=(settings.jwt_audience,))
 
     async def verify_bearer(self, token: str) -> Principal:

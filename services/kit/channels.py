@@ -25,6 +25,7 @@ from services.kit.context import AUTHORIZATION, REQUEST_ID_HEADER, Principal, pr
 
 if TYPE_CHECKING:
     from services.kit.service_identity import ServiceCredentials
+    from services.kit.transport_security import TlsIdentity
 
 
 
@@ -123,15 +124,20 @@ def service_config(health_checked: bool = True) -> str:
 
 
 def channel(addr: str, *, audience: str | None = None, credentials: "ServiceCredentials | None" = None,
-            caller: Principal | None = None, health_checked: bool = True) -> grpc.aio.Channel:
-    """An insecure channel (the mesh provides mTLS) with our metadata interceptor and service config.
+            caller: Principal | None = None, health_checked: bool = True,
+            tls: "TlsIdentity | None" = None) -> grpc.aio.Channel:
+    """A channel with our metadata interceptor and service config: over mutual TLS with `tls` (or the
+    credentials' own TLS identity; services/kit/transport_security.py), else plaintext (one machine, or a
+    mesh that provides mTLS).
     audience, credentials: the service at addr ("coach", ...) and the calling service's credentials: each
     call made with a principal set carries an internal token for that audience on the principal's behalf.
     caller: who calls when no principal is set (an internal client acting as one identity of its own).
     health_checked=False: for reading a backend's health itself (it answers NOT_SERVING while warming up)."""
     context = (credentials, audience, caller)
-    return grpc.aio.insecure_channel(
-        addr,
+    tls = tls or (credentials.tls if credentials is not None else None)
+    secure = {"credentials": tls.channel_credentials()} if tls else {}
+    return (grpc.aio.secure_channel if tls else grpc.aio.insecure_channel)(
+        addr, **secure,
         interceptors=[_UnaryUnary(*context), _StreamUnary(*context), _UnaryStream(*context),
                       _StreamStream(*context)],
         options=[("grpc.max_receive_message_length", 160 * 1024 * 1024),

@@ -110,6 +110,14 @@ class Settings:
     otel_exporter: str = ""  # "" (no export), "console" or "otlp"
     otel_endpoint: str = ""  # the OTLP/gRPC collector (http://collector:4317) when otel_exporter is "otlp"
 
+    # Mutual TLS between services (services/kit/transport_security.py): PEM paths, all three or none.
+    tls_cert: str = ""
+    tls_key: str = field(default="", repr=False)
+    tls_ca: str = ""
+    # Prometheus endpoint (GET /metrics) of a gRPC service, on grpc_bind_host; 0 = none. `kataforge serve`
+    # gives each backend its gRPC port + 1000 (services/kit/supervisor.py); the edge serves /metrics on api_port.
+    metrics_port: int = 0
+
     @property
     def outbox_dir(self) -> Path:
         return Path(self.state_dir) / "outbox"
@@ -202,6 +210,8 @@ def load_settings(env: Mapping[str, str] | None = None, config_file: str | None 
     settings = Settings(**values)
     if not 0 < settings.api_port < 65536:
         raise ConfigError(f"DOJO_API_PORT: {settings.api_port} is not a TCP port")
+    if not 0 <= settings.metrics_port < 65536:
+        raise ConfigError(f"DOJO_METRICS_PORT: {settings.metrics_port} is not a TCP port (0: no metrics endpoint)")
     if settings.max_request_size <= 0:
         raise ConfigError("DOJO_MAX_REQUEST_SIZE: must be positive")
     for name in ("max_video_pixels", "decoder_memory_mb", "pose_num_poses", "live_num_poses", "max_live_streams",

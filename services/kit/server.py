@@ -1,4 +1,4 @@
-"""grpc.aio server bootstrap: health (SERVING only after warm-up), reflection, graceful shutdown."""
+"""grpc.aio server bootstrap: health (SERVING only after warm-up), reflection, metrics endpoint, graceful shutdown."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ from grpc_health.v1 import health_pb2, health_pb2_grpc
 from grpc_health.v1._async import HealthServicer
 from grpc_reflection.v1alpha import reflection
 
-from services.kit import logs, telemetry
+from services.kit import logs, metrics, telemetry, transport_security
 from services.kit.config import Settings
 from services.kit.interceptors import KitServerInterceptor
 from services.kit.service_identity import jwks_from_auth
@@ -51,7 +51,8 @@ async def serve(spec: ServiceSpec, settings: Settings, *, ready: asyncio.Event |
     logs.configure(spec.name, settings.log_level)
     telemetry.configure(spec.name, settings.otel_exporter, settings.otel_endpoint)
     # A user's access token, or an internal token minted for this service (and no other).
-    verifier = TokenVerifier(spec.jwks or jwks_from_auth(settings.auth_addr), issuer=settings.jwt_issuer,
+    tls = transport_security.identity(settings)
+    verifier = TokenVerifier(spec.jwks or jwks_from_auth(settings.auth_addr, tls), issuer=settings.jwt_issuer,
                              audiences=(settings.jwt_audience, internal_audience(spec.name)))
     server = grpc.aio.server(
         interceptors=[KitServerInterceptor(verifier, spec.public)],
@@ -65,7 +66,8 @@ async def serve(spec: ServiceSpec, settings: Settings, *, ready: asyncio.Event |
         await health.set(name, health_pb2.HealthCheckResponse.NOT_SERVING)
     reflection.enable_server_reflection([*names, health_pb2.DESCRIPTOR.services_by_name["Health"].full_name,
                                          reflection.SERVICE_NAME], server)
-    bound = server.add_insecure_port(f"{settings.grpc_bind_host}:{spec.port}")
+    address = f"{settings.grpc_bind_host}:{spec.port}"
+    bound = server.add_secure_port(address, tls.server_credentials()) if tls else server.add_insecure_port(address)
     if not bound:
         raise RuntimeError(f"{spec.name}: cannot bind port {spec.port}")
     await server.start()
@@ -77,7 +79,12 @@ async def serve(spec: ServiceSpec, settings: Settings, *, ready: asyncio.Event |
         except (NotImplementedError, RuntimeError):  # not the main thread (tests)
             pass
     log.info("%s listening on %s:%d, warming up", spec.name, settings.grpc_bind_host, bound)
+    endpoint = None
     try:
+        # Before warm-up, which can take a while (models, the database): the process is scrapable meanwhile.
+        if settings.metrics_port > 0:
+            endpoint = metrics.start(settings.grpc_bind_host, settings.metrics_port, spec.name)
+            log.info("%s metrics on %s:%d/metrics", spec.name, settings.grpc_bind_host, endpoint.port)
         if spec.warmup is not None:
             await spec.warmup()
         for name in ["", *names]:
@@ -90,6 +97,10 @@ async def serve(spec: ServiceSpec, settings: Settings, *, ready: asyncio.Event |
         log.info("%s shutting down: draining in-flight calls", spec.name)
         await health.enter_graceful_shutdown()
         await server.stop(SHUTDOWN_GRACE_SECONDS)
-        if spec.close is not None:
-            await spec.close()
+        try:
+            if spec.close is not None:
+                await spec.close()
+        finally:
+            if endpoint is not None:
+                await asyncio.to_thread(endpoint.close)  # waits for a scrape in progress
         log.info("%s stopped", spec.name)

@@ -20,13 +20,16 @@ import asyncio
 import hashlib
 import hmac
 import time
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import grpc
 from google.protobuf.json_format import MessageToDict
 
 from services.kit.config import ConfigError, Settings
 from services.kit.context import Principal
+
+if TYPE_CHECKING:
+    from services.kit.transport_security import TlsIdentity
 
 SERVICE_HEADER = "x-kataforge-service"
 SECRET_HEADER = "x-kataforge-service-secret"
@@ -61,22 +64,25 @@ def own_secret(settings: Settings, name: str) -> str:
 class ServiceCredentials:
     """The tokens one service calls the others with (one instance per service)."""
 
-    def __init__(self, name: str, secret: str, auth_addr: str) -> None:
+    def __init__(self, name: str, secret: str, auth_addr: str, tls: "TlsIdentity | None" = None) -> None:
         self.name, self.secret, self.auth_addr = name, secret, auth_addr
+        self.tls = tls  # the process's mutual-TLS identity, for every channel made with these credentials
         self._channel: grpc.aio.Channel | None = None
         self._kept: dict[tuple[Principal, str], tuple[str, float]] = {}
         self._locks: dict[tuple[Principal, str], asyncio.Lock] = {}
 
     @classmethod
     def from_settings(cls, settings: Settings, name: str) -> "ServiceCredentials":
-        return cls(name, own_secret(settings, name), settings.auth_addr)
+        from services.kit.transport_security import identity
+
+        return cls(name, own_secret(settings, name), settings.auth_addr, identity(settings))
 
     def _stub(self):
         from kataforge.auth.v1 import auth_pb2_grpc
         from services.kit.channels import channel  # its calls carry no token: this is where tokens come from
 
         if self._channel is None:
-            self._channel = channel(self.auth_addr)
+            self._channel = channel(self.auth_addr, tls=self.tls)
         return auth_pb2_grpc.AuthServiceStub(self._channel)
 
     async def token(self, principal: Principal, audience: str) -> str:
@@ -116,8 +122,9 @@ class ServiceCredentials:
             self._channel = None
 
 
-def jwks_from_auth(auth_addr: str):
-    """A JWKS source for services.kit.tokens.TokenVerifier: the auth service's GetJwks."""
+def jwks_from_auth(auth_addr: str, tls: "TlsIdentity | None" = None):
+    """A JWKS source for services.kit.tokens.TokenVerifier: the auth service's GetJwks (over mutual TLS
+    with `tls`)."""
     state: dict[str, Any] = {}
 
     async def fetch() -> dict[str, Any]:
@@ -126,7 +133,7 @@ def jwks_from_auth(auth_addr: str):
         from services.kit.grpc_errors import from_rpc_error
 
         if "channel" not in state:
-            state["channel"] = channel(auth_addr)
+            state["channel"] = channel(auth_addr, tls=tls)
         try:
             reply = await auth_pb2_grpc.AuthServiceStub(state["channel"]).GetJwks(auth_pb2.GetJwksRequest(),
                                                                                    timeout=TOKEN_TIMEOUT_S)

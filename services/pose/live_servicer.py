@@ -16,6 +16,7 @@ from typing import AsyncIterator
 from kataforge.pose.v1 import pose_pb2
 from services.kit import errors
 from services.kit.config import Settings
+from services.pose import metrics
 from services.pose.live import LatestSlot, LiveSession, check_timestamp, to_rgb
 
 
@@ -63,7 +64,10 @@ class LiveStreams:
         try:
             while (taken := await self._next(slot)) is not None:
                 frame, received_at = taken
-                result, (height, width) = await loop.run_in_executor(worker, self._process, session, frame)
+                started = time.perf_counter()
+                result, (height, width), model_seconds = await loop.run_in_executor(worker, self._process, session,
+                                                                                     frame)
+                metrics.record("live", 1, model_seconds, time.perf_counter() - started)
                 out = pose_pb2.LivePose(sequence=frame.sequence, timestamp_ms=frame.timestamp_ms,
                                         detected=result.detected, people_seen=result.people_seen,
                                         dropped_frames=slot.dropped, width=width, height=height,
@@ -100,7 +104,9 @@ class LiveStreams:
         else:
             raise errors.InvalidRequest("A live frame needs an image: set `encoded` (JPEG/PNG) or `raw`",
                                         details={"image": "missing"})
-        return session.process(rgb, frame.timestamp_ms), rgb.shape[:2]
+        started = time.perf_counter()
+        result = session.process(rgb, frame.timestamp_ms)
+        return result, rgb.shape[:2], time.perf_counter() - started
 
     @staticmethod
     async def _receive(requests: AsyncIterator[pose_pb2.LiveFrame], slot: LatestSlot) -> None:

@@ -6,6 +6,7 @@ import asyncio
 import dataclasses
 import os
 import threading
+import time
 from pathlib import Path
 from typing import AsyncIterator
 
@@ -18,7 +19,7 @@ from services.kit.config import Settings
 from services.kit.readiness import SetAtWarmUp
 from services.kit import landmark_signal
 from services.kit.progress_stream import with_progress
-from services.pose import extract, fetch, landmarker, video
+from services.pose import extract, fetch, landmarker, metrics, video
 from services.pose.workers import CoreBudget, WorkerLimits, WorkerPool
 from services.pose.live_servicer import LiveStreams, add_landmarks
 
@@ -113,15 +114,17 @@ class PoseServicer(pose_pb2_grpc.PoseServiceServicer):
                                           timeout=self.settings.fetch_timeout)
             else:
                 await self._receive(request_iterator, path)
-            stop = threading.Event()
+            stop, started = threading.Event(), time.perf_counter()
             try:
-                return await asyncio.to_thread(extract.extract_poses, path, self.bundle, frame_stride=stride,
-                                               limits=self.limits, workers=self.workers, pool=self.pool,
-                                               cores=self.cores, signal=self.signal, cancelled=stop.is_set,
-                                               progress=progress)
+                seq = await asyncio.to_thread(extract.extract_poses, path, self.bundle, frame_stride=stride,
+                                              limits=self.limits, workers=self.workers, pool=self.pool,
+                                              cores=self.cores, signal=self.signal, cancelled=stop.is_set,
+                                              progress=progress)
             except asyncio.CancelledError:
                 stop.set()  # the client went away or its deadline passed: free the CPU
                 raise
+            metrics.record("video", len(seq.frames), seq.inference_seconds, time.perf_counter() - started)
+            return seq
 
     async def _header(self, request_iterator: AsyncIterator[pose_pb2.ExtractPosesChunk]) -> pose_pb2.VideoHeader:
         async for first in request_iterator:

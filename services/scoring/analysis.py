@@ -14,6 +14,7 @@ from services.kit.context import Principal
 from services.kit.techniques import normalise_technique
 from services.scoring.assessment import assess, prepare
 from services.scoring.biomechanics import Motion
+from services.scoring.metrics import ANALYSES
 from services.scoring.store import AnalysisRecord, AnalysisStore
 
 # A recognised technique is used only when the recogniser accepts it: its score reaches the model's open-set
@@ -165,6 +166,7 @@ class Analyzer:
             status="completed", created_at=datetime.now(timezone.utc),
             processing_time=round(time.perf_counter() - started, 3), result=result)
         await self.store.insert(record)
+        ANALYSES.labels(cmd.coach).inc()
         return record
 
     async def get(self, analysis_id: str, principal: Principal | None) -> AnalysisRecord:

@@ -23,6 +23,7 @@ from services.scoring.assessment import Cut, Recognition
 from services.scoring.biomechanics import landmarks as L
 from services.scoring.learning.open_set import BACKGROUND
 from services.scoring.learning.runtime import MODEL_NAMES, LearnedModel, LearnedModels
+from services.scoring.metrics import MODEL_INFERENCE
 
 log = logging.getLogger(__name__)
 from services.scoring.learning.dataset import MIN_FRAMES  # frames with the hips seen that the features need
@@ -48,7 +49,8 @@ class OpenSetRecognition(Recognition):
 
 
 class ModelsForAnalysis:
-    """The models chosen for one analysis; records the time spent in each (kataforge_model_inference_time)."""
+    """The models chosen for one analysis; records the time spent in each: in the analysis' model_timings (the
+    edge's kataforge_model_inference_time) and in this process's kataforge_scoring_model_inference_seconds."""
 
     def __init__(self, models: dict[str, tuple[LearnedModel, str]]) -> None:
         self.models = models          # model name -> (loaded model, label such as "graphsage (coach nagato v2)")
@@ -59,7 +61,9 @@ class ModelsForAnalysis:
         try:
             return fn(LearnedModels({name: self.models[name][0]}))
         finally:
-            self._timings.append({"model": name, "seconds": time.perf_counter() - started})
+            seconds = time.perf_counter() - started
+            self._timings.append({"model": name, "seconds": seconds})
+            MODEL_INFERENCE.labels(name).observe(seconds)
 
     @staticmethod
     def _usable(cut: Cut) -> bool:

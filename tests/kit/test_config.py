@@ -9,6 +9,7 @@ def test_defaults_follow_the_spec(tmp_path):
     s = load_settings({}, config_file=str(tmp_path / "none.yaml"))
     assert s.api_port == 8000 and s.max_request_size == 104_857_600 and s.auth_enabled
     assert s.rate_limit_requests == 100 and s.rate_limit_window == 60 and s.rate_limit_burst == 20
+    assert s.metrics_port == 0  # no metrics endpoint unless asked (`kataforge serve` asks for each backend)
 
 
 def test_env_overrides_yaml_over_defaults(tmp_path):
@@ -25,7 +26,8 @@ def test_env_overrides_yaml_over_defaults(tmp_path):
                                        ("DOJO_POSE_SMOOTHING", "kalman"), ("DOJO_POSE_DELEGATE", "tpu"),
                                        ("DOJO_MAX_LIVE_STREAMS", "0"), ("DOJO_MAX_VIDEO_PIXELS", "-1"),
                                        ("DOJO_RATE_LIMIT_WINDOW", "0"), ("DOJO_RATE_LIMIT_BURST", "-1"),
-                                       ("DOJO_REDIS_URL", "localhost:6379"), ("DOJO_OTEL_EXPORTER", "jaeger")])
+                                       ("DOJO_REDIS_URL", "localhost:6379"), ("DOJO_OTEL_EXPORTER", "jaeger"),
+                                       ("DOJO_METRICS_PORT", "-1"), ("DOJO_METRICS_PORT", "65536")])
 def test_bad_values_name_the_variable(tmp_path, var, value):
     with pytest.raises(ConfigError, match=var):
         load_settings({var: value}, config_file=str(tmp_path / "none.yaml"))

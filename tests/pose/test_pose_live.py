@@ -17,6 +17,7 @@ import grpc
 import numpy as np
 import pytest
 from grpc_health.v1 import health_pb2, health_pb2_grpc
+from prometheus_client import REGISTRY
 
 from kataforge.pose.v1 import pose_pb2, pose_pb2_grpc
 from services.kit.config import replace
@@ -195,14 +196,21 @@ async def _still_serving(stub, health, person: bytes) -> None:
     await _no_live_streams(stub)
 
 
+def live_frames_counted() -> float:
+    return REGISTRY.get_sample_value("kataforge_pose_frames_total", {"mode": "live"}) or 0.0
+
+
 # ---- (a) JPEG frames ---------------------------------------------------------------------------------------
 async def test_jpeg_frames_give_one_pose_per_frame(live_server, jpegs):
     stub, _ = live_server
     sent = [frame(i, encoded=data) for i, data in enumerate(jpegs[:40])]
     for msg in sent:
         msg.sequence += 1000  # echoed as sent, whatever the client's numbering
+    counted = live_frames_counted()
     answers = await lockstep(stub, sent)
     assert [a.sequence for a in answers] == [m.sequence for m in sent]
+    # Every frame answered is counted (kataforge_pose_frames_total{mode="live"}; the server runs in this process).
+    assert live_frames_counted() == counted + len(sent)
     assert [a.timestamp_ms for a in answers] == pytest.approx([m.timestamp_ms for m in sent])
     detected = [a for a in answers if a.detected]
     assert len(detected) >= 0.8 * len(answers)
