@@ -31,8 +31,9 @@ def _serve(args: argparse.Namespace) -> int:
         importlib.import_module(f"services.{args.service}.main").main()
         return 0
     from services.kit import supervisor
+    from services.kit.topology import parse_replicas
     logs.configure("supervisor", cfg.log_level)
-    return supervisor.run(cfg)
+    return supervisor.run(cfg, replicas=parse_replicas(args.replicas or ""), envoy_port=args.envoy_port or 0)
 
 
 def _create_admin(args: argparse.Namespace) -> int:
@@ -142,6 +143,10 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--workers", type=int, help="edge worker processes (DOJO_API_WORKERS)")
     serve.add_argument("--host", help="edge bind address (DOJO_API_HOST)")
     serve.add_argument("--port", type=int, help="edge port (DOJO_API_PORT)")
+    serve.add_argument("--replicas", help="processes per service, e.g. pose=2,scoring=2,edge=2 (replica k of a "
+                       "backend on its port + 100(k-1), of the edge on the API port + k-1)")
+    serve.add_argument("--envoy-port", type=int, help="also run Envoy (deploy/envoy) on this port, in front of "
+                       "every edge and backend replica")
     serve.set_defaults(func=_serve)
 
     admin = sub.add_parser("create-admin", help="create or promote an administrator account")
@@ -179,8 +184,12 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
+    from services.kit.config import ConfigError
     try:
         return args.func(args) or 0
+    except ConfigError as exc:  # a setting or flag a user can fix: said plainly, no traceback
+        print(f"kataforge: {exc}", file=sys.stderr)
+        return 2
     except KeyboardInterrupt:
         return 130
 

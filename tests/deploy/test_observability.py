@@ -24,7 +24,7 @@ from prometheus_client.parser import text_string_to_metric_families
 
 from services.kit import errors
 from services.kit.config import Settings
-from services.kit.supervisor import METRICS_PORT_OFFSET, SERVICES, metrics_port
+from services.kit.topology import METRICS_PORT_OFFSET, SERVICES, metrics_port
 from tests.conftest import REPO, VIDEOS, free_port
 
 OBSERVABILITY = REPO / "deploy" / "observability"
@@ -137,7 +137,7 @@ def test_prometheus_scrapes_every_service_where_kataforge_serve_puts_its_metrics
     scraped = {target: group["labels"]["service"] for group in local["static_configs"] for target in group["targets"]}
     defaults = Settings()  # the default addresses
     assigned = {f"127.0.0.1:{defaults.api_port}": "edge",
-                **{f"127.0.0.1:{metrics_port(defaults, name)}": name for name in BACKENDS}}
+                **{f"127.0.0.1:{metrics_port(getattr(defaults, f'{name}_addr'))}": name for name in BACKENDS}}
     assert scraped == assigned
     kube = jobs["kataforge-kubernetes"]
     assert kube["kubernetes_sd_configs"] == [{"role": "pod"}]

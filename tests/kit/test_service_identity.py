@@ -9,7 +9,6 @@ import pytest
 from services.kit.config import ConfigError, replace
 from services.kit.context import Principal
 from services.kit.service_identity import (ServiceCredentials, own_secret, secret_matches, service_secret)
-from services.kit.supervisor import _credentials
 
 ANN = Principal(user_id="u_ann", username="ann", role="coach", method="api_key")
 
@@ -28,15 +27,6 @@ def test_a_service_without_a_credential_does_not_start(base_settings):
     with pytest.raises(ConfigError, match="DOJO_SERVICE_SECRET"):
         own_secret(bare, "scoring")
     assert own_secret(replace(bare, service_secret="given"), "scoring") == "given"
-
-
-def test_kataforge_serve_gives_the_master_secret_to_the_auth_service_only():
-    env = {"DOJO_INTERNAL_SECRET": "master", "PATH": "/bin"}
-    for name in ("coach", "pose", "scoring", "edge"):
-        child = _credentials(name, env)
-        assert "DOJO_INTERNAL_SECRET" not in child and child["DOJO_SERVICE_SECRET"] == service_secret("master", name)
-    auth = _credentials("auth", env)
-    assert auth["DOJO_INTERNAL_SECRET"] == "master" and auth["PATH"] == "/bin"
 
 
 async def test_tokens_are_kept_per_caller_and_audience_until_near_expiry(base_settings, auth_service):

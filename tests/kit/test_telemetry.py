@@ -50,3 +50,24 @@ def test_spans_go_to_the_otlp_collector_with_the_service_name():
     assert [span.name for _, span in spans] == ["exported span"]
     service = {a.key: a.value.string_value for a in spans[0][0].resource.attributes}["service.name"]
     assert service == "kataforge-probe"
+
+
+UNEXPORTED = """
+from services.kit import telemetry
+telemetry.configure("probe")  # no exporter
+tracer = telemetry.tracer("kataforge.test")
+with tracer.start_as_current_span("root") as root:
+    ctx = root.get_span_context()
+    print(root.is_recording(), ctx.is_valid, ctx.trace_flags.sampled)
+carrier = {"traceparent": "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01"}
+with tracer.start_as_current_span("asked for", context=telemetry.extract(carrier.items())) as span:
+    print(span.is_recording(), format(span.get_span_context().trace_id, "032x"))
+"""
+
+
+def test_without_an_exporter_spans_keep_their_ids_and_are_recorded_only_when_the_caller_asks():
+    done = subprocess.run([sys.executable, "-c", UNEXPORTED], cwd=REPO, timeout=60, capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    root, asked = done.stdout.splitlines()
+    assert root == "False True False"  # a trace id for the logs and the next hop, nothing recorded
+    assert asked == "True 4bf92f3577b34da6a3ce929d0e0e4736"  # a sampled caller's trace is continued, recorded

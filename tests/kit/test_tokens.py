@@ -129,3 +129,32 @@ def test_non_rs256_and_small_keys_are_ignored(key, base_settings):
     jwks = [{**key.jwk(), "alg": "HS256"}, {**key.jwk(), "kty": "oct"}]
     verifier = JwksVerifier(jwks, issuer=base_settings.jwt_issuer, audience=base_settings.jwt_audience)
     assert verifier.kids == frozenset()
+
+
+def test_a_kept_verification_ends_when_the_token_expires(key, base_settings):
+    verifier = JwksVerifier({"keys": [key.jwk()]}, issuer=base_settings.jwt_issuer,
+                            audience=base_settings.jwt_audience, leeway=0)
+    token = sign(key, claims(base_settings, exp=int(time.time()) + 2))
+    first = verifier.verify(token)
+    assert verifier.verify(token) == first  # kept: the same claims again
+    time.sleep(max(0.0, first["exp"] - time.time()) + 1.1)
+    assert message(lambda: verifier.verify(token)) == "Token expired"
+
+
+def test_a_kept_token_changed_by_one_byte_is_verified_afresh(key, verifier, base_settings):
+    token = sign(key, claims(base_settings))
+    verifier.verify(token)
+    head, body, signature = token.split(".")
+    forged_body = b64({**claims(base_settings), "role": "admin"})
+    assert message(lambda: verifier.verify(f"{head}.{forged_body}.{signature}")) == "Token signature is invalid"
+    flipped = signature[:-2] + ("A" if signature[-2] != "A" else "B") + signature[-1]
+    assert message(lambda: verifier.verify(f"{head}.{body}.{flipped}")) == "Token signature is invalid"
+
+
+def test_a_key_withdrawn_from_the_jwks_ends_its_kept_tokens(key, verifier, base_settings):
+    token = sign(key, claims(base_settings))
+    verifier.verify(token)
+    rotated = JwksVerifier({"keys": [make_key().jwk()]}, issuer=base_settings.jwt_issuer,
+                           audience=base_settings.jwt_audience)  # what TokenVerifier builds after a fetch
+    with pytest.raises(UnknownSigningKey):
+        rotated.verify(token)

@@ -86,8 +86,9 @@ async def list_api_keys(request: Request, principal: Principal = Depends(require
 @router.delete("/auth/api-keys/{key_id}")
 async def revoke_api_key(key_id: str, request: Request, principal: Principal = Depends(require_principal)):
     b = _auth(request)
-    return to_json(await b.call(b.auth.RevokeApiKey, auth_pb2.RevokeApiKeyRequest(key_id=key_id),
-                                principal=principal))
+    reply = await b.call(b.auth.RevokeApiKey, auth_pb2.RevokeApiKeyRequest(key_id=key_id), principal=principal)
+    request.app.state.authenticator.forget_api_keys()  # refused at once here (services/edge/security.py)
+    return to_json(reply)
 
 
 @router.get("/.well-known/jwks.json")
