@@ -12,6 +12,7 @@ from services.kit.config import Settings
 from services.kit import errors
 from services.kit.context import Principal
 from services.kit.errors import InvalidRequest, Unauthorized
+from services.kit.gateway import BACKENDS as GATEWAY_AUDIENCES
 from services.kit.service_identity import MAY_CALL, secret_matches
 from services.kit.tokens import METHODS, ROLES
 
@@ -142,6 +143,17 @@ class AuthCore:
 
     async def verify_api_key(self, key: str) -> Principal:
         return await apikeys.verify(self.pool, self.static_keys, key)
+
+    async def exchange_api_key(self, key: str, audience: str) -> str:
+        """For a gateway that only transcodes (Envoy, services/auth/envoy_authz.py): an internal token for the
+        one service a call goes to, standing for the key's owner; Unauthorized for a bad key. It gives the
+        holder of a valid key no more than the key itself does: that user, on that service, for 5 minutes."""
+        if audience not in GATEWAY_AUDIENCES:
+            raise errors.Forbidden(f"No gateway calls the {audience} service", details={"audience": audience})
+        subject = await self.verify_api_key(key)
+        signing = await self.keyring.active()
+        return tokens.issue_internal_token(self.settings, signing, subject=subject, audience=audience,
+                                           issued_to="gateway")
 
     async def issue_internal_token(self, service: str, secret: str, subject: Principal, audience: str) -> str:
         """A token for `service` to call `audience` as `subject`: only with the service's own credential, and

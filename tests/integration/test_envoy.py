@@ -181,3 +181,22 @@ async def test_security_headers_and_cors_on_transcoded_answers(both):
     # The edge's wider policy for its API docs is kept.
     docs = await envoy.get("/docs")
     assert "cdn.jsdelivr.net" in docs.headers["content-security-policy"]
+
+
+async def test_api_key_callers_get_the_same_answers_through_envoy(both):
+    edge, envoy = both
+    _, owner = await new_user(edge, "coach")
+    made = await edge.post("/auth/api-keys", json={"name": "envoy"}, headers=owner)
+    assert made.status_code == 201, made.text
+    key = {"X-API-Key": made.json()["key"]}
+    coach_id = f"keyed_{uuid.uuid4().hex[:6]}"
+    # Transcoded: the auth service swaps the key for an internal token for the coach service alone.
+    created = await envoy.post("/coaches", json={"id": coach_id, "name": "K", "style": "Judo"}, headers=key)
+    assert created.status_code == 201, created.text
+    assert created.json()["owner_id"] == (await edge.get("/auth/profile", headers=owner)).json()["id"]
+    await same(edge, envoy, "GET", f"/coaches/{coach_id}", headers=key)
+    await same(edge, envoy, "GET", f"/coaches/{coach_id}/references", headers=key)
+    await same(edge, envoy, "GET", "/auth/profile", headers=key)  # the auth service, with its own audience
+    await same(edge, envoy, "GET", "/models", headers=key)  # an edge route: the edge takes the key itself
+    refused = await envoy.get(f"/coaches/{coach_id}", headers={"X-API-Key": "kf_not_a_real_key"})
+    assert refused.status_code == 401 and refused.json()["error"]["code"] == "unauthorized"
