@@ -85,6 +85,8 @@ def render(settings: Settings, upstreams: Upstreams, *, port: int, admin_port: i
                                   "fill_interval": f"{fill:.3f}s"}
     else:
         bucket["filter_enabled"]["default_value"]["numerator"] = 0
+    if settings.tls_cert or settings.tls_key or settings.tls_ca:
+        _mutual_tls(config, settings)
     host = listener["filter_chains"][0]["filters"][0]["typed_config"]["route_config"]["virtual_hosts"][0]
     if settings.cors_origins:
         host["typed_per_filter_config"]["envoy.filters.http.cors"]["allow_origin_string_match"] = [
@@ -92,6 +94,24 @@ def render(settings: Settings, upstreams: Upstreams, *, port: int, admin_port: i
     else:  # no origin allowed, as the edge without DOJO_CORS_ORIGINS
         del host["typed_per_filter_config"]["envoy.filters.http.cors"]
     return config
+
+
+def _mutual_tls(config: dict[str, Any], settings: Settings) -> None:
+    """With DOJO_TLS_* (services/kit/transport_security.py), Envoy calls the gRPC backends as every service
+    does: presenting the certificate and trusting only servers signed by the CA (the edge's HTTP is local)."""
+    from services.kit.transport_security import identity
+
+    identity(settings)  # all three files, readable PEM: else the ConfigError says which
+    context = {"common_tls_context": {
+        "tls_certificates": [{"certificate_chain": {"filename": settings.tls_cert},
+                              "private_key": {"filename": settings.tls_key}}],
+        "validation_context": {"trusted_ca": {"filename": settings.tls_ca}},
+        "alpn_protocols": ["h2"]}}
+    for cluster in config["static_resources"]["clusters"]:
+        if cluster["name"] in BACKENDS:
+            cluster["transport_socket"] = {"name": "envoy.transport_sockets.tls", "typed_config": {
+                "@type": "type.googleapis.com/envoy.extensions.transport_sockets.tls.v3.UpstreamTlsContext",
+                **context}}
 
 
 def envoy_binary() -> str:
@@ -138,6 +158,7 @@ class RunningEnvoy:
 def start(config: dict[str, Any], workdir: Path | None = None, ready_timeout: float = 60.0) -> RunningEnvoy:
     """Run envoy with `config`; return once its admin says LIVE and every upstream has a healthy member."""
     workdir = Path(workdir or tempfile.mkdtemp(prefix="kataforge-envoy-"))
+    workdir.mkdir(parents=True, exist_ok=True)
     path = workdir / "envoy.json"
     path.write_text(json.dumps(config))
     listener = config["static_resources"]["listeners"][0]["address"]["socket_address"]["port_value"]

@@ -125,3 +125,35 @@ def test_settings_need_all_three_files_and_pem(base_settings, pki, tmp_path):
     with pytest.raises(ConfigError, match="DOJO_TLS_KEY: cannot read"):
         transport_security.identity(replace(base_settings, tls_cert=cert, tls_key=str(tmp_path / "absent"),
                                             tls_ca=pki["ca"]))
+
+
+async def test_envoy_reaches_the_backends_over_mutual_tls_and_not_without(base_settings, pki, tmp_path):
+    from services.kit import gateway
+
+    port = free_port()
+    cert, key = pki["server"]
+    tls = replace(base_settings, tls_cert=cert, tls_key=key, tls_ca=pki["ca"])
+    ready, stop = asyncio.Event(), asyncio.Event()
+
+    async def no_keys():
+        return {"keys": []}
+
+    task = asyncio.create_task(serve(ServiceSpec("coach", port, lambda server: [], jwks=no_keys), tls,
+                                     ready=ready, stop=stop))
+    await asyncio.wait_for(ready.wait(), 30)
+    addr = f"127.0.0.1:{port}"
+    upstreams = gateway.Upstreams(edge=[f"127.0.0.1:{free_port()}"], auth=[addr], coach=[addr], scoring=[addr])
+    cert, key = pki["client"]
+    try:
+        # Envoy's gRPC health checks reach the backend only through a TLS handshake with its own certificate.
+        envoy_tls = replace(base_settings, tls_cert=cert, tls_key=key, tls_ca=pki["ca"])
+        config = gateway.render(envoy_tls, upstreams, port=free_port(), admin_port=free_port())
+        running = await asyncio.to_thread(gateway.start, config, tmp_path / "tls", 30)
+        assert running.healthy_hosts("coach") == 1
+        running.stop()
+        plain = gateway.render(base_settings, upstreams, port=free_port(), admin_port=free_port())
+        with pytest.raises(TimeoutError):
+            await asyncio.to_thread(gateway.start, plain, tmp_path / "plain", 6)
+    finally:
+        stop.set()
+        await asyncio.wait_for(task, 30)
