@@ -8,9 +8,10 @@ against each in one run, at 16 and 64 connections, and the table gives requests/
 and p50/p99 latency. The edge's rate limit stays on (its cost is part of the path), set high enough not to
 refuse. Goal (issue 11): >= 0.8x the echo, p99 < 100 ms at 64 connections, on 2 cores.
 
-Usage: .venv/bin/python bench/api_path.py [--seconds 10] [--profile edge.txt]
-  --profile: also samples the edge with py-spy during a 64-connection run (pip install py-spy) and writes
-  the top functions to the file.
+Usage: .venv/bin/python bench/api_path.py [--seconds 10] [--profile edge.txt] [--profile-service coach]
+  --profile: also samples a service (the edge unless --profile-service names another) with py-spy during a
+  64-connection run (pip install py-spy), writes its top functions to the file, and prints the CPU share of
+  every process of the system during that run.
 """
 
 from __future__ import annotations
@@ -152,7 +153,8 @@ def setup_real(base: str) -> tuple[str, dict[str, str], dict[str, str], bytes]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seconds", type=int, default=10)
-    parser.add_argument("--profile", help="write a py-spy profile of the edge (64 connections, JWT) here")
+    parser.add_argument("--profile", help="write a py-spy profile (64 connections, JWT) here")
+    parser.add_argument("--profile-service", default="edge", choices=("edge", "auth", "coach"))
     args = parser.parse_args()
     state = Path(tempfile.mkdtemp(prefix="kataforge-api-path-"))
     api_port = free_port()
@@ -197,7 +199,7 @@ def main() -> None:
             print(f"| {connections} | {label} | {r['rps']:.0f} | {r['rps'] / echo_rps:.2f}x | {r['p50']:.1f} | "
                   f"{r['p99']:.1f} | {r['non2xx']} {r['errors']} |")
         if args.profile:
-            profile(base, coach_id, jwt_headers, args.profile, args.seconds)
+            profile(base, coach_id, jwt_headers, args.profile, args.seconds, args.profile_service)
     finally:
         for proc in reversed(procs):
             if proc.poll() is None:
@@ -213,15 +215,35 @@ def main() -> None:
         shutil.rmtree(state, ignore_errors=True)
 
 
-def profile(base: str, coach_id: str, headers: dict[str, str], out: str, seconds: int) -> None:
-    """py-spy samples of the edge process while wrk loads it (64 connections)."""
+def profile(base: str, coach_id: str, headers: dict[str, str], out: str, seconds: int, service: str) -> None:
+    """py-spy samples of one service while wrk loads the edge (64 connections); every process's CPU share."""
     import psutil
 
-    edge = next(p for p in psutil.process_iter(["cmdline"]) if "services.edge.main" in " ".join(p.info["cmdline"] or []))
-    spy = subprocess.Popen([str(Path(sys.executable).parent / "py-spy"), "record", "--pid", str(edge.pid), "--duration", str(seconds), "--format",
-                            "raw", "--output", out + ".raw", "--rate", "200"], stdout=subprocess.DEVNULL,
-                           stderr=subprocess.DEVNULL)
+    def ours(p: psutil.Process) -> bool:  # this run's processes only (other systems may run on the machine)
+        try:
+            return p.environ().get("DOJO_STATE_DIR") == os.environ["DOJO_STATE_DIR"] or "postgres" in p.name()
+        except (psutil.NoSuchProcess, psutil.AccessDenied):
+            return False
+
+    procs = {p: " ".join(p.info["cmdline"] or []) for p in psutil.process_iter(["cmdline"]) if ours(p)}
+    target = next(p for p, cmd in procs.items() if f"services.{service}.main" in cmd)
+    watched = {p: next((n for n in ("edge", "auth", "coach", "pose", "scoring") if f"services.{n}.main" in cmd),
+                       "postgres" if os.environ["DOJO_STATE_DIR"] in cmd else None) for p, cmd in procs.items()}
+    watched = {p: n for p, n in watched.items() if n}
+    for p in watched:
+        p.cpu_percent(None)
+    spy = subprocess.Popen([str(Path(sys.executable).parent / "py-spy"), "record", "--pid", str(target.pid),
+                            "--duration", str(seconds), "--format", "raw", "--output", out + ".raw", "--rate", "200"],
+                           stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     wrk(f"{base}/coaches/{coach_id}", 64, seconds, headers)
+    shares: dict[str, float] = {}
+    for p, name in watched.items():
+        try:
+            shares[name] = shares.get(name, 0.0) + p.cpu_percent(None)
+        except psutil.NoSuchProcess:
+            pass
+    print("CPU during the profiled run (% of one core): " + ", ".join(f"{n} {v:.0f}" for n, v in sorted(
+        shares.items(), key=lambda kv: -kv[1])))
     spy.wait(60)
     totals: dict[str, int] = {}
     own: dict[str, int] = {}
@@ -234,13 +256,13 @@ def profile(base: str, coach_id: str, headers: dict[str, str], out: str, seconds
         for frame in set(frames):
             totals[frame] = totals.get(frame, 0) + n
     with open(out, "w") as f:
-        f.write(f"{samples} samples of the edge under 64 connections\n\nself time:\n")
+        f.write(f"{samples} samples of the {service} service under 64 connections\n\nself time:\n")
         for frame, n in sorted(own.items(), key=lambda kv: -kv[1])[:25]:
             f.write(f"{100 * n / samples:5.1f}%  {frame}\n")
         f.write("\ninclusive:\n")
         for frame, n in sorted(totals.items(), key=lambda kv: -kv[1])[:40]:
             f.write(f"{100 * n / samples:5.1f}%  {frame}\n")
-    print(f"profile of the edge written to {out}")
+    print(f"profile of the {service} service written to {out}")
 
 
 if __name__ == "__main__":
