@@ -1,0 +1,131 @@
+"""Scale-out on one machine (`kataforge serve --replicas ... --envoy-port`, services/kit/topology.py): two
+replicas each of edge, pose and scoring behind Envoy, a durable batch of the shared clips sent through Envoy,
+one pose replica killed with its workers while it extracts: every video analysed, nothing lost, nothing
+stored twice. bench/scale_out.py is the same run with its timings."""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import os
+import signal
+import subprocess
+import sys
+import time
+import uuid
+
+import asyncpg
+import httpx
+import psutil
+import pytest
+
+from services.kit.topology import METRICS_PORT_OFFSET, REPLICA_PORT_STEP
+from tests.conftest import REPO, VIDEOS, free_port
+
+pytestmark = pytest.mark.integration
+
+
+def _port_block(count: int, step: int) -> int:
+    """A port p with p + k*step and each one's metrics port free, for k < count."""
+    while True:
+        p = free_port()
+        wanted = [p + k * step + extra for k in range(count) for extra in (0, METRICS_PORT_OFFSET)]
+        if max(wanted) < 65536 and all(_free(q) for q in wanted):
+            return p
+
+
+def _free(port: int) -> bool:
+    import socket
+    with socket.socket() as probe:
+        try:
+            probe.bind(("127.0.0.1", port))
+        except OSError:
+            return False
+    return True
+
+
+def _pose_tree(addr: str) -> list[psutil.Process]:
+    for proc in psutil.process_iter(["cmdline"]):
+        try:
+            if "services.pose.main" in " ".join(proc.info["cmdline"] or []) and \
+                    proc.environ().get("DOJO_POSE_ADDR") == addr:
+                return [proc, *proc.children(recursive=True)]
+        except (psutil.NoSuchProcess, psutil.AccessDenied):
+            continue
+    return []
+
+
+@pytest.fixture(scope="module")
+def replicated(tmp_path_factory):
+    from services.kit import embedded_pg
+
+    state = tmp_path_factory.mktemp("scale-out")
+    pg = embedded_pg.start(str(state))
+    ports = {n: _port_block(2, REPLICA_PORT_STEP) for n in ("AUTH", "COACH", "POSE", "SCORING")}
+    api, envoy = _port_block(2, 1), _port_block(1, 1)
+    env = {**{k: v for k, v in os.environ.items() if not k.startswith("DOJO_")},
+           "DOJO_STATE_DIR": str(state), "DOJO_DATABASE_URL": pg.get_uri(), "DOJO_API_PORT": str(api),
+           "DOJO_MODEL_DIR": str(REPO / "models"), "DOJO_LOG_LEVEL": "WARNING", "DOJO_ADMIN_USERNAME": "scale",
+           "DOJO_ADMIN_PASSWORD": "scale-out-password-1", "DOJO_ADMIN_EMAIL": "scale@example.com",
+           **{f"DOJO_{n}_ADDR": f"127.0.0.1:{p}" for n, p in ports.items()}}
+    proc = subprocess.Popen([sys.executable, "-m", "kataforge.cli", "serve", "--replicas", "pose=2,scoring=2,edge=2",
+                             "--envoy-port", str(envoy)], env=env, cwd=REPO)
+    base = f"http://127.0.0.1:{envoy}"
+    try:
+        deadline = time.monotonic() + 240
+        while True:  # healthy through Envoy: an edge behind it sees every backend SERVING
+            assert proc.poll() is None and time.monotonic() < deadline, "the replicated system did not come up"
+            try:
+                if httpx.get(f"{base}/", timeout=2).json().get("status") == "healthy":
+                    break
+            except (httpx.HTTPError, ValueError):
+                pass
+            time.sleep(1)
+        yield base, pg.get_uri(), f"127.0.0.1:{ports['POSE'] + REPLICA_PORT_STEP}"
+        proc.send_signal(signal.SIGTERM)
+        assert proc.wait(90) == 0
+    finally:
+        if proc.poll() is None:
+            for child in psutil.Process(proc.pid).children(recursive=True):
+                child.kill()
+            proc.kill()
+        pg.cleanup()
+
+
+async def test_a_durable_batch_survives_a_pose_replica_killed_mid_extraction(replicated):
+    base, db_url, victim = replicated
+    clips = sorted(VIDEOS.glob("*.mp4"))
+    async with httpx.AsyncClient(base_url=base, timeout=120) as http:
+        token = (await http.post("/auth/login", data={"username": "scale", "password": "scale-out-password-1"})).json()
+        headers = {"Authorization": f"Bearer {token['access_token']}"}
+        coach = f"scale_{uuid.uuid4().hex[:6]}"
+        assert (await http.post("/coaches", json={"id": coach, "name": "S", "style": "Karate"}, headers=headers)
+                ).status_code == 201
+        videos = [{"url": base64.b64encode(p.read_bytes()).decode(), "coach": coach} for p in clips]
+        submitted = await http.post("/batch/submit", json={"videos": videos}, headers=headers)
+        assert submitted.status_code == 202, submitted.text
+        batch_id, started, killed = submitted.json()["batch_id"], time.monotonic(), False
+        while True:
+            if not killed:
+                tree = _pose_tree(victim)
+                busy = sum(p.cpu_percent(None) for p in tree if p.is_running())
+                # Killed while it extracts (or after 20 s whatever it does: the outcome must not depend on it).
+                if tree and (busy > 50 or time.monotonic() - started > 20):
+                    for p in tree:
+                        p.send_signal(signal.SIGKILL)
+                    killed = True
+            status = (await http.get(f"/batch/status/{batch_id}", headers=headers)).json()
+            if status["finished_at"]:
+                break
+            assert time.monotonic() - started < 600, status
+            await asyncio.sleep(0.5)
+    assert killed
+    rows = status["videos"]
+    assert status["status"] == "completed" and [v["status"] for v in rows] == ["completed"] * len(clips), rows
+    db = await asyncpg.connect(db_url, server_settings={"search_path": "scoring"})
+    try:
+        ids = [v["analysis_id"] for v in rows]
+        assert await db.fetchval("SELECT count(*) FROM analyses WHERE id = ANY($1::text[])", ids) == len(clips)
+        assert await db.fetchval("SELECT count(*) FROM analyses WHERE coach = $1", coach) == len(clips)
+    finally:
+        await db.close()
