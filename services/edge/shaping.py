@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 from google.protobuf.json_format import MessageToDict
@@ -32,9 +33,65 @@ def coach_json(coach: Message) -> dict[str, Any]:
 
 
 def analysis_json(analysis: Message) -> dict[str, Any]:
-    data = to_json(analysis)
+    if analysis.HasField("timeline"):
+        # Shaped by hand (timeline_json): the generic conversion is slow on its many numbers and prints NaN
+        # as the string "NaN".
+        rest = type(analysis)()
+        rest.CopyFrom(analysis)
+        rest.ClearField("timeline")
+        data = to_json(rest)
+        data["timeline"] = timeline_json(analysis.timeline)
+    else:
+        data = to_json(analysis)
     if not data.get("details"):
         data.pop("details", None)
+    return data
+
+
+def _numbers(values) -> list[float | None]:
+    """NaN (not measured) -> null."""
+    return [v if math.isfinite(v) else None for v in values]
+
+
+def _size(size: Message) -> dict[str, int]:
+    return {"width": size.width, "height": size.height}
+
+
+def _landmarks(frames) -> list[dict[str, Any]]:
+    return [{"points": [round(v, 4) for v in frame.points]} for frame in frames]  # float32: 4 decimals kept
+
+
+def _series(items) -> list[dict[str, Any]]:
+    return [{"name": s.name, "unit": s.unit, "values": _numbers(s.values), "description": s.description}
+            for s in items]
+
+
+def timeline_json(timeline: Message) -> dict[str, Any]:
+    """A verbose analysis' AnalysisTimeline as the web page reads it: null for a value not measured, the
+    alignment as [frame, reference frame] pairs, "reference" only when a coach's reference was compared."""
+    data = {
+        "frame_times_ms": _numbers(timeline.frame_times_ms),
+        "frames_analysed": timeline.frames_analysed, "frame_step": timeline.frame_step,
+        "image_size": _size(timeline.image_size),
+        "landmarks": _landmarks(timeline.landmarks),
+        "series": _series(timeline.series),
+        "repetitions": [{"index": r.index, "effector": r.effector, "start_ms": r.start_ms, "end_ms": r.end_ms,
+                         "peak_ms": r.peak_ms, "peak_speed_m_s": r.peak_speed_m_s, "held": r.held,
+                         "phases": [{"name": p.name, "start_ms": p.start_ms, "end_ms": p.end_ms} for p in r.phases]}
+                        for r in timeline.repetitions],
+        "correction_times_ms": _numbers(timeline.correction_times_ms),
+    }
+    if timeline.HasField("reference"):
+        ref = timeline.reference
+        data["reference"] = {
+            "reference_id": ref.reference_id, "technique": ref.technique, "image_size": _size(ref.image_size),
+            "frame_times_ms": _numbers(ref.frame_times_ms),
+            "landmarks": _landmarks(ref.landmarks), "series": _series(ref.series),
+            "alignment": [[p.frame, p.reference_frame] for p in ref.alignment],
+            "aligned": list(ref.aligned),
+            "repetitions": [{"index": m.index, "reference_index": m.reference_index, "mirrored": m.mirrored,
+                             "similarity_pct": m.similarity_pct} for m in ref.repetitions],
+        }
     return data
 
 

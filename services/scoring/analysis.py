@@ -12,10 +12,11 @@ from typing import Any, AsyncIterator, Awaitable, Callable, Protocol
 from services.kit import errors
 from services.kit.context import Principal
 from services.kit.techniques import normalise_technique
-from services.scoring.assessment import assess, prepare
+from services.scoring.assessment import prepare, run_assessment
 from services.scoring.biomechanics import Motion
 from services.scoring.metrics import ANALYSES
 from services.scoring.store import AnalysisRecord, AnalysisStore
+from services.scoring.timeline import build_timeline
 
 # A recognised technique is used only when the recogniser accepts it: its score reaches the model's open-set
 # threshold (technique_models.OpenSetRecognition), else, for a model without one, when the classifier gives
@@ -74,6 +75,8 @@ class CoachReference:
     technique: str
     motion: Motion
     body_mass_kg: float = 0.0
+    width: int = 0      # pixels of the reference video's frames (its image landmarks'); 0: none
+    height: int = 0
 
 
 class CoachPort(Protocol):
@@ -156,10 +159,13 @@ class Analyzer:
                 prepared = await asyncio.to_thread(prepare, pose.motion, technique)
         await report(0.86, "Comparing with the coach's reference" if technique else "Measuring the biomechanics")
         references = await self.coaches.references(coach.id, technique) if technique else []
-        body = await asyncio.to_thread(assess, prepared, technique=technique, body_mass_kg=mass, coach_name=coach.name,
-                                       references=references, models=models)
+        assessed = await asyncio.to_thread(run_assessment, prepared, technique=technique, body_mass_kg=mass,
+                                           coach_name=coach.name, references=references, models=models)
         await report(0.97, "Storing the analysis")
-        result = _result_body(body, pose, cmd, mass, recognition, models)
+        result = _result_body(assessed.body, pose, cmd, mass, recognition, models)
+        if cmd.verbose:  # only then: a plain analysis carries no per-frame data and pays nothing for it
+            result["timeline"] = await asyncio.to_thread(build_timeline, assessed, prepared,
+                                                         width=pose.width, height=pose.height)
         record = AnalysisRecord(
             id=cmd.analysis_id or new_analysis_id(), owner_id=principal.user_id, coach=cmd.coach,
             technique=technique, video=cmd.video_label or cmd.url,

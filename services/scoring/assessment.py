@@ -18,7 +18,7 @@ from typing import Any, Protocol
 import numpy as np
 
 from services.kit.errors import ValidationFailed
-from services.scoring.biomechanics import Motion, analyze_motion
+from services.scoring.biomechanics import BiomechanicsReport, Motion, analyze_motion
 from services.scoring.biomechanics.measurement import measure
 from services.scoring.biomechanics.norms import technique_ref
 from services.scoring.biomechanics.repetitions import Repetition, detect_family, find_repetitions
@@ -94,6 +94,17 @@ def prepare(motion: Motion, technique: str) -> Prepared:
     return Prepared(motion=motion, family=family, repetitions=reps, focus=focus)
 
 
+@dataclass(frozen=True)
+class Assessment:
+    """The analysis body and what it was computed from, for whoever shows more of it (timeline.py)."""
+
+    body: dict[str, Any]                 # metrics, corrections, recommendations, details
+    report: BiomechanicsReport           # the physics (max_speed, its effector)
+    correction_times_s: list[float | None]  # per body["corrections"]: the moment it speaks of, s (None: none)
+    comparison: Any = None               # comparison.Comparison with the coach's reference, when one was used
+    reference: Any = None                # the analysis.CoachReference it was compared with
+
+
 def _round_scores(scores: dict[str, float]) -> dict[str, float]:
     return {k: round(float(scores[k]), 1) for k in ("speed", "force", "timing", "balance", "coordination")}
 
@@ -101,9 +112,17 @@ def _round_scores(scores: dict[str, float]) -> dict[str, float]:
 def assess(prepared: Prepared, *, technique: str, body_mass_kg: float, coach_name: str,
            references: list, models: ModelSet | None) -> dict[str, Any]:
     """Physics, comparison and models for one performance -> the analysis body (metrics, corrections...)."""
+    return run_assessment(prepared, technique=technique, body_mass_kg=body_mass_kg, coach_name=coach_name,
+                          references=references, models=models).body
+
+
+def run_assessment(prepared: Prepared, *, technique: str, body_mass_kg: float, coach_name: str,
+                   references: list, models: ModelSet | None) -> Assessment:
+    """assess(), keeping the report and the comparison the body was made from."""
     report = analyze_motion(prepared.motion, body_mass_kg=body_mass_kg, technique=technique or None)
     aspects = {k: float(v) for k, v in vars(report.aspect_scores).items()}
     corrections, recommendations = list(report.corrections), list(report.recommendations)
+    times = list(report.correction_times_s)
     details: dict[str, Any] = {**report.details, "repetitions": [_rep_json(r) for r in prepared.repetitions],
                                "scored_against": "norms"}
     compared = None
@@ -120,6 +139,7 @@ def assess(prepared: Prepared, *, technique: str, body_mass_kg: float, coach_nam
         aspects = {k: float(v) for k, v in comparison.scores.as_dict().items() if k != "overall"}
         # Ranked by size in the comparison; beyond a handful a student cannot work on them at once.
         corrections = list(comparison.corrections)[:MAX_CORRECTIONS]
+        times = list(comparison.correction_times_s)[:MAX_CORRECTIONS]
         recommendations = list(comparison.recommendations) + recommendations
         details.update(scored_against="coach_reference", reference_id=reference.id, comparison=comparison.details,
                        similarity_to_reference_pct=round(comparison.similarity_pct, 1))
@@ -131,7 +151,7 @@ def assess(prepared: Prepared, *, technique: str, body_mass_kg: float, coach_nam
         if form is not None:
             details["form_assessor"] = {k: round(float(v), 2) for k, v in form.items()}
     overall = sum(WEIGHTS[k] * aspects[k] for k in WEIGHTS)
-    return {
+    body = {
         "metrics": {
             "overall_score": round(overall, 1),
             "aspect_scores": _round_scores(aspects),
@@ -143,6 +163,8 @@ def assess(prepared: Prepared, *, technique: str, body_mass_kg: float, coach_nam
         "recommendations": recommendations,
         "details": details,
     }
+    return Assessment(body=body, report=report, correction_times_s=times,
+                      comparison=compared[0] if compared else None, reference=compared[1] if compared else None)
 
 
 def _compare_nearest(prepared: Prepared, references: list, technique: str, coach_name: str, body_mass_kg: float,

@@ -122,7 +122,8 @@ class GrpcCoaches:
                 timeout=COACH_TIMEOUT_SECONDS)
             motion = await asyncio.to_thread(motion_from_sequence, full.pose_sequence, self.lifter)
             return CoachReference(id=full.id, technique=full.technique, motion=motion,
-                                  body_mass_kg=full.body_mass_kg if full.HasField("body_mass_kg") else 0.0)
+                                  body_mass_kg=full.body_mass_kg if full.HasField("body_mass_kg") else 0.0,
+                                  width=full.pose_sequence.width, height=full.pose_sequence.height)
 
         try:
             listed = await self.stub.ListReferences(

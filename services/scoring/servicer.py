@@ -20,6 +20,7 @@ from services.scoring.batch_jobs import BatchJobs
 from services.scoring.batch_messages import batch_proto, job_proto, results_proto
 from services.scoring.batch_store import NewVideo
 from services.scoring.store import AnalysisRecord
+from services.scoring.timeline import timeline_message
 from services.scoring.training import messages
 from services.scoring.training.jobs import TrainingJobs
 
@@ -89,6 +90,8 @@ def to_proto(record: AnalysisRecord) -> scoring_pb2.Analysis:
         details = struct_pb2.Struct()
         details.update(result["details"])
         analysis.details.CopyFrom(details)
+    if result.get("timeline"):
+        timeline_message(result["timeline"], analysis.timeline)
     return analysis
 
 

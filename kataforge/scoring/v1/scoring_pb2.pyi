@@ -82,7 +82,7 @@ class Metrics(_message.Message):
     def __init__(self, overall_score: _Optional[float] = ..., aspect_scores: _Optional[_Union[AspectScores, _Mapping]] = ..., biomechanics: _Optional[_Union[Biomechanics, _Mapping]] = ...) -> None: ...
 
 class Analysis(_message.Message):
-    __slots__ = ("id", "status", "video", "coach", "technique", "timestamp", "metrics", "corrections", "recommendations", "processing_time", "details", "owner_id", "model_timings", "recognition")
+    __slots__ = ("id", "status", "video", "coach", "technique", "timestamp", "metrics", "corrections", "recommendations", "processing_time", "details", "owner_id", "model_timings", "recognition", "timeline")
     ID_FIELD_NUMBER: _ClassVar[int]
     STATUS_FIELD_NUMBER: _ClassVar[int]
     VIDEO_FIELD_NUMBER: _ClassVar[int]
@@ -97,6 +97,7 @@ class Analysis(_message.Message):
     OWNER_ID_FIELD_NUMBER: _ClassVar[int]
     MODEL_TIMINGS_FIELD_NUMBER: _ClassVar[int]
     RECOGNITION_FIELD_NUMBER: _ClassVar[int]
+    TIMELINE_FIELD_NUMBER: _ClassVar[int]
     id: str
     status: str
     video: str
@@ -111,7 +112,128 @@ class Analysis(_message.Message):
     owner_id: str
     model_timings: _containers.RepeatedCompositeFieldContainer[ModelTiming]
     recognition: TechniqueRecognition
-    def __init__(self, id: _Optional[str] = ..., status: _Optional[str] = ..., video: _Optional[str] = ..., coach: _Optional[str] = ..., technique: _Optional[str] = ..., timestamp: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., metrics: _Optional[_Union[Metrics, _Mapping]] = ..., corrections: _Optional[_Iterable[str]] = ..., recommendations: _Optional[_Iterable[str]] = ..., processing_time: _Optional[float] = ..., details: _Optional[_Union[_struct_pb2.Struct, _Mapping]] = ..., owner_id: _Optional[str] = ..., model_timings: _Optional[_Iterable[_Union[ModelTiming, _Mapping]]] = ..., recognition: _Optional[_Union[TechniqueRecognition, _Mapping]] = ...) -> None: ...
+    timeline: AnalysisTimeline
+    def __init__(self, id: _Optional[str] = ..., status: _Optional[str] = ..., video: _Optional[str] = ..., coach: _Optional[str] = ..., technique: _Optional[str] = ..., timestamp: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., metrics: _Optional[_Union[Metrics, _Mapping]] = ..., corrections: _Optional[_Iterable[str]] = ..., recommendations: _Optional[_Iterable[str]] = ..., processing_time: _Optional[float] = ..., details: _Optional[_Union[_struct_pb2.Struct, _Mapping]] = ..., owner_id: _Optional[str] = ..., model_timings: _Optional[_Iterable[_Union[ModelTiming, _Mapping]]] = ..., recognition: _Optional[_Union[TechniqueRecognition, _Mapping]] = ..., timeline: _Optional[_Union[AnalysisTimeline, _Mapping]] = ...) -> None: ...
+
+class AnalysisTimeline(_message.Message):
+    __slots__ = ("frame_times_ms", "frames_analysed", "frame_step", "image_size", "landmarks", "series", "repetitions", "correction_times_ms", "reference")
+    FRAME_TIMES_MS_FIELD_NUMBER: _ClassVar[int]
+    FRAMES_ANALYSED_FIELD_NUMBER: _ClassVar[int]
+    FRAME_STEP_FIELD_NUMBER: _ClassVar[int]
+    IMAGE_SIZE_FIELD_NUMBER: _ClassVar[int]
+    LANDMARKS_FIELD_NUMBER: _ClassVar[int]
+    SERIES_FIELD_NUMBER: _ClassVar[int]
+    REPETITIONS_FIELD_NUMBER: _ClassVar[int]
+    CORRECTION_TIMES_MS_FIELD_NUMBER: _ClassVar[int]
+    REFERENCE_FIELD_NUMBER: _ClassVar[int]
+    frame_times_ms: _containers.RepeatedScalarFieldContainer[float]
+    frames_analysed: int
+    frame_step: int
+    image_size: ImageSize
+    landmarks: _containers.RepeatedCompositeFieldContainer[FrameLandmarks]
+    series: _containers.RepeatedCompositeFieldContainer[TimeSeries]
+    repetitions: _containers.RepeatedCompositeFieldContainer[TimelineRepetition]
+    correction_times_ms: _containers.RepeatedScalarFieldContainer[float]
+    reference: AlignedReference
+    def __init__(self, frame_times_ms: _Optional[_Iterable[float]] = ..., frames_analysed: _Optional[int] = ..., frame_step: _Optional[int] = ..., image_size: _Optional[_Union[ImageSize, _Mapping]] = ..., landmarks: _Optional[_Iterable[_Union[FrameLandmarks, _Mapping]]] = ..., series: _Optional[_Iterable[_Union[TimeSeries, _Mapping]]] = ..., repetitions: _Optional[_Iterable[_Union[TimelineRepetition, _Mapping]]] = ..., correction_times_ms: _Optional[_Iterable[float]] = ..., reference: _Optional[_Union[AlignedReference, _Mapping]] = ...) -> None: ...
+
+class ImageSize(_message.Message):
+    __slots__ = ("width", "height")
+    WIDTH_FIELD_NUMBER: _ClassVar[int]
+    HEIGHT_FIELD_NUMBER: _ClassVar[int]
+    width: int
+    height: int
+    def __init__(self, width: _Optional[int] = ..., height: _Optional[int] = ...) -> None: ...
+
+class FrameLandmarks(_message.Message):
+    __slots__ = ("points",)
+    POINTS_FIELD_NUMBER: _ClassVar[int]
+    points: _containers.RepeatedScalarFieldContainer[float]
+    def __init__(self, points: _Optional[_Iterable[float]] = ...) -> None: ...
+
+class TimeSeries(_message.Message):
+    __slots__ = ("name", "unit", "values", "description")
+    NAME_FIELD_NUMBER: _ClassVar[int]
+    UNIT_FIELD_NUMBER: _ClassVar[int]
+    VALUES_FIELD_NUMBER: _ClassVar[int]
+    DESCRIPTION_FIELD_NUMBER: _ClassVar[int]
+    name: str
+    unit: str
+    values: _containers.RepeatedScalarFieldContainer[float]
+    description: str
+    def __init__(self, name: _Optional[str] = ..., unit: _Optional[str] = ..., values: _Optional[_Iterable[float]] = ..., description: _Optional[str] = ...) -> None: ...
+
+class TimelinePhase(_message.Message):
+    __slots__ = ("name", "start_ms", "end_ms")
+    NAME_FIELD_NUMBER: _ClassVar[int]
+    START_MS_FIELD_NUMBER: _ClassVar[int]
+    END_MS_FIELD_NUMBER: _ClassVar[int]
+    name: str
+    start_ms: float
+    end_ms: float
+    def __init__(self, name: _Optional[str] = ..., start_ms: _Optional[float] = ..., end_ms: _Optional[float] = ...) -> None: ...
+
+class TimelineRepetition(_message.Message):
+    __slots__ = ("index", "start_ms", "end_ms", "peak_ms", "effector", "phases", "peak_speed_m_s", "held")
+    INDEX_FIELD_NUMBER: _ClassVar[int]
+    START_MS_FIELD_NUMBER: _ClassVar[int]
+    END_MS_FIELD_NUMBER: _ClassVar[int]
+    PEAK_MS_FIELD_NUMBER: _ClassVar[int]
+    EFFECTOR_FIELD_NUMBER: _ClassVar[int]
+    PHASES_FIELD_NUMBER: _ClassVar[int]
+    PEAK_SPEED_M_S_FIELD_NUMBER: _ClassVar[int]
+    HELD_FIELD_NUMBER: _ClassVar[int]
+    index: int
+    start_ms: float
+    end_ms: float
+    peak_ms: float
+    effector: str
+    phases: _containers.RepeatedCompositeFieldContainer[TimelinePhase]
+    peak_speed_m_s: float
+    held: bool
+    def __init__(self, index: _Optional[int] = ..., start_ms: _Optional[float] = ..., end_ms: _Optional[float] = ..., peak_ms: _Optional[float] = ..., effector: _Optional[str] = ..., phases: _Optional[_Iterable[_Union[TimelinePhase, _Mapping]]] = ..., peak_speed_m_s: _Optional[float] = ..., held: _Optional[bool] = ...) -> None: ...
+
+class FramePair(_message.Message):
+    __slots__ = ("frame", "reference_frame")
+    FRAME_FIELD_NUMBER: _ClassVar[int]
+    REFERENCE_FRAME_FIELD_NUMBER: _ClassVar[int]
+    frame: int
+    reference_frame: int
+    def __init__(self, frame: _Optional[int] = ..., reference_frame: _Optional[int] = ...) -> None: ...
+
+class ReferenceMatch(_message.Message):
+    __slots__ = ("index", "reference_index", "mirrored", "similarity_pct")
+    INDEX_FIELD_NUMBER: _ClassVar[int]
+    REFERENCE_INDEX_FIELD_NUMBER: _ClassVar[int]
+    MIRRORED_FIELD_NUMBER: _ClassVar[int]
+    SIMILARITY_PCT_FIELD_NUMBER: _ClassVar[int]
+    index: int
+    reference_index: int
+    mirrored: bool
+    similarity_pct: float
+    def __init__(self, index: _Optional[int] = ..., reference_index: _Optional[int] = ..., mirrored: _Optional[bool] = ..., similarity_pct: _Optional[float] = ...) -> None: ...
+
+class AlignedReference(_message.Message):
+    __slots__ = ("reference_id", "technique", "landmarks", "series", "alignment", "aligned", "image_size", "frame_times_ms", "repetitions")
+    REFERENCE_ID_FIELD_NUMBER: _ClassVar[int]
+    TECHNIQUE_FIELD_NUMBER: _ClassVar[int]
+    LANDMARKS_FIELD_NUMBER: _ClassVar[int]
+    SERIES_FIELD_NUMBER: _ClassVar[int]
+    ALIGNMENT_FIELD_NUMBER: _ClassVar[int]
+    ALIGNED_FIELD_NUMBER: _ClassVar[int]
+    IMAGE_SIZE_FIELD_NUMBER: _ClassVar[int]
+    FRAME_TIMES_MS_FIELD_NUMBER: _ClassVar[int]
+    REPETITIONS_FIELD_NUMBER: _ClassVar[int]
+    reference_id: str
+    technique: str
+    landmarks: _containers.RepeatedCompositeFieldContainer[FrameLandmarks]
+    series: _containers.RepeatedCompositeFieldContainer[TimeSeries]
+    alignment: _containers.RepeatedCompositeFieldContainer[FramePair]
+    aligned: _containers.RepeatedScalarFieldContainer[bool]
+    image_size: ImageSize
+    frame_times_ms: _containers.RepeatedScalarFieldContainer[float]
+    repetitions: _containers.RepeatedCompositeFieldContainer[ReferenceMatch]
+    def __init__(self, reference_id: _Optional[str] = ..., technique: _Optional[str] = ..., landmarks: _Optional[_Iterable[_Union[FrameLandmarks, _Mapping]]] = ..., series: _Optional[_Iterable[_Union[TimeSeries, _Mapping]]] = ..., alignment: _Optional[_Iterable[_Union[FramePair, _Mapping]]] = ..., aligned: _Optional[_Iterable[bool]] = ..., image_size: _Optional[_Union[ImageSize, _Mapping]] = ..., frame_times_ms: _Optional[_Iterable[float]] = ..., repetitions: _Optional[_Iterable[_Union[ReferenceMatch, _Mapping]]] = ...) -> None: ...
 
 class TechniqueRecognition(_message.Message):
     __slots__ = ("technique", "confidence", "model", "alternatives", "accepted", "score", "threshold", "calibrated", "best_guess", "not_a_technique", "note")

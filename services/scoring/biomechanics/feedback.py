@@ -33,6 +33,7 @@ class Findings:
     chain: Chain
     balance: Balance
     speed_quality: Quality = field(default_factory=Quality)  # force comes from the same trajectory
+    t_peak_s: float = math.nan  # s, the effector's peak (the motion's clock): the moment a correction points at
 
 
 def _part(effector: str) -> str:
@@ -49,8 +50,17 @@ def _ratio_words(r: float) -> str:
     return "close to" if r < 1.0 else "above"
 
 
-def feedback(f: Findings) -> tuple[list[str], list[str]]:
+def feedback(f: Findings) -> tuple[list[str], list[str], list[float | None]]:
+    """(corrections, recommendations, correction times): per correction the moment it speaks of, s on the
+    motion's clock (the effector's peak for speed and force, the distal joint's peak for a chain lag), None
+    when it speaks of none (balance is judged over the settled stances, not at one instant)."""
     corrections: list[str] = []
+    times: list[float | None] = []
+    strike = f.t_peak_s if math.isfinite(f.t_peak_s) else None
+
+    def at_peak_of(joint: str) -> float | None:
+        lag_ms = f.chain.peak_times_ms.get(joint)
+        return None if strike is None or lag_ms is None else strike + lag_ms / 1000.0
     recs: list[str] = []
     part, action = _part(f.effector), ("kick" if f.ref.family == "kick" else "strike")
     r_speed = f.max_speed / f.speed_ref
@@ -63,6 +73,7 @@ def feedback(f: Findings) -> tuple[list[str], list[str]]:
     elif r_speed < SPEED_LOW:
         corrections.append(f"{speed_txt}: relax the {'leg' if f.ref.family == 'kick' else 'arm'} until the last "
                            f"moment and snap the {action} out and back.")
+        times.append(strike)
         recs.append(f"To raise your {part} speed from {f.max_speed:.1f} m/s towards {f.speed_ref:.1f} m/s, add "
                     "plyometric drills and fast shadow repetitions (3 x 10, full speed, full recovery).")
     elif r_speed >= SPEED_GOOD:
@@ -72,6 +83,7 @@ def feedback(f: Findings) -> tuple[list[str], list[str]]:
         corrections.append(f"Peak limb force was {f.peak_force:.0f} N, {f.peak_force / f.force_ref * 100:.0f} % of the "
                            f"{f.force_ref:.0f} N expected for your body mass in a {f.ref.label}: accelerate through "
                            "the whole movement instead of only at its end.")
+        times.append(strike)
         recs.append(f"Build force (now {f.peak_force:.0f} N peak, {f.mean_power:.0f} W mean power) with heavy-bag "
                     "rounds and explosive resistance work such as medicine-ball throws or jump squats.")
 
@@ -79,10 +91,12 @@ def feedback(f: Findings) -> tuple[list[str], list[str]]:
         if p.lag_ms <= 0:
             corrections.append(f"Your {p.distal} reached peak speed {abs(p.lag_ms):.0f} ms before your {p.proximal}: "
                                f"start the {action} by driving the {p.proximal}, then let the {p.distal} follow.")
+            times.append(at_peak_of(p.distal))
         elif p.lag_ms > LAG_MAX_MS:
             corrections.append(f"Your {p.distal} peaked {p.lag_ms:.0f} ms after your {p.proximal}, longer than the "
                                f"{LAG_MIN_MS:.0f}-{LAG_MAX_MS:.0f} ms of a linked sequence: do not pause between "
                                "the two, let one motion flow into the next.")
+            times.append(at_peak_of(p.distal))
     if f.chain.measured and f.chain.order_fraction < 1.0:
         recs.append(f"Only {f.chain.order_fraction * 100:.0f} % of your segment pairs moved in proximal-to-distal "
                     f"order (observed: {' -> '.join(f.chain.observed_order)}): practise the {action} slowly, "
@@ -101,6 +115,7 @@ def feedback(f: Findings) -> tuple[list[str], list[str]]:
             corrections.append(f"Your centre of mass was outside your base of support in {b.fraction_outside * 100:.0f} % "
                                f"{when} (up to {b.max_excursion_m * 100:.0f} cm outside): keep your weight over "
                                "the supporting foot and your stance wider.")
+            times.append(None)
         # Sway is named only when it is itself large: a centre of mass held still outside the support is
         # the correction above, and "swayed 0.0 cm" beside it would read as a contradiction.
         if b.sway_rms_m > SWAY_HIGH_M:
@@ -109,4 +124,4 @@ def feedback(f: Findings) -> tuple[list[str], list[str]]:
     if not corrections and trusted:
         recs.append(f"No major fault measured ({speed_txt.lower()}; the kinetic chain and balance were within "
                     "their reference ranges): increase the difficulty, e.g. combinations or a moving target.")
-    return corrections, recs
+    return corrections, recs, times

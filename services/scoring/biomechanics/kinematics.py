@@ -79,3 +79,10 @@ def interior(values: np.ndarray, t: np.ndarray, edge_s: float) -> np.ndarray:
 
 
 EDGE_CYCLES = 0.5  # half a period of the cut-off frequency
+
+
+def measured_speed(kin: Kinematics, idx: int, cutoff_hz: float) -> np.ndarray:
+    """[N] m/s speed of landmark idx as the report measures it (max_speed is its peak): the filter's edges
+    (interior, EDGE_CYCLES / cutoff_hz) dropped. One definition, so whatever else plots or compares a speed
+    shows the very values the reported peak came from."""
+    return interior(kin.speed[:, idx], kin.t, EDGE_CYCLES / max(float(cutoff_hz), 1e-6))

@@ -14,7 +14,7 @@ from . import landmarks as L
 from .balance import balance, settle_windows
 from .chain import analyse_chain
 from .feedback import Findings, feedback
-from .kinematics import EDGE_CYCLES, interior, peak
+from .kinematics import measured_speed, peak
 from .measurement import measure
 from .quality import capped, physiological_fault, speed_quality
 from .kinetics import limb_kinetics
@@ -53,6 +53,8 @@ class BiomechanicsReport:
     corrections: list[str] = field(default_factory=list)
     recommendations: list[str] = field(default_factory=list)
     details: dict[str, Any] = field(default_factory=dict)  # JSON-serialisable, raw values
+    # Per correction, the moment (s, the motion's clock) it speaks of; None where it speaks of none.
+    correction_times_s: list[float | None] = field(default_factory=list)
 
 
 def _f(x: float, nd: int = 4) -> float | None:
@@ -83,9 +85,8 @@ def analyze_motion(motion: Motion, *, body_mass_kg: float, technique: str | None
     sm, kin = measured.smoothed, measured.kinematics
 
     peaks: dict[str, tuple[float, float]] = {}
-    edge_s = EDGE_CYCLES / max(float(sm.settings["cutoff_hz"]), 1e-6)
     for name, idx in L.EFFECTORS.items():
-        speed = interior(kin.speed[:, idx], kin.t, edge_s)
+        speed = measured_speed(kin, idx, sm.settings["cutoff_hz"])
         if np.count_nonzero(np.isfinite(speed)) >= MIN_SPEED_SAMPLES:
             found = peak(speed, kin.t)
             if found is not None:
@@ -131,9 +132,10 @@ def analyze_motion(motion: Motion, *, body_mass_kg: float, technique: str | None
         balance=balance_score(bal.fraction_outside, bal.max_excursion_m),
         coordination=10.0 * chain.order_fraction,
     )
-    corrections, recommendations = feedback(Findings(
+    corrections, recommendations, correction_times = feedback(Findings(
         ref=ref, effector=effector, max_speed=max_speed, speed_ref=v_ref, peak_force=kinetic.peak_force_n,
-        force_ref=f_ref, mean_power=kinetic.mean_power_w, chain=chain, balance=bal, speed_quality=quality))
+        force_ref=f_ref, mean_power=kinetic.mean_power_w, chain=chain, balance=bal, speed_quality=quality,
+        t_peak_s=t_peak))
     kce = chain.efficiency if chain.measured else 50.0
 
     details: dict[str, Any] = {
@@ -178,4 +180,5 @@ def analyze_motion(motion: Motion, *, body_mass_kg: float, technique: str | None
         aspect_scores=AspectScores(speed=round(raw.speed, 1), force=round(raw.force, 1), timing=round(raw.timing, 1),
                                    balance=round(raw.balance, 1), coordination=round(raw.coordination, 1)),
         overall_score=round(raw.overall, 1), effector=effector, technique_family=family,
-        corrections=corrections, recommendations=recommendations, details=details)
+        corrections=corrections, recommendations=recommendations, details=details,
+        correction_times_s=correction_times)

@@ -114,5 +114,6 @@ def compare(student: Motion, reference: ReferencePerformance, *, family: str, bo
                                  student_mass_kg=body_mass_kg)
     return Comparison(coach_name=reference.coach_name, technique=reference.technique,
                       reference_id=reference.reference_id, family=family, repetitions=compared,
-                      similarity_pct=similarity, scores=scores, corrections=fixes, recommendations=recs,
-                      details=details)
+                      similarity_pct=similarity, scores=scores, corrections=[f.text for f in fixes],
+                      recommendations=recs, details=details, correction_times_s=[f.at_s for f in fixes],
+                      student=stu, coach=versions)

@@ -19,12 +19,17 @@ Thresholds (design choices, stated with why):
 - balance: a maximum CoM excursion outside the support beyond the coach's by more than
   COM_EXCESS_M = 0.05 m (half a foot width) or COM_EXCESS_FRACTION = 30 % of the coach's excursion,
   whichever is larger (CMU 135's own front kicks spread by ~7 cm on 29-36 cm excursions).
+Each correction also names the moment it speaks of (s, the student's clock), for a player to jump to: in
+the student repetition that shows the difference most, the key moment of an angle, the start of a phase,
+the distal joint's peak of a chain lag, the effector's peak of speed and force, the end of the repetition
+(the settled stance after it) for balance.
 """
 
 from __future__ import annotations
 
 import math
 from collections import defaultdict
+from typing import Callable, NamedTuple
 
 import numpy as np
 
@@ -86,6 +91,26 @@ PHASE_FIXES = {  # (phase, sign) -> fix
 }
 
 
+class Correction(NamedTuple):
+    text: str
+    at_s: float | None   # the moment it speaks of, s on the student's clock (None: none)
+
+
+def _most(reps: list[RepetitionComparison], size: Callable[[RepetitionComparison], float],
+          moment: Callable[[RepetitionComparison], float | None]) -> float | None:
+    """The moment in the repetition where size(rep) is largest (NaN sizes skipped; None when all are)."""
+    known = [(v, i) for i, r in enumerate(reps) if math.isfinite(v := float(size(r)))]
+    if not known:
+        return None
+    at = moment(reps[max(known)[1]])
+    return float(at) if at is not None and math.isfinite(at) else None
+
+
+# The moment a phase's difference speaks of: where the phase starts.
+PHASE_STARTS = {"start_to_chamber": "start", "chamber_to_extension": "chamber",
+                "extension_to_retraction": "extension", "retraction_to_end": "retraction", "total": "start"}
+
+
 def _mean(values) -> float:
     v = [x for x in values if x is not None and math.isfinite(x)]
     return float(np.mean(v)) if v else float("nan")
@@ -103,7 +128,10 @@ def _words(family: str) -> dict[str, str]:
             "action": "kick" if kick else "strike"}
 
 
-def _angle_corrections(reps: list[RepetitionComparison], coach: str, family: str) -> list[tuple[float, str]]:
+Found = list[tuple[float, str, float | None]]   # (size in thresholds, text, moment s)
+
+
+def _angle_corrections(reps: list[RepetitionComparison], coach: str, family: str) -> Found:
     out = []
     for moment in MOMENT_WORDS:
         for name, (what, more, less) in ANGLE_WORDS.items():
@@ -121,8 +149,10 @@ def _angle_corrections(reps: list[RepetitionComparison], coach: str, family: str
                         if a == name and m in (moment, "*") and sg == sign and fam in (family, "*")),
                        f"match {coach}'s position at {MOMENT_WORDS[moment]}")
             how = (more if sign > 0 else less).format(d=f"{abs(diff):.0f}")
+            at = _most(reps, lambda r, m=moment, n=name: abs(r.angle_diff_deg[m][n]),
+                       lambda r, m=moment: r.student.rep.moments()[m])
             out.append((abs(diff) / ANGLE_DEG, f"At {MOMENT_WORDS[moment]} your {what} {how} than {coach}'s "
-                                               f"({s:.0f}° vs {c:.0f}°): {fix}."))
+                                               f"({s:.0f}° vs {c:.0f}°): {fix}.", at))
     return out
 
 
@@ -130,7 +160,7 @@ def timing_threshold_ms(coach_ms: float) -> float:
     return max(TIMING_MIN_MS, TIMING_FRACTION * coach_ms)
 
 
-def _timing_corrections(reps, coach: str, words: dict[str, str], label: str) -> list[tuple[float, str]]:
+def _timing_corrections(reps, coach: str, words: dict[str, str], label: str) -> Found:
     out = []
     for phase in (*PHASE_WORDS, "total"):
         diff = _mean(r.phase_diff_ms[phase] for r in reps)
@@ -145,15 +175,17 @@ def _timing_corrections(reps, coach: str, words: dict[str, str], label: str) -> 
         sign = 1 if diff > 0 else -1
         name = PHASE_WORDS.get(phase, f"whole {label}")
         fix = PHASE_FIXES[(phase, sign)].format(coach=coach, **words)
+        at = _most(reps, lambda r, p=phase: abs(r.phase_diff_ms[p]),
+                   lambda r, p=phase: r.student.rep.moments()[PHASE_STARTS[p]])
         out.append((abs(diff) / limit, f"Your {name} lasts {abs(diff):.0f} ms {'longer' if sign > 0 else 'shorter'} "
-                                       f"than {coach}'s ({s:.0f} vs {c:.0f} ms): {fix}."))
+                                       f"than {coach}'s ({s:.0f} vs {c:.0f} ms): {fix}.", at))
     return out
 
 
 ORDER_RESOLUTION_MS = 20.0
 
 
-def _chain_corrections(reps, coach: str, words: dict[str, str]) -> list[tuple[float, str]]:
+def _chain_corrections(reps, coach: str, words: dict[str, str]) -> Found:
     pairs: dict[tuple[str, str], list] = defaultdict(list)
     for r in reps:
         for p in r.chain:
@@ -181,12 +213,24 @@ def _chain_corrections(reps, coach: str, words: dict[str, str]) -> list[tuple[fl
         else:
             fix = f"let the {prox} lead a little longer before the {dist} fires"
         size = max(abs(diff) / CHAIN_LAG_MS, 2.0 if reordered else 0.0)
-        out.append((size, f"Your {prox} reaches peak speed {when(s)} your {dist}; {coach}'s {when(c)}: {fix}."))
+        at = _most(reps, lambda r, pair=(prox, dist): abs(_lag_diff(r, pair)), lambda r, d=dist: _distal_peak_s(r, d))
+        out.append((size, f"Your {prox} reaches peak speed {when(s)} your {dist}; {coach}'s {when(c)}: {fix}.", at))
     return out
 
 
-def corrections(reps: list[RepetitionComparison], *, coach: str, family: str, label: str) -> list[str]:
-    """Corrections beyond their thresholds, largest (in thresholds) first."""
+def _lag_diff(r: RepetitionComparison, pair: tuple[str, str]) -> float:
+    """ms: a chain pair's lag difference (student - coach) in one repetition, NaN when it was not measured."""
+    return next((p.lag_diff_ms for p in r.chain if (p.proximal, p.distal) == pair), math.nan)
+
+
+def _distal_peak_s(r: RepetitionComparison, joint: str) -> float | None:
+    """s: the student's peak of a chain joint (chain peak times are ms from the effector's peak)."""
+    lag_ms = r.student.chain.peak_times_ms.get(joint)
+    return None if lag_ms is None else r.student.rep.peak_s + lag_ms / 1000.0
+
+
+def corrections(reps: list[RepetitionComparison], *, coach: str, family: str, label: str) -> list[Correction]:
+    """Corrections beyond their thresholds, largest (in thresholds) first, each with its moment."""
     words = _words(family)
     found = _angle_corrections(reps, coach, family) + _timing_corrections(reps, coach, words, label)
     found += _chain_corrections(reps, coach, words)
@@ -196,14 +240,16 @@ def corrections(reps: list[RepetitionComparison], *, coach: str, family: str, la
         s, c = _mean(r.student.peak_speed_m_s for r in reps), _mean(r.coach.peak_speed_m_s for r in reps)
         found.append(((1 - speed) / (1 - SPEED_RATIO_LOW),
                       f"Your {part} speed is {speed * 100:.0f} % of {coach}'s ({s:.1f} vs {c:.1f} m/s): relax until "
-                      f"the last moment and snap the {words['action']} out and back."))
+                      f"the last moment and snap the {words['action']} out and back.",
+                      _most(reps, lambda r: -r.speed_ratio, lambda r: r.student.rep.peak_s)))
     force = _mean(r.force_ratio for r in reps)
     if force < FORCE_RATIO_LOW:
         fs = _mean(r.student.peak_force_n for r in reps)
         fc = _mean(r.coach.force_per_kg * r.student.body_mass_kg for r in reps)
         found.append(((1 - force) / (1 - FORCE_RATIO_LOW),
                       f"Your peak {words['limb']} force is {force * 100:.0f} % of {coach}'s at your body mass "
-                      f"({fs:.0f} vs {fc:.0f} N): accelerate through the whole movement, not only at its end."))
+                      f"({fs:.0f} vs {fc:.0f} N): accelerate through the whole movement, not only at its end.",
+                      _most(reps, lambda r: -r.force_ratio, lambda r: r.student.rep.peak_s)))
     excess = _mean(r.com_excursion_diff_m for r in reps)
     s = _mean(r.student.balance.max_excursion_m for r in reps)
     c = _mean(r.coach.balance.max_excursion_m for r in reps)
@@ -211,11 +257,12 @@ def corrections(reps: list[RepetitionComparison], *, coach: str, family: str, la
     if excess > limit:
         found.append((excess / limit,
                       f"Your centre of mass goes {excess * 100:.0f} cm further outside your base of support than "
-                      f"{coach}'s ({s * 100:.0f} vs {c * 100:.0f} cm): keep your weight over the supporting foot."))
-    return [text for _, text in sorted(found, key=lambda f: -f[0])]
+                      f"{coach}'s ({s * 100:.0f} vs {c * 100:.0f} cm): keep your weight over the supporting foot.",
+                      _most(reps, lambda r: r.com_excursion_diff_m, lambda r: r.student.rep.end_s)))
+    return [Correction(text, at) for _, text, at in sorted(found, key=lambda f: -f[0])]
 
 
-def recommendations(reps: list[RepetitionComparison], scores: dict[str, float], corrections_given: list[str], *,
+def recommendations(reps: list[RepetitionComparison], scores: dict[str, float], corrections_given: list, *,
                     coach: str, family: str, label: str) -> list[str]:
     words = _words(family)
     sim = _mean(r.similarity_pct for r in reps)

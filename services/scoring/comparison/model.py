@@ -9,7 +9,7 @@ from services.scoring.biomechanics.motion import Motion
 from services.scoring.biomechanics.scores import Scores
 
 from .alignment import Alignment
-from .performance import RepMeasures
+from .performance import Performance, RepMeasures
 
 
 @dataclass(frozen=True)
@@ -70,3 +70,9 @@ class Comparison:
     corrections: list[str] = field(default_factory=list)
     recommendations: list[str] = field(default_factory=list)
     details: dict[str, Any] = field(default_factory=dict)   # JSON-serialisable, every measured value
+    # Per correction, the moment it speaks of (s, the student's clock; None: none), corrections.py.
+    correction_times_s: list[float | None] = field(default_factory=list)
+    # What the alignment paths index: the student's measured performance, and the coach's as recorded
+    # (False) and mirrored to the other side (True, only when a repetition was compared mirrored).
+    student: Performance | None = None
+    coach: dict[bool, Performance] = field(default_factory=dict)

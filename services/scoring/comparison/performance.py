@@ -60,6 +60,7 @@ class Performance:
     vertical: Vertical              # estimated once from the whole clip (a repetition alone has too little contact)
     mirrored: bool = False
     planes: np.ndarray | None = None  # [N,S] segments' angle to the image plane, degrees (viewpoint.py)
+    cutoff_hz: float = 0.0          # the low-pass the positions were filtered at (speeds' edges, kinematics.py)
 
 
 @dataclass(frozen=True)
@@ -84,9 +85,11 @@ class RepMeasures:
 
 def prepare(motion: Motion, family: str) -> Performance:
     """Filter, differentiate and segment a Motion (biomechanics core); angles of every frame."""
-    kin = measure_motion(motion).kinematics
+    measured = measure_motion(motion)
+    kin = measured.kinematics
     return Performance(kin=kin, reps=find_repetitions(kin, family), angles=joint_angles(kin.pos),
-                       vertical=estimate_vertical(kin.pos), planes=out_of_plane(motion, kin.t))
+                       vertical=estimate_vertical(kin.pos), planes=out_of_plane(motion, kin.t),
+                       cutoff_hz=float(measured.smoothed.settings["cutoff_hz"]))
 
 
 def mirrored(perf: Performance) -> Performance:
@@ -94,7 +97,7 @@ def mirrored(perf: Performance) -> Performance:
     kin = mirror_kinematics(perf.kin)
     return Performance(kin=kin, reps=[mirror_repetition(r) for r in perf.reps], angles=joint_angles(kin.pos),
                        vertical=estimate_vertical(kin.pos), mirrored=not perf.mirrored,
-                       planes=mirror_columns(perf.planes))
+                       planes=mirror_columns(perf.planes), cutoff_hz=perf.cutoff_hz)
 
 
 def side_of(rep: Repetition) -> str:

@@ -44,6 +44,12 @@ def test_reversed_chain_scores_lower_and_is_corrected():
     assert reverse.aspect_scores.coordination < forward.aspect_scores.coordination
     assert reverse.overall_score < forward.overall_score
     assert any("knee reached peak speed 40 ms before your hip" in c for c in reverse.corrections)
+    # each correction points at the moment it speaks of: here the knee's (the distal joint's) peak
+    assert len(reverse.correction_times_s) == len(reverse.corrections)
+    which = next(i for i, c in enumerate(reverse.corrections) if "knee reached peak speed" in c)
+    details = reverse.details
+    knee_peak_s = details["effector_peak_times_s"]["right_toe"] + details["chain_peak_times_ms"]["knee"] / 1000
+    assert reverse.correction_times_s[which] == pytest.approx(knee_peak_s, abs=1e-3)
 
 
 def test_slow_links_are_penalised_by_the_lag_window():

@@ -91,6 +91,9 @@ def test_slow_punch_correction_names_its_numbers():
     assert report.aspect_scores.speed == pytest.approx(10 * v / 6.3, abs=0.06)
     speed_msgs = [c for c in report.corrections if c.startswith("Peak hand speed")]
     assert speed_msgs and f"{v:.1f} m/s" in speed_msgs[0] and "6.3 m/s reference for a lunge punch" in speed_msgs[0]
+    # it points at the moment of the peak it names
+    at = report.correction_times_s[report.corrections.index(speed_msgs[0])]
+    assert at == pytest.approx(report.details["effector_peak_times_s"][report.effector], abs=1e-3)
     assert any(f"{v:.1f} m/s" in r for r in report.recommendations)
 
 

@@ -109,6 +109,8 @@ def test_a_slower_chamber_is_measured_and_named(kicks, factor):
     assert c.scores.timing < 9.5
     measured = r.phase_diff_ms["start_to_chamber"]
     assert f"Your chamber lasts {measured:.0f} ms longer than Nagato's" in c.corrections[0]
+    # ... and points at the moment the chamber starts (for a player to jump to)
+    assert len(c.correction_times_s) == len(c.corrections) and c.correction_times_s[0] == r.student.rep.start_s
     # the pose sequence is the same, only its tempo differs: DTW absorbs the stretch
     assert c.similarity_pct > 98.0
 
@@ -127,6 +129,7 @@ def test_a_more_bent_knee_at_extension_is_measured_and_named(kicks, degrees):
     expected = (f"At full extension your knee is bent {at_extension['knee_flexion']:.0f}° more than Nagato's "
                 f"({s:.0f}° vs {co:.0f}°): snap the leg straight.")
     assert expected in c.corrections
+    assert c.correction_times_s[c.corrections.index(expected)] == r.student.rep.extension_s
 
 
 def test_a_knee_difference_below_the_threshold_is_measured_but_not_corrected(kicks):
