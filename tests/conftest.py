@@ -26,6 +26,25 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
+def _is_free(port: int) -> bool:
+    with socket.socket() as sock:
+        try:
+            sock.bind(("127.0.0.1", port))
+        except OSError:
+            return False
+    return True
+
+
+def free_port_block(count: int = 1, step: int = 1, offsets: tuple[int, ...] = (0, 1000)) -> int:
+    """A free port p with every p + k*step + offset free too (k < count): the ports `kataforge serve` gives
+    replicas (step 100) and their metrics endpoints (+1000), services/kit/topology.py."""
+    while True:
+        p = free_port()
+        wanted = [p + k * step + extra for k in range(count) for extra in offsets]
+        if max(wanted) < 65536 and all(_is_free(q) for q in wanted):
+            return p
+
+
 @pytest.fixture(scope="session")
 def state_dir(tmp_path_factory) -> Path:
     return tmp_path_factory.mktemp("state")

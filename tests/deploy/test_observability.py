@@ -8,7 +8,6 @@ import json
 import os
 import re
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -25,7 +24,7 @@ from prometheus_client.parser import text_string_to_metric_families
 from services.kit import errors
 from services.kit.config import Settings
 from services.kit.topology import METRICS_PORT_OFFSET, SERVICES, metrics_port
-from tests.conftest import REPO, VIDEOS, free_port
+from tests.conftest import REPO, VIDEOS, free_port, free_port_block
 
 OBSERVABILITY = REPO / "deploy" / "observability"
 PROMETHEUS = OBSERVABILITY / "prometheus.yml"
@@ -153,23 +152,6 @@ def test_prometheus_scrapes_every_service_where_kataforge_serve_puts_its_metrics
 
 # ---- against the running system ----
 
-def _free(port: int) -> bool:
-    with socket.socket() as probe:
-        try:
-            probe.bind(("127.0.0.1", port))
-        except OSError:
-            return False
-    return True
-
-
-def _grpc_port() -> int:
-    """A free port whose metrics port (+1000) is free too."""
-    while True:
-        port = free_port()
-        if port + METRICS_PORT_OFFSET < 65536 and _free(port + METRICS_PORT_OFFSET):
-            return port
-
-
 @dataclass
 class Served:
     api: str
@@ -179,7 +161,7 @@ class Served:
 @pytest.fixture(scope="module")
 def served(tmp_path_factory, pg_url) -> Iterator[Served]:
     """`kataforge serve` on free ports, with an explicit DOJO_METRICS_PORT the supervisor must not hand on."""
-    ports, api_port = {name: _grpc_port() for name in BACKENDS}, free_port()
+    ports, api_port = {name: free_port_block() for name in BACKENDS}, free_port()
     env = {**os.environ, "DOJO_STATE_DIR": str(tmp_path_factory.mktemp("observability")),
            "DOJO_API_PORT": str(api_port), "DOJO_DATABASE_URL": pg_url, "DOJO_MODEL_DIR": str(REPO / "models"),
            "DOJO_LOG_LEVEL": "WARNING", "DOJO_METRICS_PORT": "9464", "DOJO_ADMIN_USERNAME": "obs_admin",

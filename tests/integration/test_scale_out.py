@@ -19,29 +19,10 @@ import httpx
 import psutil
 import pytest
 
-from services.kit.topology import METRICS_PORT_OFFSET, REPLICA_PORT_STEP
-from tests.conftest import REPO, VIDEOS, free_port
+from services.kit.topology import REPLICA_PORT_STEP
+from tests.conftest import REPO, VIDEOS, free_port_block
 
 pytestmark = pytest.mark.integration
-
-
-def _port_block(count: int, step: int) -> int:
-    """A port p with p + k*step and each one's metrics port free, for k < count."""
-    while True:
-        p = free_port()
-        wanted = [p + k * step + extra for k in range(count) for extra in (0, METRICS_PORT_OFFSET)]
-        if max(wanted) < 65536 and all(_free(q) for q in wanted):
-            return p
-
-
-def _free(port: int) -> bool:
-    import socket
-    with socket.socket() as probe:
-        try:
-            probe.bind(("127.0.0.1", port))
-        except OSError:
-            return False
-    return True
 
 
 def _pose_tree(addr: str) -> list[psutil.Process]:
@@ -61,8 +42,8 @@ def replicated(tmp_path_factory):
 
     state = tmp_path_factory.mktemp("scale-out")
     pg = embedded_pg.start(str(state))
-    ports = {n: _port_block(2, REPLICA_PORT_STEP) for n in ("AUTH", "COACH", "POSE", "SCORING")}
-    api, envoy = _port_block(2, 1), _port_block(1, 1)
+    ports = {n: free_port_block(2, REPLICA_PORT_STEP) for n in ("AUTH", "COACH", "POSE", "SCORING")}
+    api, envoy = free_port_block(2, 1), free_port_block(1, 1)
     env = {**{k: v for k, v in os.environ.items() if not k.startswith("DOJO_")},
            "DOJO_STATE_DIR": str(state), "DOJO_DATABASE_URL": pg.get_uri(), "DOJO_API_PORT": str(api),
            "DOJO_MODEL_DIR": str(REPO / "models"), "DOJO_LOG_LEVEL": "WARNING", "DOJO_ADMIN_USERNAME": "scale",
