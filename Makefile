@@ -16,7 +16,7 @@ CMU_EXERCISE := ../shared/data/mocap/cmu-13-exercise
 # The depth lifter (services/scoring/learning/lifting.py), trained from all the shared motion capture.
 LIFTER := $(SCORING_MODELS_DIR)/depth_lifter.onnx
 
-.PHONY: run test install proto proto-check model scoring-models clean-state redis
+.PHONY: run test install proto proto-check model scoring-models clean-state redis chromium
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -65,10 +65,16 @@ redis:
 	@command -v redis-server >/dev/null || { $(SUDO) apt-get update -qq && \
 	  DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq --no-install-recommends redis-server >/dev/null; }
 
+# Debian's chromium, driven by Playwright for Python through its executable path in the web page's tests
+# (tests/integration/test_web_app.py); Playwright's own browser download is never used. Installed once.
+chromium:
+	@command -v chromium >/dev/null || { $(SUDO) apt-get update -qq && \
+	  DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq --no-install-recommends chromium >/dev/null; }
+
 run: install $(MODEL) $(SCORING_MODELS) $(LIFTER)
 	$(VENV)/bin/kataforge serve
 
-test: install redis $(MODEL) $(SCORING_MODELS) $(LIFTER) proto-check
+test: install redis chromium $(MODEL) $(SCORING_MODELS) $(LIFTER) proto-check
 	$(PY) -m pytest -q
 
 clean-state:

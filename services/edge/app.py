@@ -16,14 +16,17 @@ from services.edge import openapi
 from services.edge.backends import Backends
 from services.edge.middleware import EdgeMiddleware
 from services.edge.rate_limit import RateLimiter, RateLimitMiddleware
-from services.edge.routes import analysis, auth, batch, coaches, models, references, system, ws_analysis, ws_live
+from services.edge.routes import (analysis, auth, batch, coaches, models, references, system, web, ws_analysis,
+                                  ws_live)
 from services.edge.security import Authenticator
 from services.edge.ws_limits import SocketLimits
 
 
 # Every router of the public API (tests/edge/test_contract.py checks them against the protos' annotations).
 ROUTERS = (system.router, auth.router, coaches.router, references.router, analysis.router, batch.router,
-           models.router, ws_analysis.router, ws_live.router)
+           models.router, ws_analysis.router, ws_live.router, web.router)
+# The web page is not part of the versioned API: /app only, never /v1/app.
+UNVERSIONED = (web.router,)
 
 
 def create_app(settings: Settings) -> FastAPI:
@@ -44,7 +47,8 @@ def create_app(settings: Settings) -> FastAPI:
     app.state.rate_limiter = RateLimiter.from_settings(settings) if settings.rate_limit_enabled else None
     for router in ROUTERS:
         app.include_router(router)
-        app.include_router(router, prefix="/v1", include_in_schema=False)
+        if router not in UNVERSIONED:
+            app.include_router(router, prefix="/v1", include_in_schema=False)
     edge_errors.install(app)
     openapi.install(app)
     if settings.rate_limit_enabled:

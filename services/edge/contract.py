@@ -4,7 +4,8 @@ compiled into the descriptor set that Envoy's transcoder also loads (deploy/envo
 The edge serves each annotated call itself (services/edge/routes); tests/edge/test_contract.py checks that
 its routes and the annotations agree both ways: method, path and whether a body is mapped. What is served
 beyond plain transcoding is listed here, each with why (EDGE_ONLY): WebSockets, the health and metrics
-pages, and the multipart form that POST /analyze and POST /coaches/{coach_id}/references also take.
+pages, the web page's files, and the multipart form that POST /analyze and POST /coaches/{coach_id}/references
+also take.
 """
 
 from __future__ import annotations
@@ -41,6 +42,8 @@ EDGE_ONLY: dict[tuple[str, str], str] = {
     ("WS", "/ws/analyze"): "WebSocket: client stream of AnalyzeWithProgress",
     ("WS", "/ws/live"): "WebSocket: binary camera frames into the LiveAnalyze stream",
     ("WS", "/ws/training/{training_id}"): "WebSocket: the WatchTraining stream",
+    ("GET", "/app"): "the web page (services/edge/web/index.html): a static file, no RPC behind it",
+    ("GET", "/app/{asset_path:path}"): "the web page's scripts and style sheet (services/edge/web/), static files",
 }
 # Annotated calls whose public JSON is not what proto3 JSON of the reply prints (or whose request is not
 # JSON): a transcoding gateway passes them to the edge (deploy/envoy/envoy.yaml routes exactly these there,

@@ -25,6 +25,19 @@ SECURITY_HEADERS = [
 # Swagger UI at /docs loads its script and style from a CDN, so it needs a wider policy.
 DOCS_CSP = (b"default-src 'self'; script-src 'self' 'unsafe-inline' https://cdn.jsdelivr.net; "
             b"style-src 'self' 'unsafe-inline' https://cdn.jsdelivr.net; img-src 'self' data: https://fastapi.tiangolo.com")
+# The web page (/app) keeps the strict policy (scripts, styles, sockets: 'self' only; no inline script) and adds
+# one source: blob: for media, because the student's own video is played from the file they picked or recorded
+# (URL.createObjectURL); it is never uploaded back to be played.
+APP_CSP = b"default-src 'self'; media-src 'self' blob:"
+
+
+def csp_for(path: str) -> bytes | None:
+    """A wider policy for the paths that need one; None: the spec's default-src 'self'."""
+    if path.startswith(("/docs", "/v1/docs")):
+        return DOCS_CSP
+    if path == "/app" or path.startswith("/app/"):
+        return APP_CSP
+    return None
 
 
 class _BodyTooLarge(Exception):
@@ -53,7 +66,7 @@ class EdgeMiddleware:
             if message["type"] == "http.response.start":
                 status["code"], status["sent"] = message["status"], True
                 extra = [(b"x-request-id", request_id.encode())]
-                csp = DOCS_CSP if path.startswith(("/docs", "/v1/docs")) else None
+                csp = csp_for(path)
                 for key, value in SECURITY_HEADERS:
                     extra.append((key, csp if (key == b"content-security-policy" and csp) else value))
                 message["headers"] = list(message.get("headers", [])) + extra

@@ -41,6 +41,8 @@ from services.edge.errors import envelope
 
 log = logging.getLogger("kataforge.edge")
 UNCOUNTED = ("/system/health", "/v1/system/health", "/metrics", "/v1/metrics")
+# The web page's static files: one page load fetches about ten of them, which must not eat the API budget.
+UNCOUNTED_PREFIX = "/app"
 
 
 @dataclass(frozen=True)
@@ -159,7 +161,9 @@ class RateLimitMiddleware:
         self.limiter = limiter
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http" or scope.get("path", "") in UNCOUNTED or scope.get("method") == "OPTIONS":
+        path = scope.get("path", "")
+        if (scope["type"] != "http" or path in UNCOUNTED or scope.get("method") == "OPTIONS"
+                or path == UNCOUNTED_PREFIX or path.startswith(UNCOUNTED_PREFIX + "/")):
             await self.app(scope, receive, send)
             return
         decision = await self.limiter.hit(await caller_key(scope))
