@@ -17,35 +17,33 @@ import logging
 from datetime import datetime, timezone
 
 import grpc
-from envoy.config.core.v3 import base_pb2
-from envoy.service.auth.v3 import external_auth_pb2, external_auth_pb2_grpc
-from envoy.type.v3 import http_status_pb2
 from google.rpc import code_pb2, status_pb2
 
+from kataforge.gateway.v1 import ext_authz_pb2 as authz
 from services.kit import errors
 
 log = logging.getLogger(__name__)
 
-_REPLACE = base_pb2.HeaderValueOption.OVERWRITE_IF_EXISTS_OR_ADD
+# Envoy's service and method names: its ext_authz filter calls exactly this path.
+SERVICE = "envoy.service.auth.v3.Authorization"
+_REPLACE = authz.HeaderValueOption.OVERWRITE_IF_EXISTS_OR_ADD
 
 
-def _allowed(headers: list[tuple[str, str]] = ()) -> external_auth_pb2.CheckResponse:
-    return external_auth_pb2.CheckResponse(status=status_pb2.Status(code=code_pb2.OK), ok_response=(
-        external_auth_pb2.OkHttpResponse(
-            headers=[base_pb2.HeaderValueOption(header=base_pb2.HeaderValue(key=k, value=v), append_action=_REPLACE)
-                     for k, v in headers],
-            headers_to_remove=["x-api-key"] if headers else [])))
+def _allowed(headers: list[tuple[str, str]] = ()) -> authz.CheckResponse:
+    return authz.CheckResponse(status=status_pb2.Status(code=code_pb2.OK), ok_response=authz.OkHttpResponse(
+        headers=[authz.HeaderValueOption(header=authz.HeaderValue(key=k, value=v), append_action=_REPLACE)
+                 for k, v in headers],
+        headers_to_remove=["x-api-key"] if headers else []))
 
 
-def _denied(error: errors.DomainError) -> external_auth_pb2.CheckResponse:
+def _denied(error: errors.DomainError) -> authz.CheckResponse:
     body = {"error": {**error.to_dict(), "timestamp": datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")}}
-    return external_auth_pb2.CheckResponse(
+    return authz.CheckResponse(
         status=status_pb2.Status(code=code_pb2.UNAUTHENTICATED if error.http_status == 401
                                  else code_pb2.PERMISSION_DENIED),
-        denied_response=external_auth_pb2.DeniedHttpResponse(
-            status=http_status_pb2.HttpStatus(code=error.http_status), body=json.dumps(body),
-            headers=[base_pb2.HeaderValueOption(header=base_pb2.HeaderValue(key="content-type",
-                                                                              value="application/json"))]))
+        denied_response=authz.DeniedHttpResponse(
+            status=authz.HttpStatus(code=error.http_status), body=json.dumps(body),
+            headers=[authz.HeaderValueOption(header=authz.HeaderValue(key="content-type", value="application/json"))]))
 
 
 def service_of(path: str) -> str | None:
@@ -54,12 +52,17 @@ def service_of(path: str) -> str | None:
     return parts[1] if path.startswith("/kataforge.") and len(parts) > 2 else None
 
 
-class EnvoyAuthorization(external_auth_pb2_grpc.AuthorizationServicer):
+class EnvoyAuthorization:
     def __init__(self, core_of) -> None:
         self.core_of = core_of  # () -> AuthCore, set at the auth service's warm-up
 
-    async def Check(self, request: external_auth_pb2.CheckRequest,
-                    context: grpc.aio.ServicerContext) -> external_auth_pb2.CheckResponse:
+    def handler(self) -> grpc.GenericRpcHandler:
+        """Check under Envoy's method name, (de)serialised with our subset of its messages."""
+        return grpc.method_handlers_generic_handler(SERVICE, {"Check": grpc.unary_unary_rpc_method_handler(
+            self.Check, request_deserializer=authz.CheckRequest.FromString,
+            response_serializer=authz.CheckResponse.SerializeToString)})
+
+    async def Check(self, request: authz.CheckRequest, context: grpc.aio.ServicerContext) -> authz.CheckResponse:
         http = request.attributes.request.http
         headers = {k.lower(): v for k, v in http.headers.items()}
         service, key = service_of(http.path), headers.get("x-api-key", "")

@@ -9,10 +9,8 @@ import grpc
 
 from kataforge.auth.v1 import auth_pb2, auth_pb2_grpc
 from services.auth import admin, throttle
-from envoy.service.auth.v3 import external_auth_pb2, external_auth_pb2_grpc
-
+from services.auth import envoy_authz
 from services.auth.core import AuthCore
-from services.auth.envoy_authz import EnvoyAuthorization
 from services.auth.mailer import Mailer, OutboxMailer
 from services.auth.servicer import AuthServicer
 from services.kit import db
@@ -24,8 +22,7 @@ SERVICE_NAME = auth_pb2.DESCRIPTOR.services_by_name["AuthService"].full_name
 # who a caller is (VerifyApiKey; IssueInternalToken checks the calling service's own credential).
 PUBLIC = frozenset(f"/{SERVICE_NAME}/{m}" for m in (
     "Register", "Login", "Refresh", "Logout", "ForgotPassword", "ResetPassword", "GetJwks", "VerifyApiKey",
-    "IssueInternalToken")) | {"/envoy.service.auth.v3.Authorization/Check"}  # Envoy asking about an API key
-ENVOY_AUTHZ = external_auth_pb2.DESCRIPTOR.services_by_name["Authorization"].full_name
+    "IssueInternalToken")) | {f"/{envoy_authz.SERVICE}/Check"}  # Envoy asking about an API key
 
 
 def build(settings: Settings, *, mailer: Mailer | None = None) -> ServiceSpec:
@@ -38,8 +35,8 @@ def build(settings: Settings, *, mailer: Mailer | None = None) -> ServiceSpec:
 
     def register(server: grpc.aio.Server) -> list[str]:
         auth_pb2_grpc.add_AuthServiceServicer_to_server(servicer, server)
-        external_auth_pb2_grpc.add_AuthorizationServicer_to_server(EnvoyAuthorization(lambda: servicer.core), server)
-        return [SERVICE_NAME, ENVOY_AUTHZ]
+        server.add_generic_rpc_handlers((envoy_authz.EnvoyAuthorization(lambda: servicer.core).handler(),))
+        return [SERVICE_NAME]
 
     async def warmup() -> None:
         nonlocal pool

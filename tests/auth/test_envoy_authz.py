@@ -6,17 +6,16 @@ from __future__ import annotations
 import json
 
 import jwt
-from envoy.service.auth.v3 import attribute_context_pb2, external_auth_pb2
+from kataforge.gateway.v1 import ext_authz_pb2 as authz
 
 from services.auth.envoy_authz import EnvoyAuthorization, service_of
 from services.kit.context import Principal
 from tests.auth.support import register
 
 
-def check(path: str, **headers: str) -> external_auth_pb2.CheckRequest:
-    http = attribute_context_pb2.AttributeContext.HttpRequest(method="POST", path=path, headers=headers)
-    return external_auth_pb2.CheckRequest(attributes=attribute_context_pb2.AttributeContext(
-        request=attribute_context_pb2.AttributeContext.Request(http=http)))
+def check(path: str, **headers: str) -> authz.CheckRequest:
+    http = authz.AttributeContext.HttpRequest(method="POST", path=path, headers=headers)
+    return authz.CheckRequest(attributes=authz.AttributeContext(request=authz.AttributeContext.Request(http=http)))
 
 
 def test_the_service_is_read_from_the_grpc_path():
