@@ -128,7 +128,8 @@ def run_assessment(prepared: Prepared, *, technique: str, body_mass_kg: float, c
     compared = None
     if references:
         try:
-            compared = _compare_nearest(prepared, references, technique, coach_name, body_mass_kg, models)
+            compared = _compare_nearest(prepared, references, technique, coach_name, body_mass_kg, models,
+                                        report.speed_quality)
         except ValidationFailed as exc:
             # No repetition to align (in the video or the reference): the physics still stand, scored
             # against the norms, and the answer says why the coach's reference was not used.
@@ -168,7 +169,7 @@ def run_assessment(prepared: Prepared, *, technique: str, body_mass_kg: float, c
 
 
 def _compare_nearest(prepared: Prepared, references: list, technique: str, coach_name: str, body_mass_kg: float,
-                     models: ModelSet | None):
+                     models: ModelSet | None, speed_quality=None):
     """Compare with the reference the style encoder finds closest (the newest when there is no encoder)."""
     from services.scoring.comparison import ReferencePerformance, compare
 
@@ -180,7 +181,8 @@ def _compare_nearest(prepared: Prepared, references: list, technique: str, coach
         chosen = max(scored, key=lambda s: -1.0 if s[0] is None else s[0])[1]
     perf = ReferencePerformance(coach_name=coach_name, technique=technique, motion=chosen.motion,
                                 reference_id=chosen.id, body_mass_kg=chosen.body_mass_kg or None)
-    comparison = compare(prepared.motion, perf, family=prepared.family, body_mass_kg=body_mass_kg)
+    comparison = compare(prepared.motion, perf, family=prepared.family, body_mass_kg=body_mass_kg,
+                         speed_quality=speed_quality)
     if models is not None:
         chosen_focus = focus.get(chosen.id) or prepare(chosen.motion, technique).focus
         sim = models.similarity(prepared.focus, chosen_focus)

@@ -16,7 +16,7 @@ from .chain import analyse_chain
 from .feedback import Findings, feedback
 from .kinematics import measured_speed, peak
 from .measurement import measure
-from .quality import capped, physiological_fault, speed_quality
+from .quality import Quality, capped, physiological_fault, speed_quality
 from .kinetics import limb_kinetics
 from .motion import Motion
 from .norms import acc_ref, family_ref, speed_ref, technique_ref
@@ -55,6 +55,9 @@ class BiomechanicsReport:
     details: dict[str, Any] = field(default_factory=dict)  # JSON-serialisable, raw values
     # Per correction, the moment (s, the motion's clock) it speaks of; None where it speaks of none.
     correction_times_s: list[float | None] = field(default_factory=list)
+    # How far max_speed (and the force from it) can be trusted: the comparison with a coach's reference
+    # scores speed and force within the same limits (comparison/compare.py).
+    speed_quality: Quality | None = None
 
 
 def _f(x: float, nd: int = 4) -> float | None:
@@ -181,4 +184,4 @@ def analyze_motion(motion: Motion, *, body_mass_kg: float, technique: str | None
                                    balance=round(raw.balance, 1), coordination=round(raw.coordination, 1)),
         overall_score=round(raw.overall, 1), effector=effector, technique_family=family,
         corrections=corrections, recommendations=recommendations, details=details,
-        correction_times_s=correction_times)
+        correction_times_s=correction_times, speed_quality=quality)

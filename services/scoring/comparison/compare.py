@@ -9,6 +9,7 @@ import numpy as np
 from services.kit.errors import InvalidRequest, ValidationFailed
 from services.scoring.biomechanics.motion import Motion
 from services.scoring.biomechanics.norms import technique_ref
+from services.scoring.biomechanics.quality import Quality, capped
 from services.scoring.biomechanics.report import BODY_MASS_RANGE_KG, MIN_DETECTED_FRAMES
 from services.scoring.biomechanics.scores import combine
 
@@ -75,8 +76,14 @@ def _prepare(motion: Motion, family: str, label: str, reference: ReferencePerfor
     return perf
 
 
-def compare(student: Motion, reference: ReferencePerformance, *, family: str, body_mass_kg: float) -> Comparison:
-    """Each student repetition against the coach's closest repetition (DTW on normalised poses)."""
+def compare(student: Motion, reference: ReferencePerformance, *, family: str, body_mass_kg: float,
+            speed_quality: Quality | None = None) -> Comparison:
+    """Each student repetition against the coach's closest repetition (DTW on normalised poses).
+
+    speed_quality: how far the student's measured speed can be trusted (biomechanics/quality.py, from the
+    same measurement as the reported max_speed). Speed and force are compared only as far as it allows:
+    capped scores when uncertain, neutral when unreliable, and no correction or drill built on them unless
+    reliable, as in the analysis against the norms."""
     _check_request(reference, family, body_mass_kg)
     label = _label(reference.technique, family)
     stu = _prepare(student, family, label, None)
@@ -105,10 +112,15 @@ def compare(student: Motion, reference: ReferencePerformance, *, family: str, bo
                                             coach_index=key[1], coach_mirrored=key[0]))
 
     # Per-repetition aspect scores are already 0-10 (NaN made neutral); the summary is their mean.
-    scores = combine(**{a: float(np.mean([getattr(r.scores, a) for r in compared]))
-                        for a in ("speed", "force", "timing", "balance", "coordination")})
-    fixes = corrections(compared, coach=reference.coach_name, family=family, label=label)
-    recs = recommendations(compared, scores.as_dict(), fixes, coach=reference.coach_name, family=family, label=label)
+    means = {a: float(np.mean([getattr(r.scores, a) for r in compared]))
+             for a in ("speed", "force", "timing", "balance", "coordination")}
+    trusted = speed_quality is None or speed_quality.verdict == "reliable"
+    if speed_quality is not None:
+        means.update(speed=capped(means["speed"], speed_quality), force=capped(means["force"], speed_quality))
+    scores = combine(**means)
+    fixes = corrections(compared, coach=reference.coach_name, family=family, label=label, speed_trusted=trusted)
+    recs = recommendations(compared, scores.as_dict(), fixes, coach=reference.coach_name, family=family, label=label,
+                           speed_trusted=trusted)
     similarity = float(np.mean([r.similarity_pct for r in compared]))
     details = comparison_details(compared, scores, similarity, reference=reference, family=family, label=label,
                                  student_mass_kg=body_mass_kg)

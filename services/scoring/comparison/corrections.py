@@ -229,20 +229,22 @@ def _distal_peak_s(r: RepetitionComparison, joint: str) -> float | None:
     return None if lag_ms is None else r.student.rep.peak_s + lag_ms / 1000.0
 
 
-def corrections(reps: list[RepetitionComparison], *, coach: str, family: str, label: str) -> list[Correction]:
-    """Corrections beyond their thresholds, largest (in thresholds) first, each with its moment."""
+def corrections(reps: list[RepetitionComparison], *, coach: str, family: str, label: str,
+                speed_trusted: bool = True) -> list[Correction]:
+    """Corrections beyond their thresholds, largest (in thresholds) first, each with its moment; none on
+    speed or force unless the student's speed was measured reliably (speed_trusted)."""
     words = _words(family)
     found = _angle_corrections(reps, coach, family) + _timing_corrections(reps, coach, words, label)
     found += _chain_corrections(reps, coach, words)
     part = words["part"] if family == "kick" else "hand"
-    speed = _mean(r.speed_ratio for r in reps)
+    speed = _mean(r.speed_ratio for r in reps) if speed_trusted else math.nan
     if speed < SPEED_RATIO_LOW:
         s, c = _mean(r.student.peak_speed_m_s for r in reps), _mean(r.coach.peak_speed_m_s for r in reps)
         found.append(((1 - speed) / (1 - SPEED_RATIO_LOW),
                       f"Your {part} speed is {speed * 100:.0f} % of {coach}'s ({s:.1f} vs {c:.1f} m/s): relax until "
                       f"the last moment and snap the {words['action']} out and back.",
                       _most(reps, lambda r: -r.speed_ratio, lambda r: r.student.rep.peak_s)))
-    force = _mean(r.force_ratio for r in reps)
+    force = _mean(r.force_ratio for r in reps) if speed_trusted else math.nan  # force follows the speed
     if force < FORCE_RATIO_LOW:
         fs = _mean(r.student.peak_force_n for r in reps)
         fc = _mean(r.coach.force_per_kg * r.student.body_mass_kg for r in reps)
@@ -263,7 +265,7 @@ def corrections(reps: list[RepetitionComparison], *, coach: str, family: str, la
 
 
 def recommendations(reps: list[RepetitionComparison], scores: dict[str, float], corrections_given: list, *,
-                    coach: str, family: str, label: str) -> list[str]:
+                    coach: str, family: str, label: str, speed_trusted: bool = True) -> list[str]:
     words = _words(family)
     sim = _mean(r.similarity_pct for r in reps)
     joint_error: dict[str, list[float]] = defaultdict(list)
@@ -294,6 +296,8 @@ def recommendations(reps: list[RepetitionComparison], scores: dict[str, float], 
         "balance": "Single-leg balance drills: 30 s holds, then chambering the technique on one leg.",
     }
     for aspect, drill in drills.items():
+        if aspect in ("speed", "force") and not speed_trusted:
+            continue  # a drill aimed at a speed that was not measured reliably would rest on nothing
         if scores.get(aspect, 10.0) < RECOMMEND_BELOW:
             recs.append(f"{aspect.capitalize()} {scores[aspect]:.1f}/10 against {coach}: {drill}")
     if not corrections_given:

@@ -177,6 +177,28 @@ def test_a_slower_student_is_slower_by_the_time_scale(kicks):
     assert f"({r.student.peak_speed_m_s:.1f} vs {r.coach.peak_speed_m_s:.1f} m/s)" in speed
 
 
+def test_speed_and_force_are_compared_only_as_far_as_the_speed_measurement_allows(kicks):
+    from services.scoring.biomechanics.quality import UNCERTAIN_SCORE_CAP, Quality
+
+    reference = kicks[1][0]
+    same = kick(reference, reference)  # identical: full marks for speed and force
+    assert same.scores.speed == pytest.approx(10.0) and same.scores.force == pytest.approx(10.0)
+    uncertain = compare(reference, coach(reference), family="kick", body_mass_kg=MASS,
+                        speed_quality=Quality("uncertain", ["the shin moved along the camera's axis"]))
+    assert uncertain.scores.speed == UNCERTAIN_SCORE_CAP and uncertain.scores.force == UNCERTAIN_SCORE_CAP
+    assert uncertain.scores.timing == same.scores.timing  # the rest is untouched
+    slower = time_scaled(reference, 1.6)  # a speed correction and a speed drill when trusted
+    trusted = kick(slower, reference)
+    assert any("speed is" in t for t in trusted.corrections) and any(r.startswith("Speed ") for r in trusted.recommendations)
+    for verdict in ("uncertain", "unreliable"):
+        c = compare(slower, coach(reference), family="kick", body_mass_kg=MASS, speed_quality=Quality(verdict, ["x"]))
+        assert not any("speed is" in t or "force is" in t for t in c.corrections), verdict
+        assert not any(r.startswith(("Speed ", "Force ")) for r in c.recommendations), verdict
+    unreliable = compare(slower, coach(reference), family="kick", body_mass_kg=MASS,
+                         speed_quality=Quality("unreliable", ["x"]))
+    assert unreliable.scores.speed == 5.0 and unreliable.scores.force == 5.0  # neutral, as against the norms
+
+
 def test_hand_techniques_are_compared_on_the_arm():
     clip = cmu_motion("09")
     reps = prepare(clip, "punch").reps[:3]
