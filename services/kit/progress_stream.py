@@ -22,6 +22,7 @@ async def with_progress(run: Callable[[Report], Awaitable[T]]) -> AsyncIterator[
         loop.call_soon_threadsafe(items.put_nowait, item)
 
     work = asyncio.ensure_future(run(report))
+    waiting: asyncio.Future | None = None
     try:
         while not work.done() or not items.empty():
             waiting = asyncio.ensure_future(items.get())
@@ -34,4 +35,6 @@ async def with_progress(run: Callable[[Report], Awaitable[T]]) -> AsyncIterator[
         result = work.result()
     finally:
         work.cancel()
+        if waiting is not None and not waiting.done():
+            waiting.cancel()  # the consumer left mid-wait: no getter left pending ("Task was destroyed")
     yield True, result
