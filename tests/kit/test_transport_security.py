@@ -83,7 +83,9 @@ async def serving(ch: grpc.aio.Channel) -> bool:
     return reply.status == health_pb2.HealthCheckResponse.SERVING
 
 
-async def test_only_callers_with_a_certificate_of_the_ca_get_through(base_settings, pki):
+@pytest.fixture
+async def tls_backend(base_settings, pki):
+    """A kit server (health only) listening with the server certificate: its address."""
     port = free_port()
     cert, key = pki["server"]
     settings = replace(base_settings, tls_cert=cert, tls_key=key, tls_ca=pki["ca"])
@@ -95,22 +97,24 @@ async def test_only_callers_with_a_certificate_of_the_ca_get_through(base_settin
     task = asyncio.create_task(serve(ServiceSpec("coach", port, lambda server: [], jwks=no_keys), settings,
                                      ready=ready, stop=stop))
     await asyncio.wait_for(ready.wait(), 30)
-    addr = f"127.0.0.1:{port}"
-    try:
-        client = identity_of(base_settings, pki, "client")
-        assert await serving(channel(addr, health_checked=False, tls=client))
-        # The same identity reached through a service's credentials, as the services' channels take it.
-        credentials = ServiceCredentials("edge", "secret", addr, tls=client)
-        assert await serving(channel(addr, health_checked=False, credentials=credentials))
-        # Refused: plaintext, TLS without a client certificate, a certificate of another CA.
-        assert not await serving(channel(addr, health_checked=False))
-        anonymous = grpc.aio.secure_channel(addr, grpc.ssl_channel_credentials(
-            root_certificates=open(pki["ca"], "rb").read()))
-        assert not await serving(anonymous)
-        assert not await serving(channel(addr, health_checked=False, tls=identity_of(base_settings, pki, "rogue")))
-    finally:
-        stop.set()
-        await asyncio.wait_for(task, 30)
+    yield f"127.0.0.1:{port}"
+    stop.set()
+    await asyncio.wait_for(task, 30)
+
+
+async def test_only_callers_with_a_certificate_of_the_ca_get_through(base_settings, pki, tls_backend):
+    addr = tls_backend
+    client = identity_of(base_settings, pki, "client")
+    assert await serving(channel(addr, health_checked=False, tls=client))
+    # The same identity reached through a service's credentials, as the services' channels take it.
+    credentials = ServiceCredentials("edge", "secret", addr, tls=client)
+    assert await serving(channel(addr, health_checked=False, credentials=credentials))
+    # Refused: plaintext, TLS without a client certificate, a certificate of another CA.
+    assert not await serving(channel(addr, health_checked=False))
+    anonymous = grpc.aio.secure_channel(addr, grpc.ssl_channel_credentials(
+        root_certificates=open(pki["ca"], "rb").read()))
+    assert not await serving(anonymous)
+    assert not await serving(channel(addr, health_checked=False, tls=identity_of(base_settings, pki, "rogue")))
 
 
 def test_settings_need_all_three_files_and_pem(base_settings, pki, tmp_path):
@@ -127,33 +131,19 @@ def test_settings_need_all_three_files_and_pem(base_settings, pki, tmp_path):
                                             tls_ca=pki["ca"]))
 
 
-async def test_envoy_reaches_the_backends_over_mutual_tls_and_not_without(base_settings, pki, tmp_path):
+async def test_envoy_reaches_the_backends_over_mutual_tls_and_not_without(base_settings, pki, tls_backend,
+                                                                            tmp_path):
     from services.kit import gateway
 
-    port = free_port()
-    cert, key = pki["server"]
-    tls = replace(base_settings, tls_cert=cert, tls_key=key, tls_ca=pki["ca"])
-    ready, stop = asyncio.Event(), asyncio.Event()
-
-    async def no_keys():
-        return {"keys": []}
-
-    task = asyncio.create_task(serve(ServiceSpec("coach", port, lambda server: [], jwks=no_keys), tls,
-                                     ready=ready, stop=stop))
-    await asyncio.wait_for(ready.wait(), 30)
-    addr = f"127.0.0.1:{port}"
+    addr = tls_backend
     upstreams = gateway.Upstreams(edge=[f"127.0.0.1:{free_port()}"], auth=[addr], coach=[addr], scoring=[addr])
     cert, key = pki["client"]
-    try:
-        # Envoy's gRPC health checks reach the backend only through a TLS handshake with its own certificate.
-        envoy_tls = replace(base_settings, tls_cert=cert, tls_key=key, tls_ca=pki["ca"])
-        config = gateway.render(envoy_tls, upstreams, port=free_port(), admin_port=free_port())
-        running = await asyncio.to_thread(gateway.start, config, tmp_path / "tls", 30)
-        assert running.healthy_hosts("coach") == 1
-        running.stop()
-        plain = gateway.render(base_settings, upstreams, port=free_port(), admin_port=free_port())
-        with pytest.raises(TimeoutError):
-            await asyncio.to_thread(gateway.start, plain, tmp_path / "plain", 6)
-    finally:
-        stop.set()
-        await asyncio.wait_for(task, 30)
+    # Envoy's gRPC health checks reach the backend only through a TLS handshake with its own certificate.
+    envoy_tls = replace(base_settings, tls_cert=cert, tls_key=key, tls_ca=pki["ca"])
+    config = gateway.render(envoy_tls, upstreams, port=free_port(), admin_port=free_port())
+    running = await asyncio.to_thread(gateway.start, config, tmp_path / "tls", 30)
+    assert running.healthy_hosts("coach") == 1
+    running.stop()
+    plain = gateway.render(base_settings, upstreams, port=free_port(), admin_port=free_port())
+    with pytest.raises(TimeoutError):
+        await asyncio.to_thread(gateway.start, plain, tmp_path / "plain", 6)
