@@ -20,7 +20,7 @@ import uvicorn
 from services.edge.app import create_app
 from services.kit.config import replace
 
-from tests.conftest import ADMIN_PASSWORD, STATIC_API_KEY
+from tests.conftest import ADMIN_PASSWORD, STATIC_API_KEY, VIDEOS
 
 
 @pytest.fixture(scope="session")
@@ -151,6 +151,22 @@ async def new_coach(http: httpx.AsyncClient, prefix: str = "coach") -> str:
     reply = await http.post("/coaches", json={"id": coach_id, "name": "Nagato", "style": "Karate"}, headers=owner)
     assert reply.status_code == 201, reply.text
     return coach_id
+
+
+@pytest.fixture
+async def coach_with_reference(http):
+    """A coach whose lunge punch reference is the video pose2sim-balancing-cam01 (a student analysing cam01 is
+    compared with their own performance, one analysing cam02 with the same trial from another side):
+    (coach id, reference id)."""
+    _, owner = await new_user(http, "coach")
+    coach_id = f"nagato_{uuid.uuid4().hex[:6]}"
+    reply = await http.post("/coaches", json={"id": coach_id, "name": "Nagato", "style": "Karate"}, headers=owner)
+    assert reply.status_code == 201, reply.text
+    with (VIDEOS / "pose2sim-balancing-cam01.mp4").open("rb") as video:
+        reply = await http.post(f"/coaches/{coach_id}/references", headers=owner, data={"technique": "lunge_punch"},
+                                files={"file": ("cam01.mp4", video, "video/mp4")})
+    assert reply.status_code == 201, reply.text
+    return coach_id, reply.json()["id"]
 
 
 async def coach_with_references(http: httpx.AsyncClient, owner: dict) -> str:

@@ -1,7 +1,6 @@
 """POST /analyze verbose: the timeline a page replays (landmarks, series, repetitions, the corrections' moments
 and the coach's reference aligned to the student), stored with the analysis; none without verbose."""
 
-import uuid
 
 import numpy as np
 import pytest
@@ -12,21 +11,6 @@ from tests.integration.conftest import new_user
 pytestmark = pytest.mark.integration
 
 CAM01 = VIDEOS / "pose2sim-balancing-cam01.mp4"
-
-
-@pytest.fixture
-async def coach_with_reference(http):
-    """A coach whose lunge punch reference is cam01 itself: the student's own performance, so the alignment
-    must pair each frame with the same frame of the reference."""
-    _, owner = await new_user(http, "coach")
-    coach_id = f"nagato_{uuid.uuid4().hex[:6]}"
-    reply = await http.post("/coaches", json={"id": coach_id, "name": "Nagato", "style": "Karate"}, headers=owner)
-    assert reply.status_code == 201, reply.text
-    with CAM01.open("rb") as video:
-        reply = await http.post(f"/coaches/{coach_id}/references", headers=owner, data={"technique": "lunge_punch"},
-                                files={"file": ("cam01.mp4", video, "video/mp4")})
-    assert reply.status_code == 201, reply.text
-    return coach_id, reply.json()["id"]
 
 
 async def analyze(http, headers, **fields) -> dict:

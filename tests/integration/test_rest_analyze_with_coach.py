@@ -1,7 +1,6 @@
 """/analyze with a coach's reference, technique recognition, and the learned models it reports."""
 
 import json
-import uuid
 
 import pytest
 
@@ -12,20 +11,6 @@ pytestmark = pytest.mark.integration
 
 CAM01 = VIDEOS / "pose2sim-balancing-cam01.mp4"
 CAM02 = VIDEOS / "pose2sim-balancing-cam02.mp4"
-
-
-@pytest.fixture
-async def coach_with_reference(http):
-    """A coach whose lunge punch reference is cam01 (the same trial as cam02, filmed from another side)."""
-    _, owner = await new_user(http, "coach")
-    coach_id = f"nagato_{uuid.uuid4().hex[:6]}"
-    reply = await http.post("/coaches", json={"id": coach_id, "name": "Nagato", "style": "Karate"}, headers=owner)
-    assert reply.status_code == 201, reply.text
-    with CAM01.open("rb") as video:
-        reply = await http.post(f"/coaches/{coach_id}/references", headers=owner, data={"technique": "lunge_punch"},
-                                files={"file": ("cam01.mp4", video, "video/mp4")})
-    assert reply.status_code == 201, reply.text
-    return coach_id, reply.json()["id"]
 
 
 async def analyze(http, headers, **fields):
