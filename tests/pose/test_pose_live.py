@@ -484,13 +484,19 @@ async def test_client_deadline_mid_stream_leaves_the_server_healthy(live_server,
             pass  # the call ended
 
     sender = asyncio.create_task(keep_sending())
+    started = time.monotonic()
     try:
         with pytest.raises(grpc.aio.AioRpcError) as caught:
             while await call.read() != grpc.aio.EOF:
                 pass
     finally:
         await asyncio.wait_for(sender, 30)
-    assert caught.value.code() == grpc.StatusCode.DEADLINE_EXCEEDED
+    # The call ends at the client's deadline. gRPC Python may report it as INTERNAL "Internal error from
+    # Core" instead when a write races the deadline on the client (seen once in CI): the client library's
+    # own failure, at the same moment; the server's side is what the checks below are about.
+    code, ended = caught.value.code(), time.monotonic() - started
+    assert code == grpc.StatusCode.DEADLINE_EXCEEDED or (
+        code == grpc.StatusCode.INTERNAL and "from Core" in (caught.value.details() or "") and ended > 3.5), code
     await _no_live_streams(stub)
     await _still_serving(stub, health, person)
 
