@@ -12,7 +12,7 @@ from services.kit.config import Settings
 from services.kit import errors
 from services.kit.context import Principal
 from services.kit.errors import InvalidRequest, Unauthorized
-from services.kit.gateway import BACKENDS as GATEWAY_AUDIENCES
+from services.kit.gateway import TRANSCODED_SERVICES as GATEWAY_AUDIENCES
 from services.kit.service_identity import MAY_CALL, secret_matches
 from services.kit.tokens import METHODS, ROLES
 

@@ -26,7 +26,7 @@ from services.kit.config import Settings
 REPO = Path(__file__).resolve().parents[2]
 ENVOY_YAML = REPO / "deploy" / "envoy" / "envoy.yaml"
 DESCRIPTOR_SET = REPO / "deploy" / "envoy" / "kataforge.pb"
-BACKENDS = ("auth", "coach", "scoring")  # the clusters of transcoded calls (pose has no REST annotation)
+TRANSCODED_SERVICES = ("auth", "coach", "scoring")  # the clusters of transcoded calls (pose has no REST route)
 _HCM = "envoy.filters.network.http_connection_manager"
 
 
@@ -108,7 +108,7 @@ def _mutual_tls(config: dict[str, Any], settings: Settings) -> None:
         "validation_context": {"trusted_ca": {"filename": settings.tls_ca}},
         "alpn_protocols": ["h2"]}}
     for cluster in config["static_resources"]["clusters"]:
-        if cluster["name"] in BACKENDS:
+        if cluster["name"] in TRANSCODED_SERVICES:
             cluster["transport_socket"] = {"name": "envoy.transport_sockets.tls", "typed_config": {
                 "@type": "type.googleapis.com/envoy.extensions.transport_sockets.tls.v3.UpstreamTlsContext",
                 **context}}

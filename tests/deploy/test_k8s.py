@@ -19,6 +19,7 @@ from kubernetes_validate import utils as k8s_schema
 
 from services.kit.config import Settings
 from services.kit.service_identity import MAY_CALL, service_secret
+from services.kit.topology import BACKENDS, SERVICES
 
 REPO = Path(__file__).resolve().parents[2]
 K8S = REPO / "deploy" / "k8s"
@@ -27,8 +28,6 @@ RENDERS = ("base", "overlays/dev", "overlays/gpu")
 # The schema versions checked: an older release still widely run (gRPC probes GA since 1.27) and the newest
 # this kubernetes-validate knows.
 K8S_VERSIONS = ("1.31.0", k8s_schema.latest_version())
-BACKENDS = ("auth", "coach", "pose", "scoring")
-SERVICES = (*BACKENDS, "edge")
 GPU_SERVICES = ("pose", "scoring")  # scoring: its worker processes train the models
 METRICS_PORT = 9464
 # Settings that are secrets: never in a ConfigMap, never a plain env value.

@@ -17,12 +17,12 @@ from kataforge.pose.v1 import pose_pb2
 from kataforge.scoring.v1 import scoring_pb2
 from services.kit import errors
 from services.kit.context import Principal
+from services.kit.topology import BACKENDS
 from services.edge.errors import now_iso
 from services.edge.metrics import REGISTRY
 from services.edge.security import require_principal
 
 router = APIRouter(tags=["system"])
-BACKENDS = ("auth", "coach", "pose", "scoring")
 
 
 async def _pose_info(request: Request) -> pose_pb2.PoseInfo | None:
