@@ -7,6 +7,7 @@ import math
 from collections import defaultdict
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Callable
 
 import numpy as np
 
@@ -200,6 +201,32 @@ def load_dataset(path: Path, *, min_techniques: int = 1, label: str = "") -> lis
     return usable
 
 
+def _sources_by_technique(samples: list[Sample]) -> tuple[dict[str, list[Sample]], dict[str, list[str]]]:
+    """(samples of each source, sorted sources of each technique); a sample without a source is its own."""
+    groups: dict[str, list[Sample]] = defaultdict(list)
+    for i, s in enumerate(samples):
+        groups[s.source or f"#{i}"].append(s)
+    by_technique: dict[str, list[str]] = defaultdict(list)
+    for source, members in groups.items():
+        by_technique[members[0].technique].append(source)
+    return groups, {t: sorted(v) for t, v in by_technique.items()}
+
+
+def _split(samples: list[Sample], seed: int,
+           held_out: Callable[[list[str]], list[str]]) -> tuple[list[Sample], list[Sample]]:
+    """(train, val): per technique, its sources shuffled by seed, `held_out` of them to validation, whole."""
+    groups, by_technique = _sources_by_technique(samples)
+    rng = np.random.default_rng(seed)
+    val_sources: set[str] = set()
+    for technique in sorted(by_technique):
+        sources = list(by_technique[technique])
+        rng.shuffle(sources)
+        val_sources.update(held_out(sources))
+    train = [s for src, members in groups.items() if src not in val_sources for s in members]
+    val = [s for src, members in groups.items() if src in val_sources for s in members]
+    return train, val
+
+
 def split_by_source(samples: list[Sample], val_fraction: float, seed: int) -> tuple[list[Sample], list[Sample]]:
     """(train, val): whole repetitions (by source) to one side, stratified by technique, deterministic in seed.
 
@@ -209,23 +236,24 @@ def split_by_source(samples: list[Sample], val_fraction: float, seed: int) -> tu
     if not 0.0 < val_fraction < 1.0:
         raise ValidationFailed(f"val_fraction must be between 0 and 1, got {val_fraction}",
                                details={"val_fraction": "must be in (0, 1)"})
-    groups: dict[str, list[Sample]] = defaultdict(list)
-    for i, s in enumerate(samples):
-        groups[s.source or f"#{i}"].append(s)
-    by_technique: dict[str, list[str]] = defaultdict(list)
-    for source, members in groups.items():
-        by_technique[members[0].technique].append(source)
-    rng = np.random.default_rng(seed)
-    val_sources: set[str] = set()
-    for technique in sorted(by_technique):
-        sources = sorted(by_technique[technique])
-        rng.shuffle(sources)
+    def quarter(sources: list[str]) -> list[str]:
         n = len(sources)
-        k = min(max(int(math.floor(val_fraction * n + 0.5)), 1 if n >= 2 else 0), n - 1)
-        val_sources.update(sources[:k])
-    if not val_sources:
+        return sources[:min(max(int(math.floor(val_fraction * n + 0.5)), 1 if n >= 2 else 0), n - 1)]
+
+    train, val = _split(samples, seed, quarter)
+    if not val:
         raise ValidationFailed("Training needs at least two repetitions of one technique to hold one out for "
                                "validation: add more repetitions", details={"data_dir": "too few repetitions"})
-    train = [s for src, members in groups.items() if src not in val_sources for s in members]
-    val = [s for src, members in groups.items() if src in val_sources for s in members]
     return train, val
+
+
+def split_by_fold(samples: list[Sample], folds: int, fold: int, seed: int) -> tuple[list[Sample], list[Sample]]:
+    """(train, val) of fold `fold` of `folds` (k-fold cross-validation): each technique's sources, shuffled by
+    seed, are dealt to the folds in turn, so that over the folds every repetition is held out exactly once,
+    whole, and each fold holds out about 1/folds of every technique. A held-out split of a quarter (10 of
+    the default data's 41 technique repetitions) measured rates that moved by 0.3 with the seed; pooled over
+    the folds, every repetition counts (bench/recognition_cv.py)."""
+    if not (isinstance(folds, int) and folds >= 2 and isinstance(fold, int) and 0 <= fold < folds):
+        raise ValidationFailed(f"fold must be in 0..folds-1 with folds >= 2, got fold {fold!r} of {folds!r}",
+                               details={"fold": "out of range"})
+    return _split(samples, seed, lambda sources: sources[fold::folds])

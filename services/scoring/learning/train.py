@@ -17,7 +17,7 @@ from services.kit.errors import InvalidRequest, ValidationFailed
 
 from . import checkpoint, manifest
 from .batches import TrainingData, Tensors
-from .dataset import Sample, problem, split_by_source
+from .dataset import Sample, problem, split_by_fold, split_by_source
 from .export import export_onnx
 from .models import ASPECTS, build
 from .open_set import BACKGROUND, MAX_FALSE_POSITIVE_RATE, cross_fitted, crops, technique_scores
@@ -45,6 +45,9 @@ class TrainConfig:
     resume_from: Path | None = None
     seed: int = 0
     val_fraction: float = 0.25
+    # k-fold cross-validation (dataset.split_by_fold): hold out fold `fold` of `folds` instead of val_fraction
+    fold: int | None = None
+    folds: int = 4
     # The classifiers train and validate on video-like views (batches, video_like); off, on plain augmentations.
     video_like: bool = True
 
@@ -65,6 +68,10 @@ class TrainedModel:
     model_type: str
     onnx: bytes
     manifest: dict
+    # The open-set classifier's held-out views: class probabilities [N,C], targets [N], sources [N], classes;
+    # what evaluations pool over folds (bench/recognition_cv.py). None for the other models.
+    held_out: dict | None = None
+    weights: dict | None = None   # the trained module's state_dict (cross_validation averages fold models)
 
 
 def _validate(config: TrainConfig) -> None:
@@ -85,6 +92,9 @@ def _validate(config: TrainConfig) -> None:
         raise bad("device", "device 'cuda' was asked for but this machine has no usable CUDA GPU")
     if not 0.0 < config.val_fraction < 1.0:
         raise bad("val_fraction", f"val_fraction must be between 0 and 1, got {config.val_fraction!r}")
+    if config.fold is not None and not (isinstance(config.folds, int) and config.folds >= 2
+                                        and isinstance(config.fold, int) and 0 <= config.fold < config.folds):
+        raise bad("fold", f"fold must be in 0..folds-1 with folds >= 2, got fold {config.fold!r} of {config.folds!r}")
 
 
 def _config_dict(config: TrainConfig) -> dict[str, Any]:
@@ -145,8 +155,8 @@ def _form_breakdown(model: torch.nn.Module, val: Tensors, train_targets: torch.T
 
 @torch.no_grad()
 def _open_set_report(model: torch.nn.Module, val: Tensors, sources: list[str], classes: list[str],
-                     seed: int) -> dict[str, Any]:
-    """The open-set threshold and rates (open_set) and the technique accuracy on the held-out video-like views."""
+                     seed: int) -> tuple[dict[str, Any], dict[str, Any]]:
+    """(the open-set threshold and rates, and the held-out views' probabilities and labels)."""
     model.eval()
     probs = 0.0
     variants = crops(val.pose.cpu().numpy())
@@ -154,10 +164,17 @@ def _open_set_report(model: torch.nn.Module, val: Tensors, sources: list[str], c
         pose = torch.from_numpy(pose).to(val.pose.device)
         logits = torch.cat([model(pose[i:i + EVAL_BATCH]) for i in range(0, len(val), EVAL_BATCH)])
         probs = probs + torch.softmax(logits, dim=1).cpu().numpy() / len(variants)
-    target = val.target.cpu().numpy()
+    held_out = {"probabilities": probs, "targets": val.target.cpu().numpy(), "sources": list(sources),
+                "classes": list(classes)}
+    return open_set_report(held_out, seed), held_out
+
+
+def open_set_report(held_out: dict[str, Any], seed: int) -> dict[str, Any]:
+    """The open-set threshold (open_set) and the rates and technique accuracy on held-out video-like views."""
+    probs, target, classes = held_out["probabilities"], held_out["targets"], held_out["classes"]
     score, best = technique_scores(probs, classes)
     positive = target != classes.index(BACKGROUND)
-    groups = np.array(sources)
+    groups = np.array(held_out["sources"])
     rates = cross_fitted(score[positive], best[positive] == target[positive], groups[positive],
                          score[~positive], groups[~positive], seed)
     return {"open_set": {
@@ -236,7 +253,8 @@ def _train(config: TrainConfig, samples: list[Sample], on_epoch: Callable[[Epoch
         raise ValidationFailed(f"{config.model_type} learns to tell techniques apart and needs at least 2; the data "
                                f"has only {classes[0]!r}: add repetitions of other techniques",
                                details={"samples": "fewer than 2 techniques"})
-    train, val = split_by_source(usable, config.val_fraction, config.seed)
+    train, val = (split_by_fold(usable, config.folds, config.fold, config.seed) if config.fold is not None
+                  else split_by_source(usable, config.val_fraction, config.seed))
     resumed = None
     if config.resume_from is not None:
         resumed = checkpoint.load(Path(config.resume_from))
@@ -289,8 +307,13 @@ def _train(config: TrainConfig, samples: list[Sample], on_epoch: Callable[[Epoch
                                  val_accuracy=accuracy, best_accuracy=best, seconds=time.monotonic() - t0))
     if accuracy is None or stopped:
         _, accuracy = evaluate(config.model_type, model, validation, reference)
-    extra = (_form_breakdown(model, validation, data.train_targets()) if config.model_type == "form_assessor" else
-             _open_set_report(model, validation, data.validation_sources, classes, config.seed) if open_set else {})
+    held_out = None
+    if config.model_type == "form_assessor":
+        extra = _form_breakdown(model, validation, data.train_targets())
+    elif open_set:
+        extra, held_out = _open_set_report(model, validation, data.validation_sources, classes, config.seed)
+    else:
+        extra = {}
     model = model.cpu().eval()
     info = manifest.build(
         config.model_type, classes=classes, accuracy=accuracy, epochs=completed,
@@ -298,6 +321,8 @@ def _train(config: TrainConfig, samples: list[Sample], on_epoch: Callable[[Epoch
                  "val_views": len(validation)},
         training={"seed": config.seed, "batch_size": config.batch_size, "learning_rate": config.learning_rate,
                   "val_fraction": config.val_fraction, "device": config.device, "stopped": stopped,
+                  "fold": None if config.fold is None else f"{config.fold} of {config.folds}",
                   "resumed_from_epoch": first - 1 if resumed is not None else None,
                   "seconds": round(time.monotonic() - started, 2)}, extra=extra)
-    return TrainedModel(model_type=config.model_type, onnx=export_onnx(config.model_type, model, info), manifest=info)
+    return TrainedModel(model_type=config.model_type, onnx=export_onnx(config.model_type, model, info), manifest=info,
+                        held_out=held_out, weights=model.state_dict())

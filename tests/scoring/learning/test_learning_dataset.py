@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 from services.kit.errors import ValidationFailed
-from services.scoring.learning.dataset import load_dataset, split_by_source
+from services.scoring.learning.dataset import load_dataset, split_by_fold, split_by_source
 
 import learning_synth
 
@@ -77,6 +77,28 @@ def test_split_keeps_repetitions_whole_stratified_and_deterministic(synthetic):
     assert [s.source for s in again] == [s.source for s in val]
     other = split_by_source(copies, 0.25, seed=12)[1]
     assert {s.source for s in other} != {s.source for s in val}
+
+
+def test_folds_hold_out_every_repetition_once_whole_and_stratified(synthetic):
+    copies = [s for s in synthetic for _ in range(2)]          # two views of every repetition
+    held = Counter()
+    for fold in range(3):
+        train, val = split_by_fold(copies, 3, fold, seed=5)
+        assert not {s.source for s in train} & {s.source for s in val}
+        assert len(train) + len(val) == len(copies)
+        assert Counter(s.technique for s in val) == Counter({t: 2 * 2 for t in learning_synth.TECHNIQUES})
+        held.update(s.source for s in val)
+    assert set(held.values()) == {2} and len(held) == len({s.source for s in copies})
+    assert [s.source for s in split_by_fold(copies, 3, 1, seed=5)[1]] == \
+        [s.source for s in split_by_fold(copies, 3, 1, seed=5)[1]]
+    assert {s.source for s in split_by_fold(copies, 3, 1, seed=6)[1]} != \
+        {s.source for s in split_by_fold(copies, 3, 1, seed=5)[1]}
+
+
+@pytest.mark.parametrize("folds, fold", [(1, 0), (3, 3), (3, -1)])
+def test_a_fold_out_of_range_is_refused(synthetic, folds, fold):
+    with pytest.raises(ValidationFailed, match="fold"):
+        split_by_fold(synthetic, folds, fold, seed=0)
 
 
 @pytest.mark.skipif(not CMU.is_dir(), reason="CMU karate capture not present")
