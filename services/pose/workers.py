@@ -27,6 +27,7 @@ from services.pose.video import VideoInfo
 MAX_RECORD = 1 << 20  # JSON and pose records are small; anything bigger is corrupt output
 READY_TIMEOUT_S = 120.0
 TAKE_WAIT_S = 1.0
+CLOSE_WAIT_S = READY_TIMEOUT_S  # close() waits at most this for a worker being started (see close)
 
 
 @dataclass(frozen=True)
@@ -298,6 +299,11 @@ class WorkerPool:
     def close(self) -> None:
         self._closed.set()
         self._wanted.release()
+        # The filler may be starting a worker: it closes that one itself once it is up (it sees _closed), and
+        # closing the pool returns only then, with no worker of the pool left running (a worker still
+        # starting outlived close() when the machine was loaded: CI of 2026-12-06).
+        if self._filler is not threading.current_thread():
+            self._filler.join(timeout=CLOSE_WAIT_S)
         for waiting in (self._ready, self._returned):
             while True:
                 try:

@@ -197,6 +197,23 @@ def test_pool_hands_out_warm_workers_and_takes_back_only_clean_ones(own_bundle, 
     assert processes_of(own_bundle) == set() and still_there(everyone) == set()
 
 
+def test_closing_the_pool_while_it_starts_a_worker_leaves_none_running(own_bundle, tmp_path):
+    pool = WorkerPool(own_bundle, WorkerLimits(), size=1)
+    not_a_video = tmp_path / "notes.mp4"
+    not_a_video.write_text("not a video\n")
+    try:
+        wait_for(lambda: ready(pool) == 1)
+        (worker,) = pool.take(1)
+        with pytest.raises(errors.InvalidRequest):
+            run_job(worker, job(not_a_video))
+        retired = processes_of(own_bundle)
+        pool.give_back([worker])           # retired: the pool starts a fresh worker (a second or so) ...
+        wait_for(lambda: bool(processes_of(own_bundle) - retired) and ready(pool) == 0, timeout=30.0)
+    finally:
+        pool.close()                       # ... and is closed while that one is starting
+    assert processes_of(own_bundle) == set()
+
+
 # ---- hostile worker output --------------------------------------------------------------------------------------
 def _payload(people: list[np.ndarray], looks: list[np.ndarray], index: int = 7, ts: float = 123.5) -> bytes:
     out = io.BytesIO()
