@@ -73,6 +73,13 @@ class PoseSequence:
 # BlazePose starting mid-clip missed the sports2d athlete mid-flip, 143 frames with the wrong person
 # instead of 203 with him). The cost is decoding every frame in each lane, small beside inference
 # (~7 ms against ~37 ms per 1080p frame), hence at most MAX_LANES lanes per video.
+# Known limitation (issue 9, 2026-12-06): each tracker sees only every lanes-th frame, and where the lanes
+# disagree the merged landmarks zigzag frame by frame, which no outlier test rejects when half the samples
+# are off. Sports2D, the athlete's hidden leg at 4.8-5.0 s: the phone variant read 11.7 m/s with 2 lanes, and
+# 7.6 with 1 lane against the original's 7.3. At 15 fps: 0.36x of the original with 2 lanes, 0.94x with 1.
+# Tried: contiguous blocks with an overlap and a handover (local branch pose-block-lanes). It failed: a
+# BlazePose started mid-clip tracks the person it finds first and never looks for the second, so
+# Sports2D's original read 12.1 m/s.
 MAX_LANES = 4
 MIN_LANE_FRAMES = 8  # analysed frames per lane below which another lane is not worth starting
 
