@@ -7,12 +7,14 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import contextlib
 import os
 import signal
 import subprocess
 import sys
 import time
 import uuid
+from pathlib import Path
 
 import asyncpg
 import httpx
@@ -36,16 +38,37 @@ def _pose_tree(addr: str) -> list[psutil.Process]:
     return []
 
 
+# Embedded PostgreSQL held by a fresh interpreter: initdb forked from this test process (many threads by now:
+# gRPC, onnxruntime, Playwright) died with SIGSEGV before exec in 2 of 3 CI runs of 2026-12-06.
+HOLD_POSTGRES = ("import sys; from services.kit import embedded_pg; server = embedded_pg.start(sys.argv[1]); "
+                 "print(server.get_uri(), flush=True); sys.stdin.read()")
+
+
+@contextlib.contextmanager
+def postgres_in_own_process(state: Path):
+    holder = subprocess.Popen([sys.executable, "-c", HOLD_POSTGRES, str(state)], stdin=subprocess.PIPE,
+                              stdout=subprocess.PIPE, text=True, cwd=REPO)
+    try:
+        uri = holder.stdout.readline().strip()
+        assert uri.startswith("postgres"), "embedded PostgreSQL did not start"
+        yield uri
+    finally:
+        holder.stdin.close()   # the holder exits, and pgserver stops the server with it
+        holder.wait(60)
+
+
 @pytest.fixture(scope="module")
 def replicated(tmp_path_factory):
-    from services.kit import embedded_pg
-
     state = tmp_path_factory.mktemp("scale-out")
-    pg = embedded_pg.start(str(state))
+    with postgres_in_own_process(state) as pg_uri:
+        yield from _replicated(state, pg_uri)
+
+
+def _replicated(state: Path, pg_uri: str):
     ports = {n: free_port_block(2, REPLICA_PORT_STEP) for n in ("AUTH", "COACH", "POSE", "SCORING")}
     api, envoy = free_port_block(2, 1), free_port_block(1, 1)
     env = {**{k: v for k, v in os.environ.items() if not k.startswith("DOJO_")},
-           "DOJO_STATE_DIR": str(state), "DOJO_DATABASE_URL": pg.get_uri(), "DOJO_API_PORT": str(api),
+           "DOJO_STATE_DIR": str(state), "DOJO_DATABASE_URL": pg_uri, "DOJO_API_PORT": str(api),
            "DOJO_MODEL_DIR": str(REPO / "models"), "DOJO_LOG_LEVEL": "WARNING", "DOJO_ADMIN_USERNAME": "scale",
            "DOJO_ADMIN_PASSWORD": "scale-out-password-1", "DOJO_ADMIN_EMAIL": "scale@example.com",
            **{f"DOJO_{n}_ADDR": f"127.0.0.1:{p}" for n, p in ports.items()}}
@@ -62,7 +85,7 @@ def replicated(tmp_path_factory):
             except (httpx.HTTPError, ValueError):
                 pass
             time.sleep(1)
-        yield base, pg.get_uri(), f"127.0.0.1:{ports['POSE'] + REPLICA_PORT_STEP}"
+        yield base, pg_uri, f"127.0.0.1:{ports['POSE'] + REPLICA_PORT_STEP}"
         proc.send_signal(signal.SIGTERM)
         assert proc.wait(90) == 0
     finally:
@@ -70,7 +93,6 @@ def replicated(tmp_path_factory):
             for child in psutil.Process(proc.pid).children(recursive=True):
                 child.kill()
             proc.kill()
-        pg.cleanup()
 
 
 async def test_a_durable_batch_survives_a_pose_replica_killed_mid_extraction(replicated):

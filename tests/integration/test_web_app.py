@@ -109,7 +109,9 @@ async def test_register_sign_out_and_sign_in_again(chromium, dojo):
     await until(page, "() => document.querySelector('#who').textContent.length > 0", what="signed in")
     assert await page.inner_text("#who") == f"{name} (student)"
     await visible(page, "#analyse-form")
-    await page.click("#sign-out")
+    # Sign-out sets the hash, then reloads (app.js): evaluate only once the reloaded page has loaded.
+    async with page.expect_event("load"):
+        await page.click("#sign-out")
     await visible(page, "#signin-form")
     assert await page.evaluate("() => sessionStorage.getItem('kataforge.session')") is None
     await page.fill("#signin-username", name)
