@@ -37,14 +37,40 @@ def analysis_stride(stride: int, fps: float, frame_count: int, max_fps: float, m
     return out
 
 
+# Trackers. The frames analysed are dealt round-robin to `tracker_count` BlazePose trackers (rank k to
+# tracker k mod n), each its own MediaPipe landmarker: the trackers run in parallel, one per core. A
+# tracker's output depends on the frames it saw before: BlazePose keeps a person its detector misses in a
+# frame (small, mid-flip, half hidden) by following the landmarks of the tracker's previous frame (measured
+# on sports2d, 2 x 115 frames: 14 % of the frames came out identical whether the tracker had seen every
+# frame or every other one; on pose2sim cam01, where the detector always finds the one performer, all).
+# So the number of trackers is a property of the video, never of the machine: the same file gives the same
+# landmarks on 1 core or 16 (a worker process runs several trackers when there are fewer workers), and no
+# tracker sees fewer than MIN_TRACKER_FPS frames per second. Sports2D at 15 fps had read 0.36x of its
+# original's peak speed with two trackers at 7.5 fps each, 0.94x with one; 24-25 fps video gets two
+# trackers, 15 fps one, 60 fps four.
+MIN_TRACKER_FPS = 11.5
+MAX_TRACKERS = 4  # beyond this decoding, done in full by every worker, outweighs what another core adds
+MIN_TRACKER_FRAMES = 8  # analysed frames per tracker below which another one is not worth starting
+
+
+def tracker_count(fps: float, stride: int, frame_count: int) -> int:
+    """How many trackers share a video of this frame rate and declared frame count (0: unknown),
+    analysed at this stride."""
+    trackers = int(fps / max(1, stride) / MIN_TRACKER_FPS) if fps > 0 and math.isfinite(fps) else 1
+    if frame_count:
+        trackers = min(trackers, (frame_count // max(1, stride)) // MIN_TRACKER_FRAMES)
+    return max(1, min(MAX_TRACKERS, trackers))
+
+
 @dataclass(frozen=True)
 class LaneJob:
-    """One worker's share of a video (sent as one JSON line on its stdin): of the frames to analyse
-    (every `stride`-th), the worker takes those whose rank modulo `lanes` is `lane`."""
+    """One worker's share of a video (sent as one JSON line on its stdin). Of the frames to analyse (every
+    `stride`-th), rank k belongs to tracker k mod T (T = tracker_count, which every worker computes alike
+    from the video), and the worker runs the trackers t with t mod `workers` = `worker`."""
 
     path: str  # our own temp file; never a user-given name or URL
-    lane: int  # 0 .. lanes - 1
-    lanes: int  # workers sharing the video
+    worker: int  # 0 .. workers - 1
+    workers: int  # worker processes sharing the video
     stride: int  # analyse frames whose index is a multiple of this (at least; see analysis_stride)
     max_seconds: float
     max_pixels: int

@@ -1,8 +1,8 @@
 """Video file -> clean pose sequence of the performer (BlazePose, 33 landmarks per frame).
 
 Pipeline: in-process preflight (format, box structure, header limits) -> frames dealt round-robin to
-sandboxed worker processes (lanes), each decoding the video and running MediaPipe on its share on its
-own core -> lanes merged in frame order, people linked into tracks, performer chosen
+BlazePose trackers run by sandboxed worker processes, each decoding the video and running MediaPipe on its
+trackers' share on its own core -> workers' records merged in frame order, people linked into tracks, performer chosen
 (services.pose.tracking) -> left/right swaps undone (services.pose.laterality) -> gaps filled,
 outliers rejected, smoothing (services.kit.landmark_signal).
 """
@@ -20,7 +20,7 @@ import numpy as np
 from services.kit import errors
 from services.kit import landmark_signal
 from services.pose import container, laterality, video
-from services.pose.decode_protocol import INFO, POSES, LaneJob
+from services.pose.decode_protocol import INFO, MAX_TRACKERS, POSES, LaneJob, analysis_stride, tracker_count
 from services.pose.landmarker import LANDMARK_FIELDS, MODEL_NAME, NUM_LANDMARKS
 from services.pose.workers import CoreBudget, WorkerLimits, WorkerPool, WorkerProcess, Cancelled
 from services.pose.tracking import PeopleTracker
@@ -53,7 +53,7 @@ class PoseSequence:
     model: str = MODEL_NAME
     people_seen: int = 0  # most people detected in any one frame
     frames: list[PoseFrame] = field(default_factory=list)
-    inference_seconds: float = 0.0  # time spent in the pose model, summed over the lanes (excludes decoding)
+    inference_seconds: float = 0.0  # time spent in the pose model, summed over the workers (excludes decoding)
     rotation: int = 0  # degrees of rotation metadata applied to the frames
     smoothing: str = "none"  # what landmark_signal applied, e.g. "butterworth 10 Hz"
     filter: str = "none"  # its name in services.kit.landmark_filters.FILTERS
@@ -65,31 +65,38 @@ class PoseSequence:
     decoder_peak_rss_kb: int = 0  # largest peak resident memory of a worker process
     side_swaps_fixed: int = 0  # frames whose left/right labels BlazePose had exchanged (services.pose.laterality)
     analysed_fps: float = 0.0  # frames analysed per second of video: fps / the stride used
+    trackers: int = 1  # BlazePose trackers the frames were dealt to (decode_protocol.tracker_count)
 
 
-# Parallelism: the analysed frames are dealt round-robin to `lanes` worker processes (frame k to lane
-# k mod lanes). Every lane decodes the whole video and runs its own BlazePose from the first frame, so
-# each one's tracker follows the performer as a single pass would (time segments did not: a fresh
-# BlazePose starting mid-clip missed the sports2d athlete mid-flip, 143 frames with the wrong person
-# instead of 203 with him). The cost is decoding every frame in each lane, small beside inference
-# (~7 ms against ~37 ms per 1080p frame), hence at most MAX_LANES lanes per video.
-# Known limitation (issue 9, 2026-12-06): each tracker sees only every lanes-th frame, and where the lanes
-# disagree the merged landmarks zigzag frame by frame, which no outlier test rejects when half the samples
-# are off. Sports2D, the athlete's hidden leg at 4.8-5.0 s: the phone variant read 11.7 m/s with 2 lanes, and
-# 7.6 with 1 lane against the original's 7.3. At 15 fps: 0.36x of the original with 2 lanes, 0.94x with 1.
-# Tried: contiguous blocks with an overlap and a handover (local branch pose-block-lanes). It failed: a
-# BlazePose started mid-clip tracks the person it finds first and never looks for the second, so
-# Sports2D's original read 12.1 m/s.
-MAX_LANES = 4
-MIN_LANE_FRAMES = 8  # analysed frames per lane below which another lane is not worth starting
+# Parallelism: the analysed frames are dealt round-robin to BlazePose trackers, as many as the video's
+# frame rate allows (decode_protocol.tracker_count: a property of the video, so that the answer does not
+# depend on the machine), run by up to `workers` worker processes, one per core. Every worker decodes the
+# whole video and runs its trackers from the first frame, so each tracker follows the performer as a single
+# pass would (time segments did not: a fresh BlazePose starting mid-clip missed the sports2d athlete
+# mid-flip, 143 frames with the wrong person instead of 203 with him; local branch pose-block-lanes). The
+# cost is decoding every frame in each worker, small beside inference (~7 ms against ~37 ms per 1080p
+# frame), hence at most MAX_TRACKERS.
+# Known limitation (issue 9): where the trackers disagree (sports2d's athlete's hidden leg at 4.8-5.0 s,
+# BlazePose placing it down in one frame and raised in the next even within one tracker), the merged
+# landmarks zigzag frame by frame, which no outlier test rejects when half the samples are off: the phone
+# variant read 11.7 m/s with two trackers, 7.6 with one, against the original's 7.3.
 
 
-def plan_lanes(frame_count: int, stride: int, workers: int) -> int:
-    """How many worker processes share one video (frame_count 0 = unknown: use them all)."""
-    lanes = max(1, min(workers, MAX_LANES))
-    if frame_count:
-        lanes = min(lanes, max(1, (frame_count // stride) // MIN_LANE_FRAMES))
-    return lanes
+def plan_workers(path: Path, frame_stride: int, limits: WorkerLimits, workers: int) -> int:
+    """How many worker processes share one video: no more than it has trackers (when its container
+    declares its frame rate and count) and no more than `workers`."""
+    workers = max(1, min(workers, MAX_TRACKERS))
+    if video.preflight(path) not in ("mp4", "mov"):
+        return workers
+    header = container.read_iso_header(path)
+    container.check_header(header, container.HeaderLimits(max_pixels=limits.max_pixels,
+                                                          max_seconds=limits.max_seconds))
+    track = max(header.video_tracks, key=lambda t: t.sample_count, default=None)
+    if track is None or not track.sample_count:
+        return workers
+    fps = track.sample_count / track.duration_s if track.duration_s > 0 else 0.0
+    stride = analysis_stride(frame_stride, fps, track.sample_count, limits.max_fps, limits.max_frames)
+    return min(workers, tracker_count(fps, stride, track.sample_count) if fps else MAX_TRACKERS)
 
 
 def extract_poses(path: Path, bundle: Path, *, frame_stride: int = 1, limits: WorkerLimits | None = None,
@@ -100,7 +107,7 @@ def extract_poses(path: Path, bundle: Path, *, frame_stride: int = 1, limits: Wo
     """Run BlazePose over every `frame_stride`-th frame of the video at `path` (our own file).
 
     Up to `workers` sandboxed worker processes (taken from `pool` when given, else started here)
-    share the frames round-robin (see plan_lanes). Raises InvalidRequest for a file
+    run the video's trackers (see plan_workers). Raises InvalidRequest for a file
     that is not a usable video and ValidationFailed when no person is detected in any analysed
     frame. `cancelled` is polled while waiting; when it turns true, ExtractionCancelled is raised
     and the workers are killed, so an abandoned request stops using the CPU. `progress(done, total)` is
@@ -111,19 +118,13 @@ def extract_poses(path: Path, bundle: Path, *, frame_stride: int = 1, limits: Wo
         raise errors.InvalidRequest(f"frame_stride must be between 1 and {MAX_FRAME_STRIDE}",
                                     details={"frame_stride": f"got {frame_stride}"})
     limits = limits or WorkerLimits()
-    frame_count = 0
-    if video.preflight(path) in ("mp4", "mov"):
-        header = container.read_iso_header(path)
-        container.check_header(header, container.HeaderLimits(max_pixels=limits.max_pixels,
-                                                              max_seconds=limits.max_seconds))
-        frame_count = max((t.sample_count for t in header.video_tracks), default=0)
-    lanes = plan_lanes(frame_count, frame_stride, min(workers, cores.total) if cores else workers)
+    n_workers = plan_workers(path, frame_stride, limits, min(workers, cores.total) if cores else workers)
     try:
-        held = cores.acquire(lanes, cancelled) if cores is not None else 0
+        held = cores.acquire(n_workers, cancelled) if cores is not None else 0
     except Cancelled:
         raise ExtractionCancelled("the caller went away") from None
     try:
-        return _extract(path, bundle, lanes, frame_stride, limits, pool, signal, cancelled, progress)
+        return _extract(path, bundle, n_workers, frame_stride, limits, pool, signal, cancelled, progress)
     finally:
         if cores is not None:
             cores.release(held)
@@ -133,11 +134,11 @@ PROGRESS_EVERY = 15  # frames analysed between two progress reports (half a seco
 
 
 def _expected_frames(info) -> int:
-    """The frames the lanes will analyse: the container's declared count at the analysed stride."""
+    """The frames the workers will analyse: the container's declared count at the analysed stride."""
     return math.ceil(info.frame_count / max(1, info.stride)) if info.frame_count else 0
 
 
-def _lane(proc: WorkerProcess, state: dict, cancelled: Callable[[], bool] | None) -> Iterator[tuple]:
+def _records(proc: WorkerProcess, state: dict, cancelled: Callable[[], bool] | None) -> Iterator[tuple]:
     """One worker's POSES records (index, ts, people, looks); its INFO and DONE go into `state`."""
     for tag, body in proc.records(cancelled):
         if tag == INFO:
@@ -149,22 +150,23 @@ def _lane(proc: WorkerProcess, state: dict, cancelled: Callable[[], bool] | None
             state["inference_seconds"] = state.get("inference_seconds", 0.0) + float(body.get("inference_seconds", 0.0))
 
 
-def _extract(path: Path, bundle: Path, lanes: int, frame_stride: int, limits: WorkerLimits,
+def _extract(path: Path, bundle: Path, n_workers: int, frame_stride: int, limits: WorkerLimits,
              pool: WorkerPool | None, signal: landmark_signal.SignalConfig | None,
              cancelled: Callable[[], bool] | None, progress: Callable[[int, int], None] | None) -> PoseSequence:
-    procs = pool.take(lanes) if pool is not None else [WorkerProcess(bundle, limits).wait_ready() for _ in range(lanes)]
+    procs = pool.take(n_workers) if pool is not None else [WorkerProcess(bundle, limits).wait_ready()
+                                                           for _ in range(n_workers)]
     times: list[float] = []
     indices: list[int] = []
     people_seen, state = 0, {}
     try:
-        for lane, proc in enumerate(procs):
-            proc.start(LaneJob(path=str(path), lane=lane, lanes=lanes, stride=frame_stride,
+        for number, proc in enumerate(procs):
+            proc.start(LaneJob(path=str(path), worker=number, workers=n_workers, stride=frame_stride,
                                   max_seconds=limits.max_seconds, max_pixels=limits.max_pixels,
                                   cpu_seconds=limits.cpu_limit, max_fps=limits.max_fps,
                                   max_frames=limits.max_frames))
         tracker: PeopleTracker | None = None
-        # The lanes merged back into frame order (heapq.merge takes the lowest index next).
-        for index, ts, people, looks in heapq.merge(*(_lane(p, state, cancelled) for p in procs), key=lambda r: r[0]):
+        # The workers' records merged back into frame order (heapq.merge takes the lowest index next).
+        for index, ts, people, looks in heapq.merge(*(_records(p, state, cancelled) for p in procs), key=lambda r: r[0]):
             if indices and index <= indices[-1]:
                 continue  # never trust a worker to keep order: a repeated frame is dropped
             if tracker is None:
@@ -213,7 +215,7 @@ def _extract(path: Path, bundle: Path, lanes: int, frame_stride: int, limits: Wo
                         implausible_samples=clean.implausible, image_checked=clean.image_checked,
                         rejected_samples=int(clean.rejected.sum()),
                         filled_samples=int(clean.filled.sum()), decoder_peak_rss_kb=peak_rss,
-                        side_swaps_fixed=swapped)
+                        side_swaps_fixed=swapped, trackers=info.trackers)
 
 
 __all__ = ["ExtractionCancelled", "LANDMARK_FIELDS", "PoseFrame", "PoseSequence", "extract_poses"]

@@ -10,7 +10,7 @@ from __future__ import annotations
 from prometheus_client import Counter, Histogram
 
 FRAMES = Counter("kataforge_pose_frames", "Frames run through the pose model", ["mode"])
-# The model's share of the work (BlazePose in MediaPipe), summed over a video's lanes: divided by FRAMES it is
+# The model's share of the work (BlazePose in MediaPipe), summed over a video's workers: divided by FRAMES it is
 # the model time per frame; decoding and smoothing are not in it.
 INFERENCE_SECONDS = Counter("kataforge_pose_inference_seconds", "Seconds spent in the pose model", ["mode"])
 # Wall time of one unit of work: a video's extraction once received (decoding, model, smoothing), or one

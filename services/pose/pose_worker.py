@@ -1,4 +1,4 @@
-"""Sandboxed pose worker: decodes a video and runs BlazePose on its share (lane) of the frames.
+"""Sandboxed pose worker: decodes a video and runs BlazePose on its share (its trackers) of the frames.
 
 Started ahead of time by the service's worker pool (`python -m services.pose.pose_worker BUNDLE
 NUM_POSES MEMORY_MB`): it limits itself (address space, no file writes, few descriptors, no core
@@ -11,8 +11,6 @@ whose job ended in any error exits and is never reused; one that finished cleanl
 
 from __future__ import annotations
 
-import dataclasses
-
 import os
 import queue
 import resource
@@ -21,11 +19,11 @@ import sys
 import threading
 import time
 from pathlib import Path
-from typing import BinaryIO, Iterator
+from typing import BinaryIO, Callable, Iterator
 
 from services.pose import appearance
-from services.pose.decode_protocol import (DONE, ERROR, INFO, READY, LaneJob, analysis_stride, write_json,
-                                          write_poses)
+from services.pose.decode_protocol import (DONE, ERROR, INFO, MAX_TRACKERS, READY, LaneJob, analysis_stride,
+                                          tracker_count, write_json, write_poses)
 
 # FFmpeg reads this when a capture opens: only the `file` protocol, so a container or playlist that
 # points at URLs or other files cannot make the decoder fetch anything.
@@ -34,6 +32,9 @@ READ_AHEAD = 4  # decoded frames buffered ahead of inference (memory: 4 x one fr
 MODEL_FRAME_MS = 1000.0 / 30.0  # the frame clock BlazePose is given (see run_lane)
 # Jobs a worker serves before it exits and is replaced (bounds any slow leak in native code).
 MAX_JOBS = 50
+# Address space one more BlazePose landmarker takes (measured: 250 MB of VmSize, 75 MB resident, each);
+# a worker running several trackers of one video may use this much more than its memory limit.
+TRACKER_MB = 320
 
 
 class Refused(Exception):
@@ -45,9 +46,10 @@ class Refused(Exception):
 
 
 def limit_self(memory_mb: int) -> None:
-    """The sandbox limits that hold from before the model loads until the process ends."""
+    """The sandbox limits that hold from before the model loads until the process ends. The address space
+    is held to memory_mb; its hard limit leaves room for the extra trackers a job may need (allow_trackers)."""
     mem = memory_mb * 1024 * 1024
-    resource.setrlimit(resource.RLIMIT_AS, (mem, mem))
+    resource.setrlimit(resource.RLIMIT_AS, (mem, mem + (MAX_TRACKERS - 1) * TRACKER_MB * 1024 * 1024))
     # The worker writes only to its stdout pipe: any file write fails (EFBIG, signal ignored).
     signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
     resource.setrlimit(resource.RLIMIT_FSIZE, (0, 0))
@@ -65,6 +67,17 @@ def limit_cpu(seconds: float) -> None:
     resource.setrlimit(resource.RLIMIT_CPU, (limit, resource.RLIM_INFINITY))
 
 
+def allow_trackers(memory_mb: int, trackers: int) -> None:
+    """Raise the address-space limit (the soft one, under the hard one limit_self set) for a job running
+    this many trackers in this process. Never lowered again: MediaPipe keeps the address space of a closed
+    landmarker and reuses it for the next (measured: 1.13 GB with one, 1.88 with four, 1.83 after closing
+    three, the same over three rounds), so a lower limit would starve the next job's decoder."""
+    soft, hard = resource.getrlimit(resource.RLIMIT_AS)
+    wanted = (memory_mb + (max(1, trackers) - 1) * TRACKER_MB) * 1024 * 1024
+    if wanted > soft:
+        resource.setrlimit(resource.RLIMIT_AS, (min(wanted, hard), hard))
+
+
 def peak_rss_kb(pid: int | str = "self") -> int:
     """Peak resident memory of a process (KiB; this one by default). VmHWM belongs to the current
     program image; getrusage's ru_maxrss would include the parent's memory inherited across fork and exec."""
@@ -78,9 +91,10 @@ def peak_rss_kb(pid: int | str = "self") -> int:
     return 0
 
 
-def _decode(cap, job: LaneJob, fps: float, stats: dict) -> Iterator[tuple[int, float, object]]:
-    """(index, presentation time in ms, BGR frame) of this lane's frames. Every frame is decoded
-    (grab: timestamps and the decoder's state need them); only this lane's are converted."""
+def _decode(cap, job: LaneJob, stride: int, trackers: int, fps: float,
+            stats: dict) -> Iterator[tuple[int, float, object, int]]:
+    """(index, presentation time in ms, BGR frame, tracker) of the frames of this worker's trackers. Every
+    frame is decoded (grab: timestamps and the decoder's state need them); only this worker's are converted."""
     import cv2
     import numpy as np
 
@@ -94,11 +108,12 @@ def _decode(cap, job: LaneJob, fps: float, stats: dict) -> Iterator[tuple[int, f
         if ts > job.max_seconds * 1000.0:
             raise Refused(f"The video is longer than the {job.max_seconds:g} s limit",
                           f"longer than {job.max_seconds:g} s")
-        if index % job.stride == 0 and (index // job.stride) % job.lanes == job.lane:
+        tracker = (index // stride) % trackers
+        if index % stride == 0 and tracker % job.workers == job.worker:
             ok, bgr = cap.retrieve()
             if not ok or bgr is None:
                 return
-            yield index, float(ts), bgr
+            yield index, float(ts), bgr, tracker
         index += 1
 
 
@@ -136,12 +151,15 @@ def _read_ahead(frames: Iterator, depth: int = READ_AHEAD) -> Iterator:
         thread.join(timeout=5.0)
 
 
-def run_lane(job: LaneJob, landmarker, out: BinaryIO) -> None:
+def run_lane(job: LaneJob, landmarker, out: BinaryIO, new_landmarker: Callable[[], object] | None = None,
+             memory_mb: int = 0) -> int:
+    """Analyse this worker's share of the video; returns how many trackers (landmarkers) it ran."""
     import cv2
     import numpy as np
 
     cap = cv2.VideoCapture(job.path, cv2.CAP_FFMPEG, [cv2.CAP_PROP_N_THREADS, 1])
     frames = None
+    models = {}
     try:
         if not cap.isOpened():
             raise Refused("The video could not be opened: the file is damaged or incomplete, "
@@ -164,18 +182,26 @@ def run_lane(job: LaneJob, landmarker, out: BinaryIO) -> None:
         stats = {"decoded": 0, "last": 0.0}
         analysed, informed, inference = 0, False, 0.0
         stride = analysis_stride(job.stride, fps, frame_count, job.max_fps, job.max_frames)
-        frames = _read_ahead(_decode(cap, dataclasses.replace(job, stride=stride), fps, stats))
-        for index, ts, bgr in frames:
+        trackers = tracker_count(fps, stride, frame_count)
+        mine = [t for t in range(trackers) if t % job.workers == job.worker]
+        if len(mine) > 1 and new_landmarker is not None:
+            allow_trackers(memory_mb, len(mine))
+        for t in mine:
+            # The warm landmarker serves the first tracker; each further one is fresh (~0.1 s), as a
+            # tracker's state must start with the video.
+            models[t] = landmarker if not models else (new_landmarker or _only_one)()
+        frames = _read_ahead(_decode(cap, job, stride, trackers, fps, stats))
+        for index, ts, bgr, tracker in frames:
             if not informed:
                 write_json(out, INFO, {"fps": float(fps), "frame_count": frame_count, "rotation": rotation, "stride": stride,
-                                       "width": int(bgr.shape[1]), "height": int(bgr.shape[0])})
+                                       "trackers": trackers, "width": int(bgr.shape[1]), "height": int(bgr.shape[0])})
                 informed = True
             started = time.perf_counter()
             # BlazePose smooths its landmarks over time (a One Euro filter inside the task, in Hz): fed the
             # presentation times, the same frames played at half speed came out jitterier (image
             # landmarks 2 px apart at the median, 7 px at p95), which no later filter can undo. Fed a frame
             # clock, its output depends on the frames alone; the real times travel beside it.
-            people = landmarker.detect(cv2.cvtColor(bgr, cv2.COLOR_BGR2RGB), index * MODEL_FRAME_MS)
+            people = models[tracker].detect(cv2.cvtColor(bgr, cv2.COLOR_BGR2RGB), index * MODEL_FRAME_MS)
             inference += time.perf_counter() - started
             write_poses(out, index, ts, people, [appearance.describe(bgr, p) for p in people])
             analysed += 1
@@ -188,10 +214,18 @@ def run_lane(job: LaneJob, landmarker, out: BinaryIO) -> None:
                           "could be decoded", f"{decoded} of {frame_count} frames decoded")
         write_json(out, DONE, {"decoded": decoded, "analysed": analysed, "inference_seconds": inference, "last_timestamp_ms": float(stats["last"]),
                                "peak_rss_kb": peak_rss_kb()})
+        return len(models)
     finally:
         if frames is not None:
             frames.close()  # stops and joins the decoding thread before the capture goes away
         cap.release()
+        for model in models.values():
+            if model is not landmarker:
+                model.close()
+
+
+def _only_one():
+    raise RuntimeError("this worker was given no way to start a second tracker")
 
 
 def main() -> int:
@@ -217,7 +251,8 @@ def main() -> int:
             job = LaneJob.from_json(line)
             limit_cpu(job.cpu_seconds)
             try:
-                run_lane(job, landmarker, out)
+                run_lane(job, landmarker, out, lambda: Landmarker(bundle, num_poses=num_poses, delegate=delegate),
+                               memory_mb)
             except Refused as exc:
                 write_json(out, ERROR, {"message": exc.message, "detail": exc.detail, "peak_rss_kb": peak_rss_kb()})
                 return 0  # a refused file ends the worker: it is never reused after touching one

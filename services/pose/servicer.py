@@ -61,7 +61,7 @@ class PoseServicer(pose_pb2_grpc.PoseServiceServicer):
         self.pool = None  # started by warm_up()
         self.signal = landmark_signal.SignalConfig(smoothing=settings.pose_smoothing)
         self.live = LiveStreams(bundle, settings)
-        # One core per worker process busy at a time, across all requests (the lanes of one video
+        # One core per worker process busy at a time, across all requests (the workers of one video
         # and concurrent videos alike).
         self.cores = CoreBudget(max_parallel or os.cpu_count() or 1)
 

@@ -69,6 +69,7 @@ class VideoInfo:
     height: int
     rotation: int  # degrees from the container's metadata, already applied to frames
     stride: int = 1  # every stride-th frame analysed (decode_protocol.analysis_stride)
+    trackers: int = 1  # BlazePose trackers the analysed frames were dealt to (decode_protocol.tracker_count)
 
 
 def describe(head: bytes) -> str | None:

@@ -170,7 +170,8 @@ class WorkerProcess:
                     self._records.put((INFO, VideoInfo(fps=float(body["fps"]), frame_count=int(body["frame_count"]),
                                                        width=int(body["width"]), height=int(body["height"]),
                                                        rotation=int(body["rotation"]),
-                                                       stride=int(body.get("stride", 1)))))
+                                                       stride=int(body.get("stride", 1)),
+                                                       trackers=int(body.get("trackers", 1)))))
                 elif tag == DONE:
                     if self._watchdog is not None:
                         self._watchdog.cancel()
@@ -208,7 +209,7 @@ class Cancelled(Exception):
 
 
 class CoreBudget:
-    """The cores shared by concurrent extractions: each takes one per lane, so requests run in
+    """The cores shared by concurrent extractions: each takes one per worker process, so requests run in
     parallel on a many-core machine and queue instead of oversubscribing a small one."""
 
     def __init__(self, total: int) -> None:

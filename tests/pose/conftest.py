@@ -40,7 +40,7 @@ def pose_pool(bundle):
 @pytest.fixture(scope="session")
 def extracted(bundle, pose_pool):
     """Extract each video at most once per session (the full-video checks share the result), its
-    lanes in parallel on EXTRACT_WORKERS pooled workers."""
+    trackers in parallel on EXTRACT_WORKERS pooled workers."""
     cache: dict[str, PoseSequence] = {}
 
     def get(name: str) -> PoseSequence:

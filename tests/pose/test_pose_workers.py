@@ -66,7 +66,7 @@ def wait_for(condition: Callable[[], bool], timeout: float = 90.0) -> None:
 
 
 def job(path: Path, stride: int = 1, limits: WorkerLimits = WorkerLimits()) -> LaneJob:
-    return LaneJob(path=str(path), lane=0, lanes=1, stride=stride, max_seconds=limits.max_seconds,
+    return LaneJob(path=str(path), worker=0, workers=1, stride=stride, max_seconds=limits.max_seconds,
                       max_pixels=limits.max_pixels, cpu_seconds=limits.cpu_limit)
 
 
@@ -130,7 +130,7 @@ def test_cancellation_raises_and_kills_the_workers(own_bundle):
         extract_poses(SPORTS2D, own_bundle, workers=2, cancelled=cancelled)
     assert len(polls) == 3  # not asked again once the answer was yes
     assert time.monotonic() - polls[-1] < 10.0  # killed, not left to finish (~10 s of CPU)
-    assert len(seen) == 2  # one worker per lane was running...
+    assert len(seen) == 2  # both workers were running...
     assert still_there(seen) == set() and processes_of(own_bundle) == set()  # ...and both are gone
 
 

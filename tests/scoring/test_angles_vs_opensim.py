@@ -3,7 +3,7 @@
 Two checks (bench/angles_vs_opensim.py prints the full table):
 - the convention: angles.py on the triangulated .trc markers must agree with OpenSim's IK angles;
 - the product path: cam01 through the real pose extraction (BlazePose) and angles.py.
-Measured (cam01, 2 lanes): video RMSE right/left knee 16.0/19.8 deg, right/left hip flexion 10.7/20.8,
+Measured (cam01, 2 workers): video RMSE right/left knee 16.0/19.8 deg, right/left hip flexion 10.7/20.8,
 overall 17.3; .trc RMSE 6.0/7.7/6.1/4.8, overall 6.2. The video misses the 8 deg target: BlazePose's
 monocular depth under-reads flexion that happens along the camera's line of sight (bias -3 to -18 deg;
 BlazePose's knees and ankles are off by 0.11 m RMS in depth against 0.03-0.05 m across the image, and
