@@ -25,9 +25,14 @@ on one half is applied to the other, both ways, and the counts pooled.
 
 Since 2026-12-06 the default build measures the classifier by 4-fold cross-validation (cross_validation:
 every repetition and clip held out once, 492 technique views of 41 repetitions, 3180 views of 32
-non-technique clips): TPR 0.663, FPR 0.021, threshold 0.873, video-like accuracy 0.787 (seed 0; the same
-build's single held-out quarter had read 0.758 / 0.050). Per repetition (bench/recognition_cv.py): the
-DeepMimic kick and punch are rejected (median scores 0.04 and 0.01; the punch is named rightly in 11 of 12
+non-technique clips). Since the features face the performer by both girdles (features.py, step 2;
+2026-12-06): TPR 0.701, FPR 0.035, threshold 0.930, video-like accuracy 0.837 (seed 0; over the other
+cross-fitting seeds TPR 0.673-0.681 at FPR 0.019-0.022; training seed 1: accuracy 0.843, TPR 0.734-0.758 at
+FPR 0.018-0.034). The jogs, the crawl and the sideflip still set the threshold (90th percentiles 0.80-0.98):
+the FPR of seed 0's cross-fitting is above the 2 % cap because those clips fall unevenly in its two halves.
+With the hip line alone: TPR 0.663, FPR 0.021, threshold 0.873, video-like accuracy 0.787 (seed 0; the
+same build's single held-out quarter had read 0.758 / 0.050); the analysis that follows is of that build.
+Per repetition (bench/recognition_cv.py): the DeepMimic kick and punch are rejected (median scores 0.04 and 0.01; the punch is named rightly in 11 of 12
 views); CMU's repetitions are accepted (median scores 0.73-1.0) but named wrongly in about a fifth of their
 views (the roundhouses right in 0.58-0.67, one lunge punch in 0.25, low blocks 0.50-1.0); the negatives
 that set the threshold are CMU 13's jogs (median 0.34-0.55, 90th percentile 0.79-0.92), DeepMimic's

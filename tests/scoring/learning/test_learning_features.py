@@ -7,7 +7,7 @@ import pytest
 
 from services.kit.errors import ValidationFailed
 from services.scoring.learning import augment as A
-from services.scoring.learning.features import N_FRAMES, featurize, featurize_sample, interp_frames
+from services.scoring.learning.features import N_FRAMES, facing_yaw, featurize, featurize_sample, interp_frames
 from services.scoring.biomechanics.landmarks import MIRROR_INDEX as MIRROR_PERMUTATION
 from services.scoring.learning.skeleton import POSE_CONNECTIONS, mean_adjacency
 
@@ -85,6 +85,27 @@ def test_features_ignore_size_yaw_and_position(rep):
     g = featurize(rep.t, moved, rep.visibility)
     assert np.allclose(f.pose, g.pose, atol=1e-5)
     assert g.context[1] == pytest.approx(1.3 * f.context[1], rel=1e-5)
+
+
+def test_facing_comes_from_both_girdles(rep):
+    """A side view puts the hip line along the camera's axis, where BlazePose's depth is 0.1-0.2 m off: a
+    0.15 m depth error on one hip turns a hips-only facing by ~20 degrees, both girdles by about half."""
+    world = A.rotate(rep.world, 0.7)
+    off = world.copy()
+    off[:, 23, 2] += 0.15                                      # the left hip's depth misread
+
+    def hip_yaw(w: np.ndarray) -> float:
+        line = np.nanmean(w[:, 23] - w[:, 24], axis=0)
+        return float(np.arctan2(line[2], line[0]))
+
+    hips_only = np.degrees(abs(hip_yaw(off) - hip_yaw(world)))
+    both = np.degrees(abs(facing_yaw(off) - facing_yaw(world)))
+    assert hips_only > 15.0 and both < 0.6 * hips_only
+    shoulders_only = world.copy()
+    shoulders_only[:, [23, 24]] = np.nan                       # hips never seen: the shoulders alone
+    assert facing_yaw(shoulders_only) == pytest.approx(np.arctan2(*np.nanmean(
+        world[:, 11] - world[:, 12], axis=0)[[2, 0]]), abs=1e-9)
+    assert facing_yaw(np.full_like(world, np.nan)) == 0.0
 
 
 def test_features_of_a_mirrored_repetition_are_mirrored(rep):
