@@ -10,9 +10,11 @@ Steps, in order (all positions in metres until step 4, then in body lengths):
    cannot teach them. Both girdles, because in a side view the hip line lies along the camera's axis,
    where BlazePose's depth errs by 0.10-0.20 m against a hip width of ~0.25 m (video_like's table): the
    hips alone turned the features by tens of degrees at random. Measured by 4-fold cross-validation
-   (bench/recognition_cv.py), hips alone -> both girdles: video-like accuracy 0.787 -> 0.837 (seed 0) and
-   0.799 -> 0.843 (seed 1), open-set TPR 0.650-0.665 -> 0.673-0.701 and 0.650-0.669 -> 0.734-0.758 at FPR
-   0.018-0.035; no canonical yaw at all (camera axes): accuracy 0.722, TPR 0.465-0.522;
+   (bench/recognition_cv.py), hips alone -> both girdles, training seeds 0 / 1 / 2: video-like accuracy
+   0.787 -> 0.837, 0.799 -> 0.843, 0.815 -> 0.829; open-set TPR (over 4 cross-fitting seeds) 0.650-0.665
+   -> 0.673-0.701, 0.650-0.669 -> 0.734-0.758, 0.646-0.697 -> 0.642-0.691 (FPR 0.018-0.062 throughout): the
+   accuracy gain held on every seed, the TPR gain on two of three; no canonical yaw at all (camera
+   axes): accuracy 0.722, TPR 0.465-0.522;
 3. body length L (m) = mean over frames of |mid-shoulder - mid-hip| (the trunk length, ~0.5 m in adults);
 4. divide positions by L, so a tall and a short performer of one technique give the same input;
 5. resample in time to 64 frames equally spaced between the first and last timestamp, by linear

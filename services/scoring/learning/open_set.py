@@ -28,7 +28,7 @@ every repetition and clip held out once, 492 technique views of 41 repetitions, 
 non-technique clips). Since the features face the performer by both girdles (features.py, step 2;
 2026-12-06): TPR 0.701, FPR 0.035, threshold 0.930, video-like accuracy 0.837 (seed 0; over the other
 cross-fitting seeds TPR 0.673-0.681 at FPR 0.019-0.022; training seed 1: accuracy 0.843, TPR 0.734-0.758 at
-FPR 0.018-0.034). The jogs, the crawl and the sideflip still set the threshold (90th percentiles 0.80-0.98):
+FPR 0.018-0.034; seed 2: accuracy 0.829, TPR 0.642-0.691, where the hip line alone read 0.815, 0.646-0.697). The jogs, the crawl and the sideflip still set the threshold (90th percentiles 0.80-0.98):
 the FPR of seed 0's cross-fitting is above the 2 % cap because those clips fall unevenly in its two halves.
 With the hip line alone: TPR 0.663, FPR 0.021, threshold 0.873, video-like accuracy 0.787 (seed 0; the
 same build's single held-out quarter had read 0.758 / 0.050); the analysis that follows is of that build.
