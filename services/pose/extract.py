@@ -76,10 +76,10 @@ class PoseSequence:
 # mid-flip, 143 frames with the wrong person instead of 203 with him; local branch pose-block-lanes). The
 # cost is decoding every frame in each worker, small beside inference (~7 ms against ~37 ms per 1080p
 # frame), hence at most MAX_TRACKERS.
-# Known limitation (issue 9): where the trackers disagree (sports2d's athlete's hidden leg at 4.8-5.0 s,
-# BlazePose placing it down in one frame and raised in the next even within one tracker), the merged
-# landmarks zigzag frame by frame, which no outlier test rejects when half the samples are off: the phone
-# variant read 11.7 m/s with two trackers, 7.6 with one, against the original's 7.3.
+# Known limitation (issue 9): where BlazePose itself is unsure (sports2d's athlete side-on on the box at
+# 4.8-5.0 s, legs overlapping: the hidden leg placed down in one frame and raised in the next, by one tracker
+# as by two), the landmarks zigzag frame by frame, which no outlier test rejects when half the samples are
+# off: the phone variant read 11.7 m/s with two trackers, 7.6 with one, against the original's 7.3.
 
 
 def plan_workers(path: Path, frame_stride: int, limits: WorkerLimits, workers: int) -> int:

@@ -151,9 +151,9 @@ def _read_ahead(frames: Iterator, depth: int = READ_AHEAD) -> Iterator:
         thread.join(timeout=5.0)
 
 
-def run_lane(job: LaneJob, landmarker, out: BinaryIO, new_landmarker: Callable[[], object] | None = None,
-             memory_mb: int = 0) -> int:
-    """Analyse this worker's share of the video; returns how many trackers (landmarkers) it ran."""
+def run_lane(job: LaneJob, landmarker, out: BinaryIO, new_landmarker: Callable[[], object], memory_mb: int) -> None:
+    """Analyse this worker's share of the video: the warm `landmarker` runs its first tracker,
+    `new_landmarker()` makes one for each further tracker (within memory_mb plus allow_trackers' margin)."""
     import cv2
     import numpy as np
 
@@ -184,12 +184,12 @@ def run_lane(job: LaneJob, landmarker, out: BinaryIO, new_landmarker: Callable[[
         stride = analysis_stride(job.stride, fps, frame_count, job.max_fps, job.max_frames)
         trackers = tracker_count(fps, stride, frame_count)
         mine = [t for t in range(trackers) if t % job.workers == job.worker]
-        if len(mine) > 1 and new_landmarker is not None:
+        if len(mine) > 1:
             allow_trackers(memory_mb, len(mine))
         for t in mine:
             # The warm landmarker serves the first tracker; each further one is fresh (~0.1 s), as a
             # tracker's state must start with the video.
-            models[t] = landmarker if not models else (new_landmarker or _only_one)()
+            models[t] = landmarker if not models else new_landmarker()
         frames = _read_ahead(_decode(cap, job, stride, trackers, fps, stats))
         for index, ts, bgr, tracker in frames:
             if not informed:
@@ -214,7 +214,6 @@ def run_lane(job: LaneJob, landmarker, out: BinaryIO, new_landmarker: Callable[[
                           "could be decoded", f"{decoded} of {frame_count} frames decoded")
         write_json(out, DONE, {"decoded": decoded, "analysed": analysed, "inference_seconds": inference, "last_timestamp_ms": float(stats["last"]),
                                "peak_rss_kb": peak_rss_kb()})
-        return len(models)
     finally:
         if frames is not None:
             frames.close()  # stops and joins the decoding thread before the capture goes away
@@ -222,10 +221,6 @@ def run_lane(job: LaneJob, landmarker, out: BinaryIO, new_landmarker: Callable[[
         for model in models.values():
             if model is not landmarker:
                 model.close()
-
-
-def _only_one():
-    raise RuntimeError("this worker was given no way to start a second tracker")
 
 
 def main() -> int:
