@@ -9,9 +9,7 @@ from google.protobuf import field_mask_pb2, json_format, struct_pb2
 from kataforge.coach.v1 import coach_pb2, coach_pb2_grpc
 from services.coach.main import build
 from services.kit.channels import channel
-from services.kit.context import principal_var
-from services.kit.errors import DomainError
-from services.kit.grpc_errors import from_rpc_error
+from tests.coach.grpc_calls import call, create, failure
 
 
 @pytest.fixture(scope="module")
@@ -23,30 +21,10 @@ async def stub(base_settings, start_service, edge_credentials):
     await service.stop()
 
 
-async def call(method, request, principal):
-    """Call as `principal`: the kit channel sends an internal token for it (the principal in principal_var)."""
-    token = principal_var.set(principal)
-    try:
-        return await method(request, timeout=10)
-    finally:
-        principal_var.reset(token)
-
-
-async def failure(method, request, principal) -> tuple[grpc.StatusCode, DomainError]:
-    with pytest.raises(grpc.aio.AioRpcError) as caught:
-        await call(method, request, principal)
-    return caught.value.code(), from_rpc_error(caught.value)
-
-
 def philosophy(**values) -> struct_pb2.Struct:
     struct = struct_pb2.Struct()
     struct.update(values)
     return struct
-
-
-async def create(stub, owner, coach_id, **fields) -> coach_pb2.Coach:
-    coach = coach_pb2.Coach(id=coach_id, name="Nagato", style="Muay Thai", **fields)
-    return await call(stub.CreateCoach, coach_pb2.CreateCoachRequest(coach=coach), owner)
 
 
 async def test_coach_registers_and_owns_the_entry(stub, make_principal, new_id):

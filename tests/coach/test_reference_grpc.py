@@ -16,7 +16,7 @@ from services.coach.main import build
 from services.kit.channels import channel
 from services.kit.context import Principal, principal_var
 from tests.coach.poses import jab_sequence
-from tests.coach.test_coach_grpc import call, create, failure
+from tests.coach.grpc_calls import call, create, failure
 from tests.conftest import VIDEOS
 
 CAM01 = VIDEOS / "pose2sim-balancing-cam01.mp4"  # 100 frames at 60 fps, one person balancing
