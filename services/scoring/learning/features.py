@@ -32,8 +32,8 @@ from dataclasses import dataclass
 import numpy as np
 
 from services.kit.errors import ValidationFailed
-from services.scoring.biomechanics.landmarks import (LEFT_HIP, LEFT_SHOULDER, N_LANDMARKS, RIGHT_HIP,
-                                                     RIGHT_SHOULDER)
+from services.scoring.biomechanics.landmarks import (LEFT_HIP, LEFT_SHOULDER, MIRROR_INDEX, N_LANDMARKS,
+                                                     RIGHT_HIP, RIGHT_SHOULDER)
 
 N_FRAMES = 64
 N_CHANNELS = 4
@@ -121,6 +121,16 @@ def featurize(t: np.ndarray, world: np.ndarray, visibility: np.ndarray) -> Featu
 def featurize_sample(sample) -> Features:
     """Features of anything with t, world and visibility attributes (dataset.Sample, the mocap samples)."""
     return featurize(sample.t, sample.world, sample.visibility)
+
+
+def mirrored(pose: np.ndarray) -> np.ndarray:
+    """Features [..., 64, 33, 4] of the same motion performed with the other side: left and right landmarks
+    swapped (visibility with them) and x negated. The canonical yaw survives: the girdles' line, right ->
+    left, still points along +x (its x is kept, its small z negated), so this equals featurizing the
+    mirrored motion."""
+    out = np.array(pose[..., MIRROR_INDEX, :], dtype=pose.dtype, copy=True)
+    out[..., 0] *= -1.0
+    return out
 
 
 def stack(features: list[Features]) -> tuple[np.ndarray, np.ndarray]:

@@ -12,7 +12,7 @@ from services.kit.errors import ModelError
 
 from .features import Features, featurize_sample
 from .names import MODEL_TYPES
-from .open_set import BACKGROUND, crops, technique_scores
+from .open_set import BACKGROUND, technique_scores, test_time_views
 
 MANIFEST_KEY = "kataforge.manifest"   # ONNX metadata_props key holding the manifest JSON
 MODEL_NAMES = MODEL_TYPES
@@ -104,14 +104,14 @@ class LearnedModels:
 
     def classify(self, sample) -> tuple[str, float, dict[str, float]]:
         """(most likely technique, its score, probability of every class). For an open-set model (its manifest
-        has "open_set") the score is open_set's: the probabilities averaged over open_set.crops, 1 - P(background),
+        has "open_set") the score is open_set's: the probabilities averaged over open_set.test_time_views, 1 - P(background),
         with the most likely class other than the background; otherwise the plain softmax probability of the best class."""
         model = self._model("graphsage")
         features = features_of(sample)
         open_set = model.manifest.get("open_set")
         if open_set:
-            variants = crops(features.pose[None])
-            probs = np.mean([model.run(Features(pose=v[0], context=features.context))[0] for v in variants], axis=0)
+            views = test_time_views(features.pose[None])
+            probs = model.run([Features(pose=v[0], context=features.context) for v in views]).mean(axis=0)
         else:
             probs = model.run(features)[0]
         classes = model.manifest.get("classes") or [str(i) for i in range(probs.size)]

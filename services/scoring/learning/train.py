@@ -20,7 +20,7 @@ from .batches import TrainingData, Tensors
 from .dataset import Sample, problem, split_by_fold, split_by_source
 from .export import export_onnx
 from .models import ASPECTS, build
-from .open_set import BACKGROUND, MAX_FALSE_POSITIVE_RATE, cross_fitted, crops, technique_scores
+from .open_set import BACKGROUND, MAX_FALSE_POSITIVE_RATE, cross_fitted, technique_scores, test_time_views
 
 __all__ = ["MODEL_TYPES", "EpochReport", "Sample", "TrainConfig", "TrainedModel", "train_model"]
 
@@ -159,8 +159,8 @@ def _open_set_report(model: torch.nn.Module, val: Tensors, sources: list[str], c
     """(the open-set threshold and rates, and the held-out views' probabilities and labels)."""
     model.eval()
     probs = 0.0
-    variants = crops(val.pose.cpu().numpy())
-    for pose in variants:   # the same test-time variants as the runtime scores (open_set.crops)
+    variants = test_time_views(val.pose.cpu().numpy())
+    for pose in variants:   # the same test-time views as the runtime scores (open_set.test_time_views)
         pose = torch.from_numpy(pose).to(val.pose.device)
         logits = torch.cat([model(pose[i:i + EVAL_BATCH]) for i in range(0, len(val), EVAL_BATCH)])
         probs = probs + torch.softmax(logits, dim=1).cpu().numpy() / len(variants)
@@ -179,7 +179,7 @@ def open_set_report(held_out: dict[str, Any], seed: int) -> dict[str, Any]:
                          score[~positive], groups[~positive], seed)
     return {"open_set": {
         "score": ("1 - P(background): the probability that the motion is any technique (open_set.technique_scores), "
-                  "averaged over the whole cut and the cut less its first or last 15 % (open_set.crops)"),
+                  "averaged over the cut and its mirror image (open_set.test_time_views)"),
         "background_class": BACKGROUND, "threshold": round(rates.threshold, 4),
         "threshold_rule": (f"highest TPR with FPR <= {MAX_FALSE_POSITIVE_RATE:g} on the held-out views; rates "
                            "cross-fitted by source"),

@@ -7,7 +7,8 @@ import pytest
 
 from services.kit.errors import ValidationFailed
 from services.scoring.learning import augment as A
-from services.scoring.learning.features import N_FRAMES, facing_yaw, featurize, featurize_sample, interp_frames
+from services.scoring.learning.features import (N_FRAMES, facing_yaw, featurize, featurize_sample, interp_frames,
+                                                mirrored)
 from services.scoring.biomechanics.landmarks import MIRROR_INDEX as MIRROR_PERMUTATION
 from services.scoring.learning.skeleton import POSE_CONNECTIONS, mean_adjacency
 
@@ -108,13 +109,16 @@ def test_facing_comes_from_both_girdles(rep):
     assert facing_yaw(np.full_like(world, np.nan)) == 0.0
 
 
-def test_features_of_a_mirrored_repetition_are_mirrored(rep):
-    f = featurize_sample(rep)
-    w, v = A.mirror(rep.world, rep.visibility)
+@pytest.mark.parametrize("yaw_deg", [0.0, 70.0, -150.0])
+def test_features_of_a_mirrored_repetition_are_mirrored(rep, yaw_deg):
+    world = A.rotate(rep.world, np.deg2rad(yaw_deg), 0.2)       # a camera anywhere round the performer
+    f = featurize(rep.t, world, rep.visibility)
+    w, v = A.mirror(world, rep.visibility)
     g = featurize(rep.t, w, v)
     expected = f.pose[:, MIRROR_PERMUTATION].copy()
     expected[..., 0] *= -1
     assert np.allclose(g.pose, expected, atol=1e-5)
+    assert np.array_equal(mirrored(f.pose), expected) and np.array_equal(mirrored(mirrored(f.pose)), f.pose)
 
 
 def test_unknown_landmarks_become_zero_with_zero_visibility(rep):

@@ -54,12 +54,13 @@ def test_technique_scores_never_pick_the_background():
     assert plain.tolist() == pytest.approx([0.7])
 
 
-def test_crops_keep_the_shape_and_drop_the_ends():
-    pose = np.linspace(0, 1, 64, dtype=np.float32)[None, :, None, None] * np.ones((2, 64, 33, 4), np.float32)
-    whole, late, early = O.crops(pose)
-    assert whole.shape == late.shape == early.shape == pose.shape
-    assert late[0, 0, 0, 0] == pytest.approx(O.CROP, abs=1e-5) and late[0, -1, 0, 0] == pytest.approx(1.0)
-    assert early[0, -1, 0, 0] == pytest.approx(1 - O.CROP, abs=1e-5)
+def test_test_time_views_are_the_input_and_its_mirror_image():
+    pose = np.random.default_rng(3).normal(size=(2, 64, 33, 4)).astype(np.float32)
+    given, mirror = O.test_time_views(pose)
+    assert given is pose and mirror.shape == pose.shape and mirror.dtype == pose.dtype
+    # the left wrist (15) of the mirror image is the right wrist (16) of the input, seen from behind the glass
+    assert np.array_equal(mirror[:, :, 15, 0], -pose[:, :, 16, 0])
+    assert np.array_equal(mirror[:, :, 15, 1:], pose[:, :, 16, 1:])
 
 
 def test_background_cuts_hold_whole_clips_on_one_side():
@@ -80,5 +81,6 @@ def test_the_default_model_reports_measured_open_set_rates():
     assert manifest["classes"][-1] == O.BACKGROUND == o["background_class"]
     assert 0.0 < o["threshold"] < 1.0
     assert o["technique_views"] > 0 and o["non_technique_views"] > 0 and o["non_technique_sources"] >= 4
-    assert o["true_positive_rate"] > 0.6 and o["false_positive_rate"] < 0.1   # far from chance either way
+    # far from chance either way; 0.80 built on 2026-12-06 (42 epochs, the cut and its mirror image)
+    assert o["true_positive_rate"] > 0.75 and o["false_positive_rate"] < 0.1
     assert f"FPR <= {O.MAX_FALSE_POSITIVE_RATE:g}" in o["threshold_rule"]
