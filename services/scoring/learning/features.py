@@ -33,7 +33,7 @@ import numpy as np
 
 from services.kit.errors import ValidationFailed
 from services.scoring.biomechanics.landmarks import (LEFT_HIP, LEFT_SHOULDER, MIRROR_INDEX, N_LANDMARKS,
-                                                     RIGHT_HIP, RIGHT_SHOULDER)
+                                                     RIGHT_HIP, RIGHT_SHOULDER, mirror_positions)
 
 N_FRAMES = 64
 N_CHANNELS = 4
@@ -127,10 +127,8 @@ def mirrored(pose: np.ndarray) -> np.ndarray:
     """Features [..., 64, 33, 4] of the same motion performed with the other side: left and right landmarks
     swapped (visibility with them) and x negated. The canonical yaw survives: the girdles' line, right ->
     left, still points along +x (its x is kept, its small z negated), so this equals featurizing the
-    mirrored motion."""
-    out = np.array(pose[..., MIRROR_INDEX, :], dtype=pose.dtype, copy=True)
-    out[..., 0] *= -1.0
-    return out
+    mirrored motion (augment.mirror, on the pose's positions and visibility)."""
+    return np.concatenate([mirror_positions(pose[..., :3]), pose[..., MIRROR_INDEX, 3:]], axis=-1).astype(pose.dtype)
 
 
 def stack(features: list[Features]) -> tuple[np.ndarray, np.ndarray]:

@@ -41,11 +41,12 @@ So the classifier now trains 42 epochs (build_default.RECIPES) and scores the cu
 (test_time_views): the crops lowered the rate at every length, and a technique's mirror image is the
 same technique (the training views are mirrored half the time). Not kept: 28 epochs at twice the
 learning rate, 0.734 (0.856); the probabilities of two training seeds of 14 epochs averaged, 0.732 (0.862).
-Before, with 14 epochs and the crops, and since the features face the performer by both girdles (features.py, step 2;
-2026-12-06): TPR 0.701, FPR 0.035, threshold 0.930, video-like accuracy 0.837 (seed 0; over the other
-cross-fitting seeds TPR 0.673-0.681 at FPR 0.019-0.022; training seed 1: accuracy 0.843, TPR 0.734-0.758 at
-FPR 0.018-0.034; seed 2: accuracy 0.829, TPR 0.642-0.691, where the hip line alone read 0.815, 0.646-0.697). The jogs, the crawl and the sideflip still set the threshold (90th percentiles 0.80-0.98):
-the FPR of seed 0's cross-fitting is above the 2 % cap because those clips fall unevenly in its two halves.
+Before, with 14 epochs and the crops, and since the features face the performer by both girdles
+(features.py, step 2; 2026-12-06): TPR 0.701, FPR 0.035, threshold 0.930, video-like accuracy 0.837 (seed
+0; over the other cross-fitting seeds TPR 0.673-0.681 at FPR 0.019-0.022; training seed 1: accuracy 0.843,
+TPR 0.734-0.758 at FPR 0.018-0.034; seed 2: accuracy 0.829, TPR 0.642-0.691, where the hip line alone read
+0.815, 0.646-0.697). The jogs, the crawl and the sideflip still set the threshold (90th percentiles
+0.80-0.98): the FPR of seed 0's cross-fitting is above the 2 % cap because those clips fall unevenly in its two halves.
 With the hip line alone: TPR 0.663, FPR 0.021, threshold 0.873, video-like accuracy 0.787 (seed 0; the
 same build's single held-out quarter had read 0.758 / 0.050); the analysis that follows is of that build.
 Per repetition (bench/recognition_cv.py): the DeepMimic kick and punch are rejected (median scores 0.04 and 0.01; the punch is named rightly in 11 of 12
@@ -109,8 +110,6 @@ DEEPMIMIC_SOURCE = "deepmimic"
 CMU13_SOURCE = "cmu13"
 WINDOWS = 5
 WINDOW_S = (0.2, 2.0)
-# Test-time views of one input (test_time_views): the cut and its mirror image. The score is the mean of
-# the class probabilities over them; see the module docstring for what was measured.
 MAX_FALSE_POSITIVE_RATE = 0.02
 HELD = 1
 HELD_S = (1.0, 2.0)

@@ -104,8 +104,9 @@ class LearnedModels:
 
     def classify(self, sample) -> tuple[str, float, dict[str, float]]:
         """(most likely technique, its score, probability of every class). For an open-set model (its manifest
-        has "open_set") the score is open_set's: the probabilities averaged over open_set.test_time_views, 1 - P(background),
-        with the most likely class other than the background; otherwise the plain softmax probability of the best class."""
+        has "open_set") the score is open_set's: the probabilities averaged over open_set.test_time_views,
+        1 - P(background), with the most likely class other than the background; otherwise the plain softmax
+        probability of the best class."""
         model = self._model("graphsage")
         features = features_of(sample)
         open_set = model.manifest.get("open_set")
