@@ -41,6 +41,20 @@ So the classifier now trains 42 epochs (build_default.RECIPES) and scores the cu
 (test_time_views): the crops lowered the rate at every length, and a technique's mirror image is the
 same technique (the training views are mirrored half the time). Not kept: 28 epochs at twice the
 learning rate, 0.734 (0.856); the probabilities of two training seeds of 14 epochs averaged, 0.732 (0.862).
+Tried on 2026-12-06, not kept: each landmark's displacement between the classifier's 8 time steps as 3
+more input channels (computed in GraphSAGE.forward; the mean and max over time of positions cannot tell a
+strike from its return): at 42 epochs with the mirror image, seed 0 0.794 -> 0.808 (accuracy 0.900 ->
+0.904), seed 1 0.809 -> 0.830 (0.878 -> 0.888); the build read TPR 0.815, FPR 0.030. But its shipped model
+took the pose2sim cam04 balancing drill for a front kick at 0.999 (3 of the 4 fold models of seed 0 at
+0.86-1.0, those of seed 1 at 0.11-0.78; without the displacement 0.003-0.97 over the 8, the shipped one
+0.467). Probably a leg raised slowly looks like a front kick's chamber once time is resampled to 64
+frames; absolute speed (the features' context, which this model does not take) would tell them apart,
+not tried. Also not kept,
+with the displacement on seed 0: a background repetition as many views per epoch as a technique's
+(instead of half), 0.793; a depthwise temporal convolution after each SAGE layer, 0.628; dropout 0.5 and
+weight decay 0.05, 0.801. More test-time views (without the displacement, against 0.794): the cut and its
+mirror image turned by +-15 degrees of yaw 0.791, +-30 degrees 0.778, +-10 degrees of pitch 0.767, scaled
+by 0.9 and 1.1 0.792.
 Before, with 14 epochs and the crops, and since the features face the performer by both girdles
 (features.py, step 2; 2026-12-06): TPR 0.701, FPR 0.035, threshold 0.930, video-like accuracy 0.837 (seed
 0; over the other cross-fitting seeds TPR 0.673-0.681 at FPR 0.019-0.022; training seed 1: accuracy 0.843,
