@@ -7,11 +7,10 @@ Usage: DOJO_ADMIN_USERNAME=admin DOJO_ADMIN_PASSWORD=... kataforge serve   (in a
 import argparse
 import time
 import uuid
-from pathlib import Path
 
 from kataforge.client import KataForgeClient, KataForgeError
+from services.kit.paths import VIDEOS
 
-VIDEOS = Path(__file__).resolve().parents[2] / "shared" / "data" / "videos"
 
 
 def main() -> None:

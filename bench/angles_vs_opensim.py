@@ -27,13 +27,13 @@ from pathlib import Path
 import numpy as np
 from scipy.linalg import rq
 
-REPO = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(REPO))
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from services.kit.paths import REPO, SHARED_DATA as DATA  # noqa: E402
 
 from services.scoring.biomechanics import landmarks as L  # noqa: E402
 from services.scoring.biomechanics.angles import joint_angles  # noqa: E402
 
-DATA = REPO.parent / "shared" / "data"
 TRUTH = DATA / "ground-truth" / "pose2sim-balancing"
 TRC = TRUTH / "S00_P00_T01_BalancingTrial_0-100.trc"
 MOT = TRUTH / "S00_P00_T01_BalancingTrial_0-100_body25b.mot"

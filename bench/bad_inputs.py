@@ -32,13 +32,12 @@ import grpc
 import psutil
 from grpc_health.v1 import health_pb2, health_pb2_grpc
 
-REPO = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(REPO))
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from kataforge.pose.v1 import pose_pb2, pose_pb2_grpc  # noqa: E402
 from services.kit.grpc_errors import ERROR_TRAILER  # noqa: E402
 from bench.pose_service import free_port, start_pose_service  # noqa: E402
-from tests.pose.bad_videos import PERSON, REFUSED_BY, build_all  # noqa: E402
+from testkit.bad_videos import PERSON, REFUSED_BY, build_all  # noqa: E402
 
 CHUNK = 1 << 20
 SETTLE_S = 120.0

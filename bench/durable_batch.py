@@ -27,9 +27,9 @@ from pathlib import Path
 import asyncpg
 import httpx
 
-REPO = Path(__file__).resolve().parents[1]
-VIDEOS = REPO.parent / "shared" / "data" / "videos"
-sys.path.insert(0, str(REPO))
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from services.kit.paths import REPO, VIDEOS  # noqa: E402
 
 
 def free_port() -> int:

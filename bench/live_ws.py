@@ -30,9 +30,9 @@ import httpx
 import numpy as np
 from websockets.asyncio.client import connect
 
-REPO = Path(__file__).resolve().parents[1]
-VIDEOS = REPO.parent / "shared" / "data" / "videos"
-sys.path.insert(0, str(REPO))
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from services.kit.paths import REPO, VIDEOS  # noqa: E402
 
 
 def frames(path: Path, seconds: float, scale: float) -> list[tuple[float, bytes]]:
@@ -111,7 +111,7 @@ def main() -> None:
     clip = frames(VIDEOS / args.clip, args.seconds, args.scale)
 
     from services.kit import embedded_pg
-    from tests.conftest import free_port
+    from services.kit.loopback import free_port
     state = Path(tempfile.mkdtemp(prefix="kf-live-"))
     port = free_port()
     env = {**{k: v for k, v in os.environ.items() if not k.startswith("DOJO_")},

@@ -12,13 +12,13 @@ import sys
 from pathlib import Path
 
 import numpy as np
+from services.kit.paths import CMU_KARATE as CMU
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from services.scoring.biomechanics import analyze_motion  # noqa: E402
 from services.scoring.mocap.cmu import load_clips, repetitions  # noqa: E402
 
-CMU = Path(__file__).resolve().parents[2] / "shared" / "data" / "mocap" / "cmu-135-karate"
 REFERENCE = {"front_kick": ("toe", 10.0), "roundhouse": ("toe", 9.7), "side_kick": ("toe", 8.9),
              "lunge_punch": ("hand", 6.3)}
 

@@ -19,13 +19,13 @@ from pathlib import Path
 
 import numpy as np
 
-REPO = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(REPO))
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from services.kit.paths import REPO, CMU_KARATE as CMU  # noqa: E402
 
 from services.scoring.learning.features import featurize_sample  # noqa: E402
 from services.scoring.learning.runtime import LearnedModels, providers  # noqa: E402
 
-CMU = REPO.parent / "shared" / "data" / "mocap" / "cmu-135-karate"
 BUDGET_MS = 5.0
 WARMUP = 30
 

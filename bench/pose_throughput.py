@@ -26,15 +26,15 @@ import mediapipe as mp
 import numpy as np
 from mediapipe.tasks.python import BaseOptions, vision
 
-REPO = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(REPO))
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from services.kit.paths import REPO, VIDEOS  # noqa: E402
 
 from kataforge.pose.v1 import pose_pb2, pose_pb2_grpc  # noqa: E402
 from services.kit.config import Settings  # noqa: E402
 from bench.pose_service import free_port, start_pose_service  # noqa: E402
 from services.pose.landmarker import bundle_path  # noqa: E402
 
-VIDEOS = REPO.parent / "shared" / "data" / "videos"
 CHUNK = 1 << 20
 
 

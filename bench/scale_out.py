@@ -30,9 +30,9 @@ import asyncpg
 import httpx
 import psutil
 
-REPO = Path(__file__).resolve().parents[1]
-VIDEOS = REPO.parent / "shared" / "data" / "videos"
-sys.path.insert(0, str(REPO))
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from services.kit.paths import REPO, VIDEOS  # noqa: E402
 
 from services.kit.topology import METRICS_PORT_OFFSET, REPLICA_PORT_STEP  # noqa: E402
 

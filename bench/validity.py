@@ -23,8 +23,9 @@ from pathlib import Path
 import numpy as np
 from scipy.signal import butter, filtfilt
 
-REPO = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(REPO))
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from services.kit.paths import REPO, VIDEOS  # noqa: E402
 
 from bench import angles_vs_opensim as opensim  # noqa: E402
 from bench import mocap_validation  # noqa: E402
@@ -39,7 +40,6 @@ from services.scoring.biomechanics.planar import metric_positions  # noqa: E402
 from services.scoring.clients import motion_from_sequence  # noqa: E402
 from services.scoring.learning.lifting import DepthLifter  # noqa: E402
 
-VIDEOS = REPO.parent / "shared" / "data" / "videos"
 TRUTH_MARKERS = ["LWrist", "RWrist", "LAnkle", "RAnkle", "LBigToe", "RBigToe"]
 
 

@@ -5,45 +5,16 @@ from __future__ import annotations
 import asyncio
 import os
 import uuid
-import socket
 from pathlib import Path
 from typing import Awaitable, Callable
 
 import pytest
 
-from services.kit.context import Principal
 from services.kit.config import Settings, load_settings, replace
+from services.kit.loopback import free_port
+from services.kit.paths import REPO
 from services.kit.server import ServiceSpec, serve
-
-REPO = Path(__file__).resolve().parents[1]
-DATA = REPO.parent / "shared" / "data"
-VIDEOS = DATA / "videos"
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def _is_free(port: int) -> bool:
-    with socket.socket() as sock:
-        try:
-            sock.bind(("127.0.0.1", port))
-        except OSError:
-            return False
-    return True
-
-
-def free_port_block(count: int = 1, step: int = 1, offsets: tuple[int, ...] = (0, 1000)) -> int:
-    """A free port p with every p + k*step + offset free too (k < count): the ports `kataforge serve` gives
-    replicas (step 100) and their metrics endpoints (+1000), services/kit/topology.py."""
-    while True:
-        p = free_port()
-        wanted = [p + k * step + extra for k in range(count) for extra in offsets]
-        if max(wanted) < 65536 and all(_is_free(q) for q in wanted):
-            return p
-
+from testkit.principals import ADMIN_PASSWORD, STATIC_API_KEY, TEST_CALLER
 
 @pytest.fixture(scope="session")
 def state_dir(tmp_path_factory) -> Path:
@@ -107,9 +78,7 @@ def start_service() -> Callable[[ServiceSpec, Settings], Awaitable[RunningServic
 
 
 # The session's auth service: the JWKS every service under test verifies tokens with, and the internal tokens
-# test clients call them with. Its first admin and static key are the integration suite's.
-ADMIN_PASSWORD = "admin-password-123"
-STATIC_API_KEY = "static-operator-key-0123456789"
+# test clients call them with. Its first admin and static key are the integration suite's (testkit.principals).
 
 
 @pytest.fixture(scope="session")
@@ -132,10 +101,6 @@ async def edge_credentials(base_settings, auth_service):
     credentials = ServiceCredentials.from_settings(base_settings, "edge")
     yield credentials
     await credentials.close()
-
-
-# Who test clients of a single backend call as (a channel's caller when no principal is set).
-TEST_CALLER = Principal(user_id="u_tests", username="tests", role="admin", method="jwt")
 
 
 @pytest.fixture(scope="session")

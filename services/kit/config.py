@@ -12,6 +12,8 @@ from typing import Any, Mapping
 
 import yaml
 
+from services.kit.paths import SHARED_DATA
+
 
 class ConfigError(ValueError):
     """A setting could not be parsed; the message names the variable."""
@@ -126,8 +128,7 @@ class Settings:
     def datasets_path(self) -> Path:
         if self.datasets_root:
             return Path(self.datasets_root)
-        shared = Path(__file__).resolve().parents[2].parent / "shared" / "data"
-        return shared if shared.is_dir() else Path(self.state_dir) / "datasets"
+        return SHARED_DATA if SHARED_DATA.is_dir() else Path(self.state_dir) / "datasets"
 
     @property
     def checkpoints_path(self) -> Path:

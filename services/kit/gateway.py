@@ -22,8 +22,8 @@ from typing import Any
 import yaml
 
 from services.kit.config import Settings
+from services.kit.paths import REPO
 
-REPO = Path(__file__).resolve().parents[2]
 ENVOY_YAML = REPO / "deploy" / "envoy" / "envoy.yaml"
 DESCRIPTOR_SET = REPO / "deploy" / "envoy" / "kataforge.pb"
 TRANSCODED_SERVICES = ("auth", "coach", "scoring")  # the clusters of transcoded calls (pose has no REST route)

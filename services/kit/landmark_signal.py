@@ -34,7 +34,6 @@ the filters themselves are the table of services.kit.landmark_filters, which sco
 from __future__ import annotations
 
 import math
-import warnings
 from dataclasses import dataclass, fields
 from typing import Any, Mapping
 
@@ -43,7 +42,7 @@ from scipy.interpolate import PchipInterpolator
 
 from services.kit.image_scale import metres_per_pixel
 from services.kit.landmark_filters import (FILTERS, IMAGE_UNITS_PER_M, describe, image_units_per_m,
-                                           one_euro_streaming, residual_cutoff, winter_correction)
+                                           one_euro_streaming, residual_cutoff)
 from services.kit.landmark_outliers import (hampel_outliers, implausible, neighbours, prediction_residual,
                                             speed_outliers)
 

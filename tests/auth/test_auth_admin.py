@@ -7,7 +7,7 @@ import pytest
 from services.auth import admin, users
 from services.kit.config import replace
 from services.kit.errors import InvalidRequest
-from tests.auth.support import PASSWORD, register, unique
+from testkit.auth_users import PASSWORD, register, unique
 
 
 async def test_create_admin_creates_then_is_idempotent(core, base_settings, pool):

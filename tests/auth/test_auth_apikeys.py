@@ -8,7 +8,7 @@ import pytest
 
 from services.kit.context import Principal
 from services.kit.errors import InvalidRequest, NotFound, Unauthorized
-from tests.auth.support import register
+from testkit.auth_users import register
 
 
 def me(user) -> Principal:

@@ -14,8 +14,8 @@ from services.kit.tokens import JwksVerifier
 from services.kit.config import replace
 from services.kit.service_identity import SECRET_HEADER, SERVICE_HEADER, service_secret
 from services.kit.grpc_errors import ERROR_TRAILER
-from tests.auth.support import PASSWORD, unique
-from tests.conftest import free_port
+from testkit.auth_users import PASSWORD, unique
+from services.kit.loopback import free_port
 
 
 @pytest.fixture(scope="module")

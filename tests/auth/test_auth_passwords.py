@@ -7,7 +7,7 @@ import pytest
 
 from services.auth import passwords, users
 from services.kit.errors import InvalidRequest
-from tests.auth.support import PASSWORD, register
+from testkit.auth_users import PASSWORD, register
 
 
 def test_hash_is_argon2id_at_owasp_cost_or_stronger():

@@ -5,10 +5,9 @@ from __future__ import annotations
 import pytest
 
 from services.auth.secret_hash import secret_hash
-from services.auth import refresh
 from services.kit.tokens import JwksVerifier
 from services.kit.errors import Unauthorized
-from tests.auth.support import PASSWORD, register
+from testkit.auth_users import PASSWORD, register
 
 
 async def verifier(core) -> JwksVerifier:

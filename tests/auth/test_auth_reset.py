@@ -11,7 +11,7 @@ import pytest
 from services.auth import reset
 from services.auth.mailer import Mail, OutboxMailer
 from services.kit.errors import InvalidRequest, Unauthorized
-from tests.auth.support import PASSWORD, register, unique
+from testkit.auth_users import PASSWORD, register, unique
 
 NEW_PASSWORD = "a whole new secret"
 

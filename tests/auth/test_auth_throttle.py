@@ -11,7 +11,7 @@ from services.auth.core import AuthCore
 from services.auth.mailer import OutboxMailer
 from services.kit.config import replace
 from services.kit.errors import RateLimited, Unauthorized
-from tests.auth.support import PASSWORD, register, unique
+from testkit.auth_users import PASSWORD, register, unique
 
 MAX_FAILURES = 3
 WINDOW = 600

@@ -6,7 +6,7 @@ import pytest
 
 from services.kit.context import Principal
 from services.kit.errors import Conflict, Forbidden, InvalidRequest, Unauthorized
-from tests.auth.support import PASSWORD, register, unique
+from testkit.auth_users import PASSWORD, register, unique
 
 
 def me(user) -> Principal:

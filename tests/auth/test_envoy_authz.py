@@ -10,7 +10,7 @@ from kataforge.gateway.v1 import ext_authz_pb2 as authz
 
 from services.auth.envoy_authz import EnvoyAuthorization, service_of
 from services.kit.context import Principal
-from tests.auth.support import register
+from testkit.auth_users import register
 
 
 def check(path: str, **headers: str) -> authz.CheckRequest:

@@ -15,7 +15,7 @@ from services.coach.store import CoachStore
 from services.kit.config import replace
 from services.kit.context import Principal
 from services.kit.db import open_pool
-from tests.conftest import free_port
+from services.kit.loopback import free_port
 
 
 @pytest.fixture(scope="session")

@@ -9,7 +9,7 @@ from google.protobuf import field_mask_pb2, json_format, struct_pb2
 from kataforge.coach.v1 import coach_pb2, coach_pb2_grpc
 from services.coach.main import build
 from services.kit.channels import channel
-from tests.coach.grpc_calls import call, create, failure
+from testkit.coach_calls import call, create, failure
 
 
 @pytest.fixture(scope="module")

@@ -15,9 +15,9 @@ from kataforge.coach.v1 import coach_pb2, coach_pb2_grpc
 from services.coach.main import build
 from services.kit.channels import channel
 from services.kit.context import Principal, principal_var
-from tests.coach.poses import jab_sequence
-from tests.coach.grpc_calls import call, create, failure
-from tests.conftest import VIDEOS
+from testkit.poses import jab_sequence
+from testkit.coach_calls import call, create, failure
+from services.kit.paths import VIDEOS
 
 CAM01 = VIDEOS / "pose2sim-balancing-cam01.mp4"  # 100 frames at 60 fps, one person balancing
 
@@ -121,7 +121,7 @@ async def test_base64_video_without_a_person_is_unprocessable(stub, coach, tmp_p
 
 
 async def test_a_one_frame_video_has_too_few_frames(stub, coach, tmp_path):
-    from tests.pose.bad_videos import one_frame
+    from testkit.bad_videos import one_frame
 
     entry, owner = coach
     data = one_frame(tmp_path).read_bytes()

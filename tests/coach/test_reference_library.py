@@ -6,7 +6,7 @@ import pytest
 
 from services.coach.references import NewReference
 from services.kit.errors import Forbidden, InvalidRequest, NotFound, Unauthorized, ValidationFailed
-from tests.coach.poses import jab_sequence
+from testkit.poses import jab_sequence
 
 
 @pytest.fixture

@@ -9,7 +9,7 @@ import pytest
 from kataforge.common.v1 import common_pb2
 from services.coach import sequences, validation
 from services.kit.errors import InvalidRequest, ValidationFailed
-from tests.coach.poses import jab_sequence
+from testkit.poses import jab_sequence
 
 
 def invalid(seq: common_pb2.PoseSequence) -> InvalidRequest:

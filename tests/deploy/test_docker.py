@@ -14,14 +14,13 @@ import subprocess
 import sys
 import threading
 import tomllib
-from pathlib import Path
 
 import dockerfile
 import pytest
 
 from services.kit.config import Settings
+from services.kit.paths import REPO
 
-REPO = Path(__file__).resolve().parents[2]
 DOCKER = REPO / "deploy" / "docker"
 HEALTHCHECK = DOCKER / "healthcheck.py"
 # image -> (the service it runs, the pyproject extra it installs). scoring installs `training` (scoring + torch):

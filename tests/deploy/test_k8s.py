@@ -11,7 +11,6 @@ import json
 import re
 import subprocess
 import tomllib
-from pathlib import Path
 
 import pytest
 import yaml
@@ -20,8 +19,8 @@ from kubernetes_validate import utils as k8s_schema
 from services.kit.config import Settings
 from services.kit.service_identity import MAY_CALL, service_secret
 from services.kit.topology import BACKENDS, SERVICES
+from services.kit.paths import REPO
 
-REPO = Path(__file__).resolve().parents[2]
 K8S = REPO / "deploy" / "k8s"
 ENVOY_CONFIG = REPO / "deploy" / "envoy" / "envoy.yaml"
 RENDERS = ("base", "overlays/dev", "overlays/gpu")

@@ -20,7 +20,7 @@ from services.edge import errors as edge_errors
 from services.edge.middleware import APP_CSP, EdgeMiddleware
 from services.edge.rate_limit import RateLimiter, RateLimitMiddleware
 from services.edge.routes import web
-from tests.conftest import REPO
+from services.kit.paths import REPO
 
 WEB = web.WEB_DIR
 SCRIPTS = sorted(WEB.glob("*.js"))

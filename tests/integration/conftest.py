@@ -3,24 +3,20 @@ the edge on uvicorn, exercised over HTTP."""
 
 from __future__ import annotations
 
-import asyncio
-import json
 import shutil
 import socket
 import subprocess
 import time
 import uuid
-from contextlib import asynccontextmanager
-from typing import AsyncIterator
 
 import httpx
 import pytest
-import uvicorn
 
-from services.edge.app import create_app
 from services.kit.config import replace
-
-from tests.conftest import ADMIN_PASSWORD, STATIC_API_KEY, VIDEOS
+from services.kit.paths import VIDEOS
+from testkit.edge_server import serve_edge
+from testkit.principals import ADMIN_PASSWORD, STATIC_API_KEY
+from testkit.rest_calls import login, new_user
 
 
 @pytest.fixture(scope="session")
@@ -66,24 +62,6 @@ def redis_server(tmp_path):
     server.stop()
 
 
-@asynccontextmanager
-async def serve_edge(settings) -> AsyncIterator[str]:
-    """The edge on uvicorn with these settings, in front of whatever services they name; its base URL."""
-    server = uvicorn.Server(uvicorn.Config(create_app(settings), host="127.0.0.1", port=settings.api_port,
-                                           log_config=None, lifespan="on",
-                                           ws_max_size=settings.ws_max_message_bytes + 64 * 1024))
-    task = asyncio.create_task(server.serve())
-    while not server.started:
-        if task.done():
-            task.result()
-        await asyncio.sleep(0.05)
-    try:
-        yield f"http://127.0.0.1:{settings.api_port}"
-    finally:
-        server.should_exit = True
-        await asyncio.wait_for(task, 30)
-
-
 @pytest.fixture(scope="session")
 async def system(system_settings, start_service, auth_service):
     """Start coach, pose, scoring and the edge beside the session's auth service; yield the edge's base URL."""
@@ -106,51 +84,10 @@ async def http(system):
         yield client
 
 
-async def login(http: httpx.AsyncClient, username: str, password: str) -> dict:
-    reply = await http.post("/auth/login", data={"username": username, "password": password})
-    assert reply.status_code == 200, reply.text
-    return reply.json()
-
-
-async def new_user(http: httpx.AsyncClient, role: str = "student") -> tuple[str, dict]:
-    """Register a fresh user and return (username, bearer headers)."""
-    name = f"{role}_{uuid.uuid4().hex[:8]}"
-    reply = await http.post("/auth/register", json={"username": name, "email": f"{name}@example.com",
-                                                    "password": "correct-horse-battery", "role": role})
-    assert reply.status_code == 201, reply.text
-    tokens = await login(http, name, "correct-horse-battery")
-    return name, {"Authorization": f"Bearer {tokens['access_token']}"}
-
-
 @pytest.fixture
 async def admin_headers(http):
     tokens = await login(http, "root", ADMIN_PASSWORD)
     return {"Authorization": f"Bearer {tokens['access_token']}"}
-
-
-def ws_url(system: str, path: str) -> str:
-    return system.replace("http://", "ws://") + path
-
-
-async def messages(socket) -> list[dict]:
-    """Every message of a socket until the server closes it, decoded."""
-    from websockets.exceptions import ConnectionClosed
-    out = []
-    try:
-        async for raw in socket:
-            out.append(json.loads(raw))
-    except ConnectionClosed:
-        pass
-    return out
-
-
-async def new_coach(http: httpx.AsyncClient, prefix: str = "coach") -> str:
-    """A new coach entry (owned by a new coach user); its id."""
-    _, owner = await new_user(http, "coach")
-    coach_id = f"{prefix}_{uuid.uuid4().hex[:6]}"
-    reply = await http.post("/coaches", json={"id": coach_id, "name": "Nagato", "style": "Karate"}, headers=owner)
-    assert reply.status_code == 201, reply.text
-    return coach_id
 
 
 @pytest.fixture
@@ -169,27 +106,3 @@ async def coach_with_reference(http):
     return coach_id, reply.json()["id"]
 
 
-async def coach_with_references(http: httpx.AsyncClient, owner: dict) -> str:
-    """A new coach entry of `owner` holding the CMU karate repetitions as pose-sequence references (what a
-    per-coach training job needs); its id."""
-    from tests.scoring.training.conftest import cmu_documents
-
-    coach_id = f"sensei_{uuid.uuid4().hex[:8]}"
-    reply = await http.post("/coaches", json={"id": coach_id, "name": "Sensei", "style": "Karate"}, headers=owner)
-    assert reply.status_code == 201, reply.text
-    for doc in cmu_documents():
-        reply = await http.post(f"/coaches/{coach_id}/references", headers=owner, json={
-            "technique": doc["technique"], "pose_sequence": {"fps": doc["fps"], "frames": doc["frames"]}})
-        assert reply.status_code == 201, reply.text
-    return coach_id
-
-
-async def finished(http, training_id: str, headers: dict, timeout_s: float = 300.0) -> dict:
-    """Poll GET /models/train/{id} until the job ends; the last status."""
-    for _ in range(int(timeout_s / 0.2)):
-        status = (await http.get(f"/models/train/{training_id}", headers=headers)).json()
-        if status["status"] in ("completed", "failed", "cancelled"):
-            return status
-        assert status["status"] in ("queued", "in_progress"), status
-        await asyncio.sleep(0.2)
-    raise AssertionError(f"training {training_id} still {status['status']} after {timeout_s:.0f} s")

@@ -20,8 +20,9 @@ import pytest
 from grpc_health.v1 import health_pb2, health_pb2_grpc
 
 from services.kit.service_identity import service_secret
-from tests.conftest import REPO, VIDEOS, free_port
-from tests.integration.conftest import new_user
+from services.kit.loopback import free_port
+from services.kit.paths import REPO, VIDEOS
+from testkit.rest_calls import new_user
 
 pytestmark = pytest.mark.integration
 

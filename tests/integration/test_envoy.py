@@ -13,9 +13,9 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 
 from services.kit import gateway
 from services.kit.config import replace
-from tests.conftest import free_port
-from tests.coach.poses import compact, jab_sequence
-from tests.integration.conftest import new_user
+from services.kit.loopback import free_port
+from testkit.poses import compact, jab_sequence
+from testkit.rest_calls import new_user
 
 pytestmark = pytest.mark.integration
 

@@ -9,7 +9,7 @@ from kataforge.coach.v1 import coach_pb2, coach_pb2_grpc
 from kataforge.scoring.v1 import scoring_pb2, scoring_pb2_grpc
 from services.kit.channels import channel
 from services.kit.context import Principal, principal_var
-from tests.conftest import VIDEOS
+from services.kit.paths import VIDEOS
 
 pytestmark = pytest.mark.integration
 

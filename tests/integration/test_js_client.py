@@ -9,8 +9,8 @@ import subprocess
 
 import pytest
 
-from tests.conftest import REPO, VIDEOS
-from tests.integration.conftest import ADMIN_PASSWORD
+from services.kit.paths import REPO, VIDEOS
+from testkit.principals import ADMIN_PASSWORD
 
 pytestmark = pytest.mark.integration
 

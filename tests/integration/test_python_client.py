@@ -13,8 +13,8 @@ import uuid
 import pytest
 
 from kataforge.client import AsyncKataForgeClient, KataForgeClient, KataForgeError
-from tests.conftest import REPO, VIDEOS
-from tests.integration.conftest import ADMIN_PASSWORD
+from services.kit.paths import REPO, VIDEOS
+from testkit.principals import ADMIN_PASSWORD
 
 pytestmark = pytest.mark.integration
 

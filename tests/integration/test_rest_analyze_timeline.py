@@ -5,8 +5,8 @@ and the coach's reference aligned to the student), stored with the analysis; non
 import numpy as np
 import pytest
 
-from tests.conftest import VIDEOS
-from tests.integration.conftest import new_user
+from services.kit.paths import VIDEOS
+from testkit.rest_calls import new_user
 
 pytestmark = pytest.mark.integration
 

@@ -4,8 +4,8 @@ import json
 
 import pytest
 
-from tests.conftest import REPO, VIDEOS
-from tests.integration.conftest import coach_with_references, finished, new_user
+from services.kit.paths import REPO, VIDEOS
+from testkit.rest_calls import coach_with_references, finished, new_user
 
 pytestmark = pytest.mark.integration
 
@@ -72,7 +72,7 @@ async def test_models_report_the_accuracy_measured_at_training(http, admin_heade
 
 async def test_a_model_trained_for_the_coach_is_used_by_the_next_analysis(http):
     """No restart between the training job's end and the analysis that uses its model."""
-    from tests.scoring.training.conftest import cmu_documents
+    from testkit.training_jobs import cmu_documents
 
     _, owner = await new_user(http, "coach")
     coach_id = await coach_with_references(http, owner)

@@ -9,7 +9,7 @@ import jwt
 import pytest
 from cryptography.hazmat.primitives.asymmetric import rsa
 
-from tests.integration.conftest import login, new_user
+from testkit.rest_calls import login, new_user
 
 pytestmark = pytest.mark.integration
 

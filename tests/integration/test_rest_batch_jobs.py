@@ -9,8 +9,8 @@ import uuid
 
 import pytest
 
-from tests.conftest import VIDEOS
-from tests.integration.conftest import new_coach, new_user
+from services.kit.paths import VIDEOS
+from testkit.rest_calls import new_coach, new_user
 
 pytestmark = pytest.mark.integration
 

@@ -4,7 +4,7 @@ import uuid
 
 import pytest
 
-from tests.integration.conftest import new_user
+from testkit.rest_calls import new_user
 
 pytestmark = pytest.mark.integration
 

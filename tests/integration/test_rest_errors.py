@@ -5,7 +5,6 @@ import pytest
 
 from services.edge.app import create_app
 from services.kit.config import replace
-from tests.integration.conftest import new_user
 
 pytestmark = pytest.mark.integration
 

@@ -7,8 +7,8 @@ import uuid
 import asyncpg
 import pytest
 
-from tests.integration.conftest import coach_with_references, finished, new_user
-from tests.scoring.training.conftest import cmu_documents
+from testkit.rest_calls import coach_with_references, finished, new_user
+from testkit.training_jobs import cmu_documents
 
 pytestmark = pytest.mark.integration
 

@@ -9,7 +9,7 @@ import pytest
 
 from services.edge.app import create_app
 from services.kit.config import replace
-from tests.integration.conftest import new_user
+from testkit.rest_calls import new_user
 
 pytestmark = pytest.mark.integration
 

@@ -8,9 +8,9 @@ import cv2
 import numpy as np
 import pytest
 
-from tests.coach.poses import compact, jab_sequence
-from tests.conftest import VIDEOS
-from tests.integration.conftest import new_user
+from testkit.poses import compact, jab_sequence
+from services.kit.paths import VIDEOS
+from testkit.rest_calls import new_user
 
 pytestmark = pytest.mark.integration
 
@@ -258,7 +258,7 @@ async def test_exactly_one_source_and_valid_fields(http, coach):
 
 
 async def test_videos_without_enough_of_a_person_are_unprocessable(http, coach, tmp_path):
-    from tests.pose.bad_videos import one_frame
+    from testkit.bad_videos import one_frame
 
     coach_id, owner = coach
     url = f"/coaches/{coach_id}/references"

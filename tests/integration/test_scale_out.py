@@ -22,7 +22,8 @@ import psutil
 import pytest
 
 from services.kit.topology import REPLICA_PORT_STEP
-from tests.conftest import REPO, VIDEOS, free_port_block
+from services.kit.loopback import free_port_block
+from services.kit.paths import REPO, VIDEOS
 
 pytestmark = pytest.mark.integration
 

@@ -10,7 +10,8 @@ import httpx
 import psutil
 import pytest
 
-from tests.conftest import REPO, VIDEOS, free_port
+from services.kit.loopback import free_port
+from services.kit.paths import REPO, VIDEOS
 
 pytestmark = pytest.mark.integration
 

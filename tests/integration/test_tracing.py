@@ -10,8 +10,8 @@ from opentelemetry import trace
 from opentelemetry.sdk.trace.export import SimpleSpanProcessor
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
 
-from tests.conftest import VIDEOS
-from tests.integration.conftest import coach_with_references, new_user
+from services.kit.paths import VIDEOS
+from testkit.rest_calls import coach_with_references, new_user
 
 pytestmark = pytest.mark.integration
 

@@ -11,8 +11,8 @@ import cv2
 import pytest
 from websockets.asyncio.client import connect
 
-from tests.conftest import VIDEOS
-from tests.integration.conftest import messages, new_user, ws_url
+from services.kit.paths import VIDEOS
+from testkit.rest_calls import messages, new_user, ws_url
 
 pytestmark = pytest.mark.integration
 

@@ -6,7 +6,7 @@ import pytest
 from websockets.asyncio.client import connect
 from websockets.exceptions import InvalidStatus
 
-from tests.integration.conftest import coach_with_references, messages, new_user, ws_url
+from testkit.rest_calls import coach_with_references, messages, new_user, ws_url
 
 pytestmark = pytest.mark.integration
 

@@ -24,7 +24,7 @@ from kataforge.scoring.v1 import scoring_pb2, scoring_pb2_grpc
 from services.auth import keys
 from services.kit.context import Principal
 from services.kit.tokens import internal_audience
-from tests.conftest import ADMIN_PASSWORD
+from testkit.principals import ADMIN_PASSWORD
 
 pytestmark = pytest.mark.integration
 

@@ -12,7 +12,7 @@ from kataforge.scoring.v1 import scoring_pb2, scoring_pb2_grpc
 from services.kit.channels import channel
 from services.kit.config import Settings, replace
 from services.kit.server import ServiceSpec, serve
-from tests.conftest import free_port
+from services.kit.loopback import free_port
 
 GET_STATS = "/kataforge.scoring.v1.ScoringService/GetStats"
 

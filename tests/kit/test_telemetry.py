@@ -12,7 +12,8 @@ from concurrent import futures
 import grpc
 from opentelemetry.proto.collector.trace.v1 import trace_service_pb2, trace_service_pb2_grpc
 
-from tests.conftest import REPO, free_port
+from services.kit.loopback import free_port
+from services.kit.paths import REPO
 
 PROCESS = """
 from opentelemetry import trace

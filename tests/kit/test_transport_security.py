@@ -18,7 +18,7 @@ from services.kit.channels import channel
 from services.kit.config import ConfigError, replace
 from services.kit.server import ServiceSpec, serve
 from services.kit.service_identity import ServiceCredentials
-from tests.conftest import free_port
+from services.kit.loopback import free_port
 
 
 def _name(common_name: str) -> x509.Name:

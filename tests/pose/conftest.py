@@ -1,9 +1,7 @@
-"""Pose test fixtures: the built model bundle, one extraction per real video (shared), sample bad files."""
+"""Pose test fixtures: the built model bundle, and one extraction per real video (shared)."""
 
 from __future__ import annotations
 
-import struct
-import zlib
 from pathlib import Path
 
 import pytest
@@ -11,13 +9,10 @@ import pytest
 from services.pose.extract import PoseSequence, extract_poses
 from services.pose.landmarker import bundle_path
 from services.pose.workers import WorkerLimits, WorkerPool
-from tests.conftest import REPO, VIDEOS
+from services.kit.paths import MODELS, VIDEOS
+from testkit.videos import EXTRACT_WORKERS
 
-BUNDLE = bundle_path(REPO / "models")
-POSE2SIM = [f"pose2sim-balancing-cam0{i}.mp4" for i in range(1, 5)]
-ALL_VIDEOS = [*POSE2SIM, "sports2d-demo.mp4"]
-# Segments analysed in parallel by the shared extractions (each real video is long enough for two).
-EXTRACT_WORKERS = 2
+BUNDLE = bundle_path(MODELS)
 
 
 @pytest.fixture(scope="session")
@@ -49,30 +44,3 @@ def extracted(bundle, pose_pool):
         return cache[name]
 
     return get
-
-
-def png_bytes() -> bytes:
-    """A valid 1x1 PNG image."""
-    def chunk(kind: bytes, data: bytes) -> bytes:
-        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
-    return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", 1, 1, 8, 2, 0, 0, 0))
-            + chunk(b"IDAT", zlib.compress(b"\x00\xff\x00\x00")) + chunk(b"IEND", b""))
-
-
-def truncated(name: str, fraction: float = 0.5) -> bytes:
-    data = (VIDEOS / name).read_bytes()
-    return data[: int(len(data) * fraction)]
-
-
-# A playlist names URLs (here the cloud metadata service) a lenient demuxer would fetch; refused as text.
-PLAYLIST = b"#EXTM3U\n#EXT-X-TARGETDURATION:10\n#EXTINF:10,\nhttp://169.254.169.254/latest/meta-data\n"
-
-# cam01 keeps its MP4 index (moov) at the end, cam02 at the start: truncation fails differently.
-BAD_UPLOADS = {
-    "empty": (b"", "The uploaded video is empty"),
-    "text": (b"this is not a video, just some words\n" * 20, "text, not a video"),
-    "png": (png_bytes(), "PNG image, not a video"),
-    "truncated-index-at-end": (truncated("pose2sim-balancing-cam01.mp4"), "truncated"),
-    "truncated-index-at-start": (truncated("pose2sim-balancing-cam02.mp4"), "truncated"),
-    "random-bytes": (bytes(range(7, 256)) * 50, "not a recognised video format"),
-}

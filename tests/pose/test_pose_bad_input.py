@@ -29,8 +29,9 @@ from services.kit.grpc_errors import ERROR_TRAILER
 from services.pose.main import build
 from services.pose.pose_worker import peak_rss_kb
 from services.pose.video import TEMP_PREFIX
-from tests.conftest import VIDEOS, free_port
-from tests.pose.bad_videos import CASES, REFUSED_BY, build_all
+from services.kit.loopback import free_port
+from services.kit.paths import VIDEOS
+from testkit.bad_videos import CASES, REFUSED_BY, build_all
 
 pytestmark = pytest.mark.integration
 

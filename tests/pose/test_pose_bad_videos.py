@@ -10,8 +10,8 @@ import pytest
 from services.kit import errors
 from services.pose import video
 from services.pose.container import HeaderLimits, check_header, read_iso_header
-from tests.pose import bad_videos
-from tests.pose.bad_videos import CASES, INDEX_FIRST, PERSON, REFUSED_BY, build_all, find_boxes
+from testkit import bad_videos
+from testkit.bad_videos import CASES, INDEX_FIRST, PERSON, REFUSED_BY, build_all, find_boxes
 
 
 @pytest.fixture(scope="module")

@@ -10,8 +10,8 @@ import pytest
 
 from services.kit import errors
 from services.pose.container import ContainerHeader, HeaderLimits, Track, check_header, read_iso_header
-from tests.conftest import VIDEOS
-from tests.pose.bad_videos import ffmpeg, find_boxes
+from services.kit.paths import VIDEOS
+from testkit.bad_videos import ffmpeg, find_boxes
 
 IDENTITY = (0x10000, 0, 0, 0, 0x10000, 0, 0, 0, 0x40000000)
 

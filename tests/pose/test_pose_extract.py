@@ -19,8 +19,8 @@ from services.pose.container import read_iso_header
 from services.pose.decode_protocol import MAX_TRACKERS, MIN_TRACKER_FRAMES, analysis_stride, tracker_count
 from services.pose.extract import MAX_FRAME_STRIDE, PoseSequence, extract_poses, plan_workers
 from services.pose.workers import WorkerLimits
-from tests.conftest import VIDEOS
-from tests.pose.conftest import ALL_VIDEOS, EXTRACT_WORKERS, POSE2SIM
+from services.kit.paths import VIDEOS
+from testkit.videos import ALL_VIDEOS, EXTRACT_WORKERS, POSE2SIM
 
 SPORTS2D = "sports2d-demo.mp4"
 # fps, width, height (as displayed), frames in the file
@@ -268,7 +268,7 @@ def test_the_landmarks_do_not_depend_on_the_number_of_workers(extracted, bundle,
 def test_a_high_rate_clip_is_analysed_at_the_capped_rate(bundle, pose_pool, tmp_path):
     """Issue 10: a short clip at a very high frame rate must not buy minutes of CPU. The same 100 frames
     stamped at 600 fps are analysed at WorkerLimits.max_fps (120 by default): every 5th frame."""
-    from tests.pose.bad_videos import PERSON, ffmpeg
+    from testkit.bad_videos import PERSON, ffmpeg
 
     path = tmp_path / "600fps.mp4"
     ffmpeg("-i", PERSON, "-vf", "scale=540:960,setpts=N/600/TB", "-r", "600", "-c:v", "libx264", "-preset",
@@ -306,7 +306,7 @@ def test_video_without_a_person_is_refused(bundle, pose_pool, tmp_path):
 def test_variable_frame_rate_keeps_the_real_presentation_times(bundle, pose_pool, tmp_path):
     """A phone-style variable-frame-rate clip: the first 40 frames 1/60 s apart, the rest 1/30 s. The
     sequence must carry each frame's own presentation time, not index / average fps."""
-    from tests.pose.bad_videos import PERSON, ffmpeg
+    from testkit.bad_videos import PERSON, ffmpeg
 
     path = tmp_path / "vfr.mp4"
     ffmpeg("-i", PERSON, "-vf", "scale=540:960,setpts='if(lt(N,40),N/60,(40+(N-40)*2)/60)/TB'",

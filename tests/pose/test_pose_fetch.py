@@ -13,7 +13,7 @@ import pytest
 
 from services.kit import errors
 from services.pose import fetch
-from tests.conftest import VIDEOS
+from services.kit.paths import VIDEOS
 
 VIDEO = (VIDEOS / "pose2sim-balancing-cam01.mp4").read_bytes()
 

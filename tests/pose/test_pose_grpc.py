@@ -17,8 +17,8 @@ from services.kit.config import replace
 from services.kit.grpc_errors import ERROR_TRAILER
 from services.pose.main import build
 from services.pose.video import TEMP_PREFIX
-from tests.conftest import VIDEOS
-from tests.pose.conftest import BAD_UPLOADS
+from services.kit.paths import VIDEOS
+from testkit.bad_videos import BAD_UPLOADS
 
 pytestmark = pytest.mark.integration
 CHUNK = 256 * 1024
@@ -193,7 +193,7 @@ async def test_missing_bundle_fails_start_with_make_model_hint(base_settings, st
 
 
 def _free_port() -> int:
-    from tests.conftest import free_port
+    from services.kit.loopback import free_port
     return free_port()
 
 

@@ -10,7 +10,7 @@ from mediapipe.tasks.metadata import metadata_schema_py_generated as meta_fb
 from mediapipe.tasks.metadata import schema_py_generated as tflite_fb
 
 from services.pose import landmarker, model_bundle
-from tests.conftest import REPO
+from services.kit.paths import REPO
 
 
 def _metadata(model_bytes: bytes) -> meta_fb.ModelMetadataT:

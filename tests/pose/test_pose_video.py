@@ -12,8 +12,9 @@ import pytest
 from services.kit import errors
 from services.pose import video
 from services.pose.extract import extract_poses
-from tests.conftest import VIDEOS
-from tests.pose.conftest import ALL_VIDEOS, BAD_UPLOADS, EXTRACT_WORKERS, PLAYLIST
+from services.kit.paths import VIDEOS
+from testkit.bad_videos import BAD_UPLOADS, PLAYLIST
+from testkit.videos import ALL_VIDEOS, EXTRACT_WORKERS
 
 
 def _write(tmp_path: Path, data: bytes, name: str = "upload") -> Path:

@@ -28,7 +28,7 @@ from services.pose.decode_protocol import (DONE, INFO, MAX_PEOPLE, PERSON_FLOATS
                                            LaneJob, read_poses, write_poses)
 from services.pose.extract import ExtractionCancelled, extract_poses
 from services.pose.workers import MAX_RECORD, WorkerLimits, WorkerPool, WorkerProcess
-from tests.conftest import VIDEOS
+from services.kit.paths import VIDEOS
 
 SPORTS2D = VIDEOS / "sports2d-demo.mp4"  # 230 frames: ~10 s of CPU, long enough to interrupt
 CAM01 = VIDEOS / "pose2sim-balancing-cam01.mp4"

@@ -27,7 +27,7 @@ from services.scoring.biomechanics.angles import joint_angles
 from services.scoring.biomechanics.planar import metric_positions
 from services.scoring.clients import motion_from_sequence
 from services.scoring.learning.lifting import DepthLifter
-from tests.conftest import REPO
+from services.kit.paths import REPO
 
 FLEXION = [name for name, *_ in COMPARED]
 

@@ -17,14 +17,12 @@ doubled timestamps declare 15 fps it gets one tracker, and read 0.555 (2026-12-0
 
 from __future__ import annotations
 
-from pathlib import Path
 
 import pytest
 
 from bench.video_variants import VARIANTS, make_variant
+from services.kit.paths import VIDEOS
 
-REPO = Path(__file__).resolve().parents[2]
-VIDEOS = REPO.parent / "shared" / "data" / "videos"
 HOLDING = {"pose2sim-balancing-cam01": tuple(VARIANTS),
            "sports2d-demo": ("mirrored", "half_resolution", "half_frame_rate")}
 CASES = [(clip, name) for clip, names in HOLDING.items() for name in names]

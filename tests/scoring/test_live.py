@@ -3,7 +3,6 @@ frame, as a camera stream would bring them."""
 
 from __future__ import annotations
 
-from pathlib import Path
 
 import numpy as np
 import pytest
@@ -12,9 +11,8 @@ from services.scoring.assessment import prepare
 from services.scoring.clients import motion_from_sequence
 from services.scoring.learning.lifting import DepthLifter
 from services.scoring.live import MAX_LATE_S, SETTLE_S, LiveRepetitions
-from tests.conftest import VIDEOS
+from services.kit.paths import VIDEOS, REPO
 
-REPO = Path(__file__).resolve().parents[2]
 
 
 def frames_of(seq):

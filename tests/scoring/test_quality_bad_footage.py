@@ -3,15 +3,14 @@ measure (details.quality), never with a fabricated figure: real extraction of re
 
 from __future__ import annotations
 
-from pathlib import Path
 
 import pytest
 
 from bench.video_variants import ffmpeg
 from services.kit.errors import ValidationFailed
+from services.kit.paths import VIDEOS
 
-REPO = Path(__file__).resolve().parents[2]
-CLIP = REPO.parent / "shared" / "data" / "videos" / "pose2sim-balancing-cam01.mp4"
+CLIP = VIDEOS / "pose2sim-balancing-cam01.mp4"
 ENCODE = ["-an", "-c:v", "libx264", "-preset", "veryfast", "-crf", "14", "-pix_fmt", "yuv420p", "-threads", "2"]
 # name -> ffmpeg filter: the performer ~90 px tall in a 1080x1920 frame; 6 frames/s; the upper body only
 BAD = {"tiny": "scale=iw/8:-2,pad=1080:1920:(ow-iw)/2:(oh-ih)/2",

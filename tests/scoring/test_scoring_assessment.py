@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from pathlib import Path
 
 import pytest
 
@@ -11,9 +10,8 @@ from services.scoring.assessment import assess, cut, prepare
 from services.scoring.biomechanics import Motion
 from services.scoring.mocap.cmu import load_clips
 from services.scoring.technique_models import TechniqueModels
+from services.kit.paths import REPO, CMU_KARATE as CMU
 
-REPO = Path(__file__).resolve().parents[2]
-CMU = REPO.parent / "shared" / "data" / "mocap" / "cmu-135-karate"
 DEFAULT_MODELS = REPO / "models" / "scoring"
 
 

@@ -22,7 +22,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .sampling import runs
+from services.kit.landmark_outliers import runs
+
 from .kinematics import Kinematics, central_acceleration, central_velocity
 from .segments import Segment
 

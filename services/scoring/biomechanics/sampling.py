@@ -28,7 +28,6 @@ import numpy as np
 from scipy.interpolate import PchipInterpolator
 
 from services.kit.landmark_filters import FILTERS, winter_correction
-from services.kit.landmark_outliers import runs  # noqa: F401  (kinetics finds its stretches with it)
 
 from .landmarks import N_LANDMARKS
 from .motion import Motion

@@ -14,17 +14,17 @@ import sys
 import time
 from pathlib import Path
 
+from services.kit.paths import CMU_EXERCISE, CMU_KARATE, DEEPMIMIC, MODELS
+
 from .dataset import load_dataset
 from .open_set import cmu13_samples, deepmimic_samples
 from .cross_validation import train_cross_validated
 from .train import MODEL_TYPES, TrainConfig, train_model
 
-REPO = Path(__file__).resolve().parents[3]
-MOCAP = REPO.parent / "shared" / "data" / "mocap"
-DEFAULT_DATA = MOCAP / "cmu-135-karate"
-DEFAULT_DEEPMIMIC = MOCAP / "deepmimic"
-DEFAULT_EXERCISE = MOCAP / "cmu-13-exercise"
-DEFAULT_OUT = REPO / "models" / "scoring"
+DEFAULT_DATA = CMU_KARATE
+DEFAULT_DEEPMIMIC = DEEPMIMIC
+DEFAULT_EXERCISE = CMU_EXERCISE
+DEFAULT_OUT = MODELS / "scoring"
 SEED = 0
 # The technique classifier is trained FOLDS times, JOBS at a time, by cross-validation (cross_validation:
 # its rates measured on every repetition, the first fold's model shipped); FOLDS 1 trains one model on 3/4.

@@ -24,11 +24,11 @@ from pathlib import Path
 
 import numpy as np
 
+from services.kit.paths import MOCAP, MODELS
+
 from .lifting import HIPS, JOINTS, MIRROR, N_INPUTS, normalise
 from .video_like import VIDEO, camera_rotation
 
-REPO = Path(__file__).resolve().parents[3]
-MOCAP = REPO.parent / "shared" / "data" / "mocap"
 RATE_HZ = 60.0
 VAL_EVERY = 5
 SAMPLES, EPOCHS, BATCH, LR, WIDTH = 160_000, 5, 1024, 1e-3, 512
@@ -149,7 +149,7 @@ def export(model, manifest: dict) -> bytes:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--out", type=Path, default=REPO / "models" / "scoring" / "depth_lifter.onnx")
+    parser.add_argument("--out", type=Path, default=MODELS / "scoring" / "depth_lifter.onnx")
     parser.add_argument("--seed", type=int, default=0)
     args = parser.parse_args(argv)
     import torch

@@ -12,7 +12,7 @@ from services.kit.errors import ModelError
 
 from .features import Features, featurize_sample
 from .names import MODEL_TYPES
-from .open_set import BACKGROUND, technique_scores, test_time_views
+from .open_set import technique_scores, test_time_views
 
 MANIFEST_KEY = "kataforge.manifest"   # ONNX metadata_props key holding the manifest JSON
 MODEL_NAMES = MODEL_TYPES

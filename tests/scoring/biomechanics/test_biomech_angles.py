@@ -8,7 +8,7 @@ import pytest
 from services.scoring.biomechanics import landmarks as L
 from services.scoring.biomechanics.angles import ANGLE_NAMES, angles_at, joint_angles
 
-from biomech_skeleton import standing_pose
+from testkit.skeleton import standing_pose
 
 UPPER_BODY = list(range(0, 23))  # face, shoulders, arms, hands
 # The standing skeleton faces the camera: anterior = -z, the subject's left = +x, up = -y.

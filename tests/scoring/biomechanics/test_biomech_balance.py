@@ -10,7 +10,7 @@ from services.scoring.biomechanics.balance import (FOOT_HALF_WIDTH_M, balance, c
                                                      estimate_vertical)
 from services.scoring.biomechanics.segments import whole_body_com
 
-from biomech_skeleton import motion, standing_pose, still
+from testkit.skeleton import motion, standing_pose, still
 
 FEET = [27, 28, 29, 30, 31, 32]
 

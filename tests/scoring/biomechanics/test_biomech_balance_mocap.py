@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from pathlib import Path
 
 import numpy as np
 import pytest
@@ -12,8 +11,8 @@ from services.scoring.biomechanics.balance import balance, estimate_vertical
 from services.scoring.biomechanics.sampling import smooth
 from services.scoring.biomechanics.kinematics import kinematics
 from services.scoring.mocap.cmu import load_clips
+from services.kit.paths import CMU_KARATE as CMU
 
-CMU = Path(__file__).resolve().parents[4] / "shared" / "data" / "mocap" / "cmu-135-karate"
 pytestmark = pytest.mark.skipif(not (CMU / "135.asf").is_file(), reason="CMU subject 135 not available")
 
 

@@ -2,28 +2,12 @@
 
 from __future__ import annotations
 
-import numpy as np
 import pytest
 
 from services.scoring.biomechanics import analyze_motion
 from services.scoring.biomechanics.chain import lag_timing_score
 
-from biomech_skeleton import motion, smooth_step, still
-
-KICK_CHAIN = [24, 26, 28, 32]          # right hip, knee, ankle, toe
-REACH = [0.03, 0.25, 0.45, 0.55]       # m each landmark travels forward (distal travels further)
-
-
-def kick(order: list[int], lag_s: float = 0.040, fps: float = 60.0) -> tuple[np.ndarray, np.ndarray]:
-    """Each chain landmark moves forward with a Gaussian speed pulse; pulse k peaks at 0.5 + k * lag."""
-    t, w = still(int(1.4 * fps), fps)
-    w = w.copy()
-    for k, idx in enumerate(order):
-        reach = REACH[KICK_CHAIN.index(idx)]
-        w[:, idx, 2] -= reach * smooth_step(t, 0.5 + k * lag_s, 0.035)
-    w[:, 30, 2] -= REACH[3] * smooth_step(t, 0.5 + order.index(32) * lag_s, 0.035)  # heel with the toe
-    return t, w
-
+from testkit.skeleton import KICK_CHAIN, kick, motion
 
 def test_proximal_to_distal_kick_scores_full_and_reports_lags():
     t, w = kick(KICK_CHAIN)

@@ -9,7 +9,7 @@ from services.scoring.biomechanics import analyze_motion
 from services.scoring.biomechanics.motion import Motion
 from services.scoring.biomechanics.kinetics import ACTIVE_FRACTION
 
-from biomech_skeleton import motion, smooth_step, still
+from testkit.skeleton import motion, punch, still
 
 RIGHT_ARM = [12, 14, 16, 18, 20, 22]  # shoulder, elbow, wrist, pinky, index, thumb
 ARM_FRACTION = 0.0271 + 0.0162 + 0.0061  # de Leva 1996 upper arm + forearm + hand (male)
@@ -20,16 +20,6 @@ def sinusoidal_arm(t: np.ndarray, amp: float, freq: float) -> np.ndarray:
     _, w = still(len(t))
     w = w.copy()
     w[:, RIGHT_ARM, 2] -= amp * np.sin(2 * np.pi * freq * t)[:, None]
-    return w
-
-
-def punch(t: np.ndarray, reach: float = 0.5, width: float = 0.04, t_c: float = 0.6) -> np.ndarray:
-    """Right hand and forearm thrust forward by `reach` m with a Gaussian speed pulse.
-    Peak speed = reach / (sqrt(2 pi) * width)."""
-    _, w = still(len(t))
-    w = w.copy()
-    w[:, [16, 18, 20, 22], 2] -= reach * smooth_step(t, t_c, width)[:, None]
-    w[:, 14, 2] -= 0.5 * reach * smooth_step(t, t_c - 0.03, width)
     return w
 
 

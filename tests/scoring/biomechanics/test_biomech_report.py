@@ -11,9 +11,7 @@ import pytest
 from services.kit.errors import InvalidRequest, ValidationFailed
 from services.scoring.biomechanics import Motion, analyze_motion
 
-from biomech_skeleton import motion, smooth_step, standing_pose, still
-from test_biomech_chain import KICK_CHAIN, kick
-from test_biomech_kinematics import punch
+from testkit.skeleton import KICK_CHAIN, kick, motion, punch, smooth_step, standing_pose, still
 
 
 def test_two_frame_clip_is_rejected_with_an_actionable_message():

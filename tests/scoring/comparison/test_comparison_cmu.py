@@ -13,7 +13,7 @@ import math
 
 import numpy as np
 import pytest
-from comparison_motions import cmu_motion, cut, knee_bent, phase_stretched, time_scaled
+from testkit.comparison_motions import cmu_motion, cut, knee_bent, phase_stretched, time_scaled
 
 from services.scoring.biomechanics.angles import joint_angles
 from services.scoring.comparison import ReferencePerformance, compare

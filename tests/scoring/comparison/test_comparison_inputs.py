@@ -6,7 +6,7 @@ from dataclasses import replace
 
 import numpy as np
 import pytest
-from comparison_motions import cmu_motion, cut
+from testkit.comparison_motions import cmu_motion, cut
 
 from services.kit.errors import InvalidRequest, ValidationFailed
 from services.scoring.comparison import ReferencePerformance, compare

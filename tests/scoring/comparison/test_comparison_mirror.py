@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from pathlib import Path
 
 import numpy as np
 
@@ -12,9 +11,9 @@ from services.scoring.biomechanics.measurement import measure
 from services.scoring.clients import motion_from_sequence
 from services.scoring.comparison.mirror import mirror_motion
 from services.scoring.learning.lifting import DepthLifter
+from services.kit.paths import REPO, VIDEOS
 
-REPO = Path(__file__).resolve().parents[3]
-CLIP = REPO.parent / "shared" / "data" / "videos" / "pose2sim-balancing-cam01.mp4"
+CLIP = VIDEOS / "pose2sim-balancing-cam01.mp4"
 MODELS = REPO / "models" / "scoring"
 
 

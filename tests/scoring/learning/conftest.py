@@ -9,7 +9,7 @@ import pytest
 
 from services.scoring.learning.train import EpochReport, TrainConfig, TrainedModel, train_model
 
-import learning_synth
+from testkit import learning_synth
 
 
 @dataclass

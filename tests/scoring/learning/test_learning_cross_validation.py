@@ -16,7 +16,7 @@ from services.scoring.learning.open_set import BACKGROUND
 from services.scoring.learning.runtime import LearnedModel
 from services.scoring.learning.train import TrainConfig
 
-import learning_synth
+from testkit import learning_synth
 
 
 def still_people(n: int) -> list[Sample]:

@@ -12,9 +12,9 @@ import pytest
 from services.kit.errors import ValidationFailed
 from services.scoring.learning.dataset import load_dataset, split_by_fold, split_by_source
 
-import learning_synth
+from testkit import learning_synth
+from services.kit.paths import CMU_KARATE as CMU
 
-CMU = Path(__file__).resolve().parents[3].parent / "shared" / "data" / "mocap" / "cmu-135-karate"
 
 
 def write_json(path: Path, sample, *, label: bool = True, drop_frame: int | None = None) -> None:

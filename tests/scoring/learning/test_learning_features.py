@@ -12,7 +12,7 @@ from services.scoring.learning.features import (N_FRAMES, facing_yaw, featurize,
 from services.scoring.biomechanics.landmarks import MIRROR_INDEX as MIRROR_PERMUTATION
 from services.scoring.learning.skeleton import POSE_CONNECTIONS, mean_adjacency
 
-import learning_synth
+from testkit import learning_synth
 
 
 @pytest.fixture()

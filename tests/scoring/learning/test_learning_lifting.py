@@ -8,7 +8,7 @@ import pytest
 from services.scoring.learning import lifter_training
 from services.scoring.learning.lifting import HIPS, JOINTS, MIRROR, DepthLifter, mirror_inputs, normalise
 from services.scoring.learning.video_like import camera_rotation
-from tests.conftest import REPO
+from services.kit.paths import REPO
 
 
 @pytest.fixture(scope="module")

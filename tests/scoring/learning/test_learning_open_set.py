@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from services.scoring.learning import open_set as O
-from tests.conftest import REPO
+from services.kit.paths import DEEPMIMIC, REPO
 
 DEFAULT_MANIFEST = REPO / "models" / "scoring" / "graphsage.json"
 
@@ -64,7 +64,7 @@ def test_test_time_views_are_the_input_and_its_mirror_image():
 
 
 def test_background_cuts_hold_whole_clips_on_one_side():
-    positives, negatives = O.deepmimic_samples(REPO.parent / "shared" / "data" / "mocap" / "deepmimic")
+    positives, negatives = O.deepmimic_samples(DEEPMIMIC)
     assert {s.technique for s in positives} == {"roundhouse", "lunge_punch"}
     assert {s.technique for s in negatives} == {O.BACKGROUND}
     assert {s.source for s in negatives} >= {"deepmimic/walk", "deepmimic/backflip", "deepmimic/jump"}

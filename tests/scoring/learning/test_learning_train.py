@@ -15,7 +15,7 @@ from services.scoring.learning.dataset import split_by_source
 from services.scoring.learning.runtime import LearnedModels
 from services.scoring.learning.train import TrainConfig, train_model
 
-import learning_synth
+from testkit import learning_synth
 
 
 def test_graphsage_learns_separable_techniques(graphsage_run):

@@ -9,9 +9,8 @@ from services.scoring.biomechanics import landmarks as L
 from services.scoring.learning import video_like as V
 from services.scoring.learning.dataset import Sample
 from services.scoring.mocap.cmu import cmu_samples
-from tests.conftest import REPO
+from services.kit.paths import CMU_KARATE as KARATE
 
-KARATE = REPO.parent / "shared" / "data" / "mocap" / "cmu-135-karate"
 
 
 @pytest.fixture(scope="module")

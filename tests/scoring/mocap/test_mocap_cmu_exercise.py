@@ -6,9 +6,8 @@ import numpy as np
 
 from services.scoring.biomechanics import landmarks as L
 from services.scoring.mocap import cmu_exercise as E
-from tests.conftest import REPO
+from services.kit.paths import CMU_EXERCISE as ROOT
 
-ROOT = REPO.parent / "shared" / "data" / "mocap" / "cmu-13-exercise"
 
 
 def test_runs_split_labels_at_every_change():

@@ -8,10 +8,8 @@ import pytest
 from services.scoring.biomechanics import landmarks as L
 from services.scoring.mocap import deepmimic as D
 from services.scoring.mocap.cmu import cmu_samples
-from tests.conftest import REPO
+from services.kit.paths import CMU_KARATE as KARATE, DEEPMIMIC as ROOT
 
-ROOT = REPO.parent / "shared" / "data" / "mocap" / "deepmimic"
-KARATE = REPO.parent / "shared" / "data" / "mocap" / "cmu-135-karate"
 
 
 @pytest.fixture(scope="module")

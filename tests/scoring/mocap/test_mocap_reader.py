@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from pathlib import Path
 
 import numpy as np
 import pytest
@@ -13,8 +12,8 @@ from services.scoring.mocap.asf_amc import parse_amc, parse_asf
 from services.scoring.mocap.cmu import load_clips, load_motion, technique_of
 from services.scoring.mocap.forward_kinematics import euler, solve
 from services.scoring.mocap.landmarks33 import NOT_CAPTURED, stature_m, to_landmarks
+from services.kit.paths import CMU_KARATE as CMU
 
-CMU = Path(__file__).resolve().parents[4] / "shared" / "data" / "mocap" / "cmu-135-karate"
 
 
 @pytest.fixture(scope="module")

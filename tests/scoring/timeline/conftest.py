@@ -5,7 +5,6 @@ lunge-punch reference, as POST /analyze runs them (assessment.prepare / run_asse
 from __future__ import annotations
 
 from dataclasses import dataclass
-from pathlib import Path
 
 import pytest
 
@@ -15,10 +14,8 @@ from services.scoring.biomechanics import Motion
 from services.scoring.clients import motion_from_sequence
 from services.scoring.learning.lifting import DepthLifter
 from services.scoring.mocap.cmu import load_motion
-from tests.conftest import DATA, VIDEOS
+from services.kit.paths import CMU_KARATE as CMU, REPO, VIDEOS
 
-REPO = Path(__file__).resolve().parents[3]
-CMU = DATA / "mocap" / "cmu-135-karate"
 
 
 @dataclass(frozen=True)

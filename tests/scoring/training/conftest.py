@@ -2,76 +2,31 @@
 
 from __future__ import annotations
 
-import asyncio
 import json
 import os
 import uuid
-from datetime import datetime, timezone
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
 import asyncpg
 import grpc
-import numpy as np
 import pytest
 
 from kataforge.coach.v1 import coach_pb2, coach_pb2_grpc
-from kataforge.scoring.v1 import scoring_pb2, scoring_pb2_grpc
+from kataforge.scoring.v1 import scoring_pb2_grpc
 from services.kit.config import replace
 from services.kit.db import migrate
-from services.kit.context import Principal
-from services.scoring.training.store import Job, JobStore
-from tests.conftest import DATA, free_port
-
-CMU = DATA / "mocap" / "cmu-135-karate"
-COACH_USER = Principal(user_id="u_coach", username="sensei", role="coach", method="jwt")
-OTHER_COACH = Principal(user_id="u_other", username="rival", role="coach", method="jwt")
-STUDENT = Principal(user_id="u_student", username="pupil", role="student", method="jwt")
-ADMIN = Principal(user_id="u_admin", username="root", role="admin", method="jwt")
-
-
-_CALLERS: dict = {}
+from services.kit.loopback import free_port
+from services.kit.paths import CMU_KARATE as CMU
+from testkit import training_jobs
+from testkit.principals import COACH_USER
+from testkit.training_jobs import as_, cmu_documents
 
 
 @pytest.fixture(scope="session", autouse=True)
 def _callers(edge_credentials):
-    """The credentials as_() mints with. pytest loads this file as a conftest, and the test modules import it
-    again as tests.scoring.training.conftest (a second module object): both get them."""
-    from tests.scoring.training import conftest as imported
-    for holder in (_CALLERS, imported._CALLERS):
-        holder["credentials"] = edge_credentials
-
-
-async def as_(principal: Principal | None, audience: str = "scoring") -> tuple:
-    """Call metadata for acting as `principal`: an internal token for `audience`, as the edge would send."""
-    if principal is None:
-        return ()
-    token = await _CALLERS["credentials"].token(principal, audience)
-    return (("authorization", f"Bearer {token}"),)
-
-
-def cmu_documents(clips: tuple[str, ...] = ("04", "07"), stride: int = 4) -> list[dict]:
-    """Real repetitions cut from CMU clips (front kick, roundhouse by default) as pose-sequence JSON,
-    120 Hz thinned to 30 Hz like a video (and the pose service's output)."""
-    import tempfile
-    from services.scoring.mocap.cmu import cmu_samples
-    with tempfile.TemporaryDirectory() as tmp:
-        os.symlink(CMU / "135.asf", Path(tmp) / "135.asf")
-        for clip in clips:
-            os.symlink(CMU / f"135_{clip}.amc", Path(tmp) / f"135_{clip}.amc")
-        samples = cmu_samples(Path(tmp))
-    docs = []
-    for s in samples:
-        t, world, vis = s.t[::stride], s.world[::stride].copy(), s.visibility[::stride]
-        # The markers carry no eyes or mouth (NaN); JSON has no NaN, so they sit on the nose, unseen.
-        unknown = np.isnan(world).any(axis=2)
-        world[unknown] = np.broadcast_to(world[:, :1], world.shape)[unknown]
-        assert np.isfinite(world).all() and (vis[unknown] == 0).all()
-        frames = [{"timestamp_ms": round(float(ti) * 1000.0, 3),
-                   "landmarks": np.round(np.concatenate([w, v[:, None]], axis=1), 5).tolist()}
-                  for ti, w, v in zip(t, world, vis)]
-        docs.append({"technique": s.technique, "fps": 30.0, "frames": frames, "source": s.source})
-    return docs
+    """The credentials training_jobs.as_() mints with."""
+    training_jobs.CALLERS["credentials"] = edge_credentials
 
 
 @pytest.fixture(scope="session")
@@ -193,18 +148,6 @@ async def db(training_db):
     await conn.close()
 
 
-async def wait_for(stub, training_id: str, statuses: tuple[str, ...], principal=COACH_USER, timeout=300.0,
-                   until=None):
-    """Poll GetTraining until the status is one of `statuses` (or `until(job)` holds)."""
-    deadline = asyncio.get_running_loop().time() + timeout
-    while True:
-        job = await stub.GetTraining(scoring_pb2.GetTrainingRequest(training_id=training_id), metadata=await as_(principal))
-        if job.status in statuses or (until is not None and until(job)):
-            return job
-        assert asyncio.get_running_loop().time() < deadline, f"still {job.status}: {[l.message for l in job.logs]}"
-        await asyncio.sleep(0.2)
-
-
 @pytest.fixture(scope="module")
 async def store_db(pg_url) -> str:
     """A fresh database with the scoring schema, and no scoring service (so no runner) on it."""
@@ -224,20 +167,3 @@ async def pool(store_db):
     await pool.close()
 
 
-def new_job(coach: str, **changes) -> Job:
-    job_id = f"train_{uuid.uuid4().hex[:20]}"
-    fields = dict(id=job_id, owner_id=COACH_USER.user_id, coach=coach, model_type="style_encoder", data_dir="small",
-                  epochs=2, batch_size=8, learning_rate=0.001, device="cpu",
-                  checkpoint_dir=f"{COACH_USER.user_id}/{job_id}", resume_from="", status="queued", progress=None,
-                  epoch_seconds=0.0, epochs_timed=0, progress_at=None, attempts=0, error="", model_version=None,
-                  created_at=datetime.now(timezone.utc), started_at=None, finished_at=None)
-    fields.update(changes)
-    return Job(**fields)
-
-
-async def running_job(store: JobStore, coach: str, **changes) -> Job:
-    job = new_job(coach, **changes)
-    await store.insert(job, "queued")
-    claimed = await store.claim(job.id)
-    assert claimed is not None and claimed.status == "in_progress"
-    return claimed

@@ -15,7 +15,8 @@ from services.scoring.training import changes as changes_module
 from services.scoring.training.changes import JobChanges
 from services.scoring.training.jobs import TrainingJobs
 from services.scoring.training.store import JobStore
-from tests.scoring.training.conftest import COACH_USER, OTHER_COACH, running_job
+from testkit.principals import COACH_USER, OTHER_COACH
+from testkit.training_jobs import running_job
 
 
 def _jobs(store: JobStore, dsn: str, tmp_path) -> TrainingJobs:

@@ -20,7 +20,8 @@ from services.scoring.training.clients import GrpcCoachDirectory
 from services.scoring.training.process import WorkerChecker
 from services.kit.channels import channel as kit_channel
 from services.kit.context import principal_var
-from tests.scoring.training.conftest import COACH_USER, as_, cmu_documents
+from testkit.principals import COACH_USER
+from testkit.training_jobs import as_, cmu_documents
 
 
 def sequence(doc: dict) -> common_pb2.PoseSequence:

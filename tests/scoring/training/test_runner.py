@@ -15,7 +15,8 @@ from kataforge.scoring.v1 import scoring_pb2
 from services.scoring.training.registry import ModelRegistry
 from services.scoring.training.store import JobStore, ModelStore
 from services.scoring.training.worker import MAX_ADDRESS_SPACE
-from tests.scoring.training.conftest import ADMIN, COACH_USER, STUDENT, as_, wait_for
+from testkit.principals import ADMIN, COACH_USER, STUDENT
+from testkit.training_jobs import as_, wait_for
 
 WORKER = "services.scoring.training.worker"
 

@@ -5,7 +5,7 @@ from pathlib import Path
 import pytest
 
 from services.kit.config import ConfigError, load_settings
-from tests.conftest import DATA
+from services.kit.paths import SHARED_DATA as DATA
 
 
 def test_defaults(tmp_path):

@@ -13,7 +13,8 @@ from services.kit import errors
 from services.scoring.training.jobs import TrainingJobs
 from services.scoring.training.runner import TrainingRunner
 from services.scoring.training.store import JobStore
-from tests.scoring.training.conftest import COACH_USER, running_job
+from testkit.principals import COACH_USER
+from testkit.training_jobs import running_job
 
 
 async def test_concurrent_completions_get_consecutive_versions(pool):

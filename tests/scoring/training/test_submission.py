@@ -10,7 +10,8 @@ import pytest
 from kataforge.coach.v1 import coach_pb2
 from kataforge.scoring.v1 import scoring_pb2
 from services.scoring.training import jobs
-from tests.scoring.training.conftest import ADMIN, COACH_USER, OTHER_COACH, STUDENT, as_
+from testkit.principals import ADMIN, COACH_USER, OTHER_COACH, STUDENT
+from testkit.training_jobs import as_
 
 BAD = grpc.StatusCode.INVALID_ARGUMENT
 UNUSABLE = grpc.StatusCode.FAILED_PRECONDITION  # 422 validation_error at the edge

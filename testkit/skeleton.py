@@ -59,3 +59,28 @@ def smooth_step(t: np.ndarray, t_c: float, width: float) -> np.ndarray:
     """0 -> 1 displacement whose speed is a Gaussian pulse peaking at t_c (s), unit integral."""
     from scipy.special import erf
     return 0.5 * (1.0 + erf((t - t_c) / (np.sqrt(2.0) * width)))
+
+
+KICK_CHAIN = [24, 26, 28, 32]          # right hip, knee, ankle, toe
+REACH = [0.03, 0.25, 0.45, 0.55]       # m each landmark travels forward (distal travels further)
+
+
+def kick(order: list[int], lag_s: float = 0.040, fps: float = 60.0) -> tuple[np.ndarray, np.ndarray]:
+    """Each chain landmark moves forward with a Gaussian speed pulse; pulse k peaks at 0.5 + k * lag."""
+    t, w = still(int(1.4 * fps), fps)
+    w = w.copy()
+    for k, idx in enumerate(order):
+        reach = REACH[KICK_CHAIN.index(idx)]
+        w[:, idx, 2] -= reach * smooth_step(t, 0.5 + k * lag_s, 0.035)
+    w[:, 30, 2] -= REACH[3] * smooth_step(t, 0.5 + order.index(32) * lag_s, 0.035)  # heel with the toe
+    return t, w
+
+
+def punch(t: np.ndarray, reach: float = 0.5, width: float = 0.04, t_c: float = 0.6) -> np.ndarray:
+    """Right hand and forearm thrust forward by `reach` m with a Gaussian speed pulse.
+    Peak speed = reach / (sqrt(2 pi) * width)."""
+    _, w = still(len(t))
+    w = w.copy()
+    w[:, [16, 18, 20, 22], 2] -= reach * smooth_step(t, t_c, width)[:, None]
+    w[:, 14, 2] -= 0.5 * reach * smooth_step(t, t_c - 0.03, width)
+    return w

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import random
 import struct
+import zlib
 import subprocess
 from pathlib import Path
 from typing import Callable, Iterator
 
-from tests.conftest import VIDEOS
+from services.kit.paths import VIDEOS
 
 # A person, H.264, index (moov) at the end of the file.
 PERSON = VIDEOS / "pose2sim-balancing-cam01.mp4"
@@ -196,3 +197,30 @@ CASES: dict[str, tuple[Callable[[Path], Path], str | None]] = {
 def build_all(directory: Path) -> dict[str, tuple[Path, str | None]]:
     """Build every case into `directory` (which must exist); name -> (file, expected message substring)."""
     return {name: (build(directory), expected) for name, (build, expected) in CASES.items()}
+
+
+def png_bytes() -> bytes:
+    """A valid 1x1 PNG image."""
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+    return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", 1, 1, 8, 2, 0, 0, 0))
+            + chunk(b"IDAT", zlib.compress(b"\x00\xff\x00\x00")) + chunk(b"IEND", b""))
+
+
+def truncated(name: str, fraction: float = 0.5) -> bytes:
+    data = (VIDEOS / name).read_bytes()
+    return data[: int(len(data) * fraction)]
+
+
+# A playlist names URLs (here the cloud metadata service) a lenient demuxer would fetch; refused as text.
+PLAYLIST = b"#EXTM3U\n#EXT-X-TARGETDURATION:10\n#EXTINF:10,\nhttp://169.254.169.254/latest/meta-data\n"
+
+# cam01 keeps its MP4 index (moov) at the end, cam02 at the start: truncation fails differently.
+BAD_UPLOADS = {
+    "empty": (b"", "The uploaded video is empty"),
+    "text": (b"this is not a video, just some words\n" * 20, "text, not a video"),
+    "png": (png_bytes(), "PNG image, not a video"),
+    "truncated-index-at-end": (truncated("pose2sim-balancing-cam01.mp4"), "truncated"),
+    "truncated-index-at-start": (truncated("pose2sim-balancing-cam02.mp4"), "truncated"),
+    "random-bytes": (bytes(range(7, 256)) * 50, "not a recognised video format"),
+}

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import REPO
+from services.kit.paths import REPO
 
 CHROMIUM = os.environ.get("KATAFORGE_CHROMIUM") or shutil.which("chromium") or "/usr/bin/chromium"
 ARTIFACTS = Path(os.environ.get("KATAFORGE_ARTIFACTS") or REPO / ".artifacts" / "screenshots")

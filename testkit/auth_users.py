@@ -1,4 +1,4 @@
-"""Helpers shared by the auth tests."""
+"""Auth users for the auth service's tests: fresh usernames and registered accounts."""
 
 from __future__ import annotations
 

@@ -4,15 +4,15 @@ from __future__ import annotations
 
 from dataclasses import replace
 from functools import lru_cache
-from pathlib import Path
 
 import numpy as np
 
 from services.scoring.biomechanics import landmarks as L
 from services.scoring.biomechanics.motion import Motion
+from services.kit.paths import CMU_KARATE
 from services.scoring.mocap.cmu import load_motion
 
-CMU = Path(__file__).resolve().parents[4] / "shared" / "data" / "mocap" / "cmu-135-karate"
+CMU = CMU_KARATE
 MARGIN_S = 0.4   # kept around a repetition when it is cut out of its clip
 
 
