@@ -19,6 +19,7 @@ import dockerfile
 import pytest
 
 from services.kit.config import Settings
+from services.kit.loopback import free_port
 from services.kit.paths import REPO
 
 DOCKER = REPO / "deploy" / "docker"
@@ -183,13 +184,6 @@ def run_healthcheck(service: str, env: dict[str, str]) -> int:
     clean = {k: v for k, v in os.environ.items() if not k.startswith("DOJO_")}
     return subprocess.run([sys.executable, str(HEALTHCHECK), service], env={**clean, **env, "PYTHONPATH": str(REPO)},
                           cwd=REPO, capture_output=True, timeout=60).returncode
-
-
-def free_port() -> int:
-    import socket
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def test_healthcheck_follows_grpc_health():

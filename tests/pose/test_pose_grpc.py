@@ -15,6 +15,7 @@ from kataforge.pose.v1 import pose_pb2, pose_pb2_grpc
 from services.kit import errors
 from services.kit.config import replace
 from services.kit.grpc_errors import ERROR_TRAILER
+from services.kit.loopback import free_port
 from services.pose.main import build
 from services.pose.video import TEMP_PREFIX
 from services.kit.paths import VIDEOS
@@ -173,7 +174,7 @@ async def test_source_url_is_checked(pose_server, url, reason):
 
 
 async def test_upload_over_the_size_limit_is_refused(base_settings, bundle, start_service, backend_channel):
-    settings = replace(base_settings, max_request_size=1024 * 1024, pose_addr=f"127.0.0.1:{_free_port()}")
+    settings = replace(base_settings, max_request_size=1024 * 1024, pose_addr=f"127.0.0.1:{free_port()}")
     running = await start_service(build(settings), settings)
     try:
         async with backend_channel(settings.pose_addr, "pose") as channel:
@@ -187,14 +188,11 @@ async def test_upload_over_the_size_limit_is_refused(base_settings, bundle, star
 
 
 async def test_missing_bundle_fails_start_with_make_model_hint(base_settings, start_service, tmp_path):
-    settings = replace(base_settings, model_dir=str(tmp_path), pose_addr=f"127.0.0.1:{_free_port()}")
+    settings = replace(base_settings, model_dir=str(tmp_path), pose_addr=f"127.0.0.1:{free_port()}")
     with pytest.raises(errors.ModelError, match="make model"):
         await start_service(build(settings), settings)
 
 
-def _free_port() -> int:
-    from services.kit.loopback import free_port
-    return free_port()
 
 
 async def test_asking_for_a_gpu_that_is_not_usable_fails_the_start(base_settings, bundle):
