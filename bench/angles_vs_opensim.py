@@ -30,7 +30,6 @@ from scipy.linalg import rq
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from services.kit.paths import REPO, SHARED_DATA as DATA  # noqa: E402
-
 from services.scoring.biomechanics import landmarks as L  # noqa: E402
 from services.scoring.biomechanics.angles import joint_angles  # noqa: E402
 

@@ -34,9 +34,9 @@ from grpc_health.v1 import health_pb2, health_pb2_grpc
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from bench.pose_service import free_port, start_pose_service  # noqa: E402
 from kataforge.pose.v1 import pose_pb2, pose_pb2_grpc  # noqa: E402
 from services.kit.grpc_errors import ERROR_TRAILER  # noqa: E402
-from bench.pose_service import free_port, start_pose_service  # noqa: E402
 from testkit.bad_videos import PERSON, REFUSED_BY, build_all  # noqa: E402
 
 CHUNK = 1 << 20

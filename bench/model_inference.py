@@ -22,7 +22,6 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from services.kit.paths import REPO, CMU_KARATE as CMU  # noqa: E402
-
 from services.scoring.learning.features import featurize_sample  # noqa: E402
 from services.scoring.learning.runtime import LearnedModels, providers  # noqa: E402
 

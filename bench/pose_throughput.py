@@ -28,11 +28,10 @@ from mediapipe.tasks.python import BaseOptions, vision
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from bench.pose_service import free_port, start_pose_service  # noqa: E402
 from services.kit.paths import REPO, VIDEOS  # noqa: E402
-
 from kataforge.pose.v1 import pose_pb2, pose_pb2_grpc  # noqa: E402
 from services.kit.config import Settings  # noqa: E402
-from bench.pose_service import free_port, start_pose_service  # noqa: E402
 from services.pose.landmarker import bundle_path  # noqa: E402
 
 CHUNK = 1 << 20

@@ -20,11 +20,10 @@ from scipy.signal import butter, filtfilt
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from services.kit.landmark_signal import SignalConfig  # noqa: E402
 from services.kit.paths import REPO, SHARED_DATA as DATA  # noqa: E402
-
 from services.pose.extract import extract_poses  # noqa: E402
 from services.pose.landmarker import bundle_path  # noqa: E402
-from services.kit.landmark_signal import SignalConfig  # noqa: E402
 from services.pose.workers import WorkerLimits, WorkerPool  # noqa: E402
 
 TRC = DATA / "ground-truth" / "pose2sim-balancing" / "S00_P00_T01_BalancingTrial_0-100.trc"

@@ -18,7 +18,6 @@ import os
 import re
 import secrets
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
@@ -32,29 +31,9 @@ import psutil
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from services.kit.loopback import free_port_block  # noqa: E402
 from services.kit.paths import REPO, VIDEOS  # noqa: E402
-
 from services.kit.topology import METRICS_PORT_OFFSET, REPLICA_PORT_STEP  # noqa: E402
-
-
-def free(port: int) -> bool:
-    with socket.socket() as s:
-        try:
-            s.bind(("127.0.0.1", port))
-        except OSError:
-            return False
-    return True
-
-
-def port_block(count: int, step: int) -> int:
-    """A port p with p + k*step and their metrics ports (+1000) free for k < count."""
-    while True:
-        with socket.socket() as s:
-            s.bind(("127.0.0.1", 0))
-            p = s.getsockname()[1]
-        wanted = [p + k * step + extra for k in range(count) for extra in (0, METRICS_PORT_OFFSET)]
-        if max(wanted) < 65536 and all(free(q) for q in wanted):
-            return p
 
 
 def replica_tree(addr: str) -> list[psutil.Process]:
@@ -85,8 +64,8 @@ async def main() -> None:
 
     state = Path(tempfile.mkdtemp(prefix="kf-scale-"))
     db_url = embedded_pg.start(str(state)).get_uri()
-    ports = {n: port_block(2, REPLICA_PORT_STEP) for n in ("AUTH", "COACH", "POSE", "SCORING")}
-    api, envoy_port = port_block(2, 1), port_block(1, 1)
+    ports = {n: free_port_block(2, REPLICA_PORT_STEP) for n in ("AUTH", "COACH", "POSE", "SCORING")}
+    api, envoy_port = free_port_block(2, 1), free_port_block(1, 1)
     env = {**{k: v for k, v in os.environ.items() if not k.startswith("DOJO_")},
            "DOJO_STATE_DIR": str(state), "DOJO_DATABASE_URL": db_url, "DOJO_API_PORT": str(api),
            "DOJO_MODEL_DIR": str(REPO / "models"), "DOJO_LOG_LEVEL": "ERROR", "DOJO_ADMIN_USERNAME": "bench",

@@ -25,11 +25,10 @@ from scipy.signal import butter, filtfilt
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from services.kit.paths import REPO, VIDEOS  # noqa: E402
-
 from bench import angles_vs_opensim as opensim  # noqa: E402
 from bench import mocap_validation  # noqa: E402
 from bench.video_variants import VARIANTS, make_variant  # noqa: E402
+from services.kit.paths import REPO, VIDEOS  # noqa: E402
 from services.pose.extract import extract_poses  # noqa: E402
 from services.pose.landmarker import bundle_path  # noqa: E402
 from services.pose.servicer import to_proto  # noqa: E402

@@ -7,9 +7,9 @@ from functools import lru_cache
 
 import numpy as np
 
+from services.kit.paths import CMU_KARATE
 from services.scoring.biomechanics import landmarks as L
 from services.scoring.biomechanics.motion import Motion
-from services.kit.paths import CMU_KARATE
 from services.scoring.mocap.cmu import load_motion
 
 CMU = CMU_KARATE

@@ -58,7 +58,8 @@ async def wait_for(stub, training_id: str, statuses: tuple[str, ...], principal=
     """Poll GetTraining until the status is one of `statuses` (or `until(job)` holds)."""
     deadline = asyncio.get_running_loop().time() + timeout
     while True:
-        job = await stub.GetTraining(scoring_pb2.GetTrainingRequest(training_id=training_id), metadata=await as_(principal))
+        job = await stub.GetTraining(scoring_pb2.GetTrainingRequest(training_id=training_id),
+                                     metadata=await as_(principal))
         if job.status in statuses or (until is not None and until(job)):
             return job
         assert asyncio.get_running_loop().time() < deadline, f"still {job.status}: {[l.message for l in job.logs]}"

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import socket
 
+from services.kit.topology import METRICS_PORT_OFFSET
+
 
 def free_port() -> int:
     """A port nobody listens on now (the kernel's pick; another process may take it before it is used)."""
@@ -21,9 +23,9 @@ def _is_free(port: int) -> bool:
     return True
 
 
-def free_port_block(count: int = 1, step: int = 1, offsets: tuple[int, ...] = (0, 1000)) -> int:
+def free_port_block(count: int = 1, step: int = 1, offsets: tuple[int, ...] = (0, METRICS_PORT_OFFSET)) -> int:
     """A free port p with every p + k*step + offset free too (k < count): the ports `kataforge serve` gives
-    replicas (step 100) and their metrics endpoints (+1000), services/kit/topology.py."""
+    replicas (step REPLICA_PORT_STEP) and their metrics endpoints (+METRICS_PORT_OFFSET), services/kit/topology.py."""
     while True:
         p = free_port()
         wanted = [p + k * step + extra for k in range(count) for extra in offsets]

@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 
 from services.auth.secret_hash import secret_hash
-from services.kit.tokens import JwksVerifier
 from services.kit.errors import Unauthorized
+from services.kit.tokens import JwksVerifier
 from testkit.auth_users import PASSWORD, register
 
 

@@ -15,9 +15,9 @@ from kataforge.coach.v1 import coach_pb2, coach_pb2_grpc
 from services.coach.main import build
 from services.kit.channels import channel
 from services.kit.context import Principal, principal_var
-from testkit.poses import jab_sequence
-from testkit.coach_calls import call, create, failure
 from services.kit.paths import VIDEOS
+from testkit.coach_calls import call, create, failure
+from testkit.poses import jab_sequence
 
 CAM01 = VIDEOS / "pose2sim-balancing-cam01.mp4"  # 100 frames at 60 fps, one person balancing
 

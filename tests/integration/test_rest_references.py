@@ -8,8 +8,8 @@ import cv2
 import numpy as np
 import pytest
 
-from testkit.poses import compact, jab_sequence
 from services.kit.paths import VIDEOS
+from testkit.poses import compact, jab_sequence
 from testkit.rest_calls import new_user
 
 pytestmark = pytest.mark.integration

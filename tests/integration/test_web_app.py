@@ -14,8 +14,10 @@ import uuid
 import pytest
 
 from services.kit.paths import VIDEOS
+from testkit.browser import (DESKTOP, PHONE, REFERENCE_RGB, STUDENT_RGB, Screenshots, Watched, coloured_share,
+                             fake_camera_clip, inked_share, launch, near, pixels_at, sign_in, unlabelled_controls,
+                             until, visible)
 from testkit.rest_calls import new_user
-from testkit.browser import DESKTOP, PHONE, REFERENCE_RGB, STUDENT_RGB, Screenshots, Watched, coloured_share, fake_camera_clip, inked_share, launch, near, pixels_at, sign_in, unlabelled_controls, until, visible
 
 pytestmark = pytest.mark.integration
 

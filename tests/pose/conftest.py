@@ -6,10 +6,10 @@ from pathlib import Path
 
 import pytest
 
+from services.kit.paths import MODELS, VIDEOS
 from services.pose.extract import PoseSequence, extract_poses
 from services.pose.landmarker import bundle_path
 from services.pose.workers import WorkerLimits, WorkerPool
-from services.kit.paths import MODELS, VIDEOS
 from testkit.videos import EXTRACT_WORKERS
 
 BUNDLE = bundle_path(MODELS)

@@ -9,8 +9,8 @@ import cv2
 import pytest
 
 from services.kit import errors
-from services.pose.container import ContainerHeader, HeaderLimits, Track, check_header, read_iso_header
 from services.kit.paths import VIDEOS
+from services.pose.container import ContainerHeader, HeaderLimits, Track, check_header, read_iso_header
 from testkit.bad_videos import ffmpeg, find_boxes
 
 IDENTITY = (0x10000, 0, 0, 0, 0x10000, 0, 0, 0, 0x40000000)

@@ -15,11 +15,11 @@ import numpy as np
 import pytest
 
 from services.kit import errors
+from services.kit.paths import VIDEOS
 from services.pose.container import read_iso_header
 from services.pose.decode_protocol import MAX_TRACKERS, MIN_TRACKER_FRAMES, analysis_stride, tracker_count
 from services.pose.extract import MAX_FRAME_STRIDE, PoseSequence, extract_poses, plan_workers
 from services.pose.workers import WorkerLimits
-from services.kit.paths import VIDEOS
 from testkit.videos import ALL_VIDEOS, EXTRACT_WORKERS, POSE2SIM
 
 SPORTS2D = "sports2d-demo.mp4"

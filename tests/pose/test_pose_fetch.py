@@ -12,8 +12,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import pytest
 
 from services.kit import errors
-from services.pose import fetch
 from services.kit.paths import VIDEOS
+from services.pose import fetch
 
 VIDEO = (VIDEOS / "pose2sim-balancing-cam01.mp4").read_bytes()
 

@@ -16,9 +16,9 @@ from services.kit import errors
 from services.kit.config import replace
 from services.kit.grpc_errors import ERROR_TRAILER
 from services.kit.loopback import free_port
+from services.kit.paths import VIDEOS
 from services.pose.main import build
 from services.pose.video import TEMP_PREFIX
-from services.kit.paths import VIDEOS
 from testkit.bad_videos import BAD_UPLOADS
 
 pytestmark = pytest.mark.integration

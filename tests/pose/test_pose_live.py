@@ -22,9 +22,9 @@ from prometheus_client import REGISTRY
 from kataforge.pose.v1 import pose_pb2, pose_pb2_grpc
 from services.kit.config import replace
 from services.kit.grpc_errors import ERROR_TRAILER
-from services.pose.main import build
 from services.kit.loopback import free_port
 from services.kit.paths import VIDEOS
+from services.pose.main import build
 
 pytestmark = pytest.mark.integration
 

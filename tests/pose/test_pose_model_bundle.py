@@ -9,8 +9,8 @@ import pytest
 from mediapipe.tasks.metadata import metadata_schema_py_generated as meta_fb
 from mediapipe.tasks.metadata import schema_py_generated as tflite_fb
 
-from services.pose import landmarker, model_bundle
 from services.kit.paths import REPO
+from services.pose import landmarker, model_bundle
 
 
 def _metadata(model_bytes: bytes) -> meta_fb.ModelMetadataT:

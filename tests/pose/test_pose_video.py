@@ -10,9 +10,9 @@ import numpy as np
 import pytest
 
 from services.kit import errors
+from services.kit.paths import VIDEOS
 from services.pose import video
 from services.pose.extract import extract_poses
-from services.kit.paths import VIDEOS
 from testkit.bad_videos import BAD_UPLOADS, PLAYLIST
 from testkit.videos import ALL_VIDEOS, EXTRACT_WORKERS
 

@@ -22,13 +22,13 @@ import psutil
 import pytest
 
 from services.kit import errors
+from services.kit.paths import VIDEOS
 from services.pose import workers as workers_module
 from services.pose.appearance import SIZE as LOOK_FLOATS
 from services.pose.decode_protocol import (DONE, INFO, MAX_PEOPLE, PERSON_FLOATS, POSE_HEAD, POSES, READY, RECORD,
                                            LaneJob, read_poses, write_poses)
 from services.pose.extract import ExtractionCancelled, extract_poses
 from services.pose.workers import MAX_RECORD, WorkerLimits, WorkerPool, WorkerProcess
-from services.kit.paths import VIDEOS
 
 SPORTS2D = VIDEOS / "sports2d-demo.mp4"  # 230 frames: ~10 s of CPU, long enough to interrupt
 CAM01 = VIDEOS / "pose2sim-balancing-cam01.mp4"

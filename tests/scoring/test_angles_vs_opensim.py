@@ -22,12 +22,12 @@ import pytest
 from bench.angles_vs_opensim import (COMPARED, EXTRA, compare, depth_diagnosis, extract, find_lag, fit_camera,
                                      markers_in_camera_axes, overall_rmse, read_mot, read_trc, trc_landmarks,
                                      video_landmarks)
+from services.kit.paths import REPO
 from services.pose.servicer import to_proto
 from services.scoring.biomechanics.angles import joint_angles
 from services.scoring.biomechanics.planar import metric_positions
 from services.scoring.clients import motion_from_sequence
 from services.scoring.learning.lifting import DepthLifter
-from services.kit.paths import REPO
 
 FLEXION = [name for name, *_ in COMPARED]
 

@@ -7,11 +7,11 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from services.kit.paths import VIDEOS, REPO
 from services.scoring.assessment import prepare
 from services.scoring.clients import motion_from_sequence
 from services.scoring.learning.lifting import DepthLifter
 from services.scoring.live import MAX_LATE_S, SETTLE_S, LiveRepetitions
-from services.kit.paths import VIDEOS, REPO
 
 
 

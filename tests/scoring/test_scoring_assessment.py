@@ -5,12 +5,12 @@ from __future__ import annotations
 
 import pytest
 
+from services.kit.paths import REPO, CMU_KARATE as CMU
 from services.scoring.analysis import CoachReference
 from services.scoring.assessment import assess, cut, prepare
 from services.scoring.biomechanics import Motion
 from services.scoring.mocap.cmu import load_clips
 from services.scoring.technique_models import TechniqueModels
-from services.kit.paths import REPO, CMU_KARATE as CMU
 
 DEFAULT_MODELS = REPO / "models" / "scoring"
 

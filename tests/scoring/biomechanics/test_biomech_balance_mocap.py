@@ -6,12 +6,12 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from services.kit.paths import CMU_KARATE as CMU
 from services.scoring.biomechanics import analyze_motion
 from services.scoring.biomechanics.balance import balance, estimate_vertical
-from services.scoring.biomechanics.sampling import smooth
 from services.scoring.biomechanics.kinematics import kinematics
+from services.scoring.biomechanics.sampling import smooth
 from services.scoring.mocap.cmu import load_clips
-from services.kit.paths import CMU_KARATE as CMU
 
 pytestmark = pytest.mark.skipif(not (CMU / "135.asf").is_file(), reason="CMU subject 135 not available")
 

@@ -6,8 +6,8 @@ import numpy as np
 import pytest
 
 from services.scoring.biomechanics import analyze_motion
-from services.scoring.biomechanics.motion import Motion
 from services.scoring.biomechanics.kinetics import ACTIVE_FRACTION
+from services.scoring.biomechanics.motion import Motion
 
 from testkit.skeleton import motion, punch, still
 

@@ -5,13 +5,13 @@ from __future__ import annotations
 
 import numpy as np
 
+from services.kit.paths import REPO, VIDEOS
 from services.scoring.biomechanics import analyze_motion
 from services.scoring.biomechanics.landmarks import MIRROR_INDEX
 from services.scoring.biomechanics.measurement import measure
 from services.scoring.clients import motion_from_sequence
 from services.scoring.comparison.mirror import mirror_motion
 from services.scoring.learning.lifting import DepthLifter
-from services.kit.paths import REPO, VIDEOS
 
 CLIP = VIDEOS / "pose2sim-balancing-cam01.mp4"
 MODELS = REPO / "models" / "scoring"

@@ -12,8 +12,8 @@ import pytest
 from services.kit.errors import ValidationFailed
 from services.scoring.learning.dataset import load_dataset, split_by_fold, split_by_source
 
-from testkit import learning_synth
 from services.kit.paths import CMU_KARATE as CMU
+from testkit import learning_synth
 
 
 

@@ -6,10 +6,10 @@ import numpy as np
 import pytest
 
 from services.kit.errors import ValidationFailed
+from services.scoring.biomechanics.landmarks import MIRROR_INDEX as MIRROR_PERMUTATION
 from services.scoring.learning import augment as A
 from services.scoring.learning.features import (N_FRAMES, facing_yaw, featurize, featurize_sample, interp_frames,
                                                 mirrored)
-from services.scoring.biomechanics.landmarks import MIRROR_INDEX as MIRROR_PERMUTATION
 from services.scoring.learning.skeleton import POSE_CONNECTIONS, mean_adjacency
 
 from testkit import learning_synth

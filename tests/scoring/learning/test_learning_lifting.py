@@ -5,10 +5,10 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from services.kit.paths import REPO
 from services.scoring.learning import lifter_training
 from services.scoring.learning.lifting import HIPS, JOINTS, MIRROR, DepthLifter, mirror_inputs, normalise
 from services.scoring.learning.video_like import camera_rotation
-from services.kit.paths import REPO
 
 
 @pytest.fixture(scope="module")

@@ -7,8 +7,8 @@ import json
 import numpy as np
 import pytest
 
-from services.scoring.learning import open_set as O
 from services.kit.paths import DEEPMIMIC, REPO
+from services.scoring.learning import open_set as O
 
 DEFAULT_MANIFEST = REPO / "models" / "scoring" / "graphsage.json"
 

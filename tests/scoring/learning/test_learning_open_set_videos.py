@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import pytest
 
+from services.kit.paths import REPO, VIDEOS
 from services.pose.extract import extract_poses
 from services.pose.landmarker import bundle_path
 from services.pose.servicer import to_proto
@@ -16,7 +17,6 @@ from services.scoring.analysis import _recognition_block
 from services.scoring.assessment import prepare
 from services.scoring.clients import motion_from_sequence
 from services.scoring.technique_models import TechniqueModels
-from services.kit.paths import REPO, VIDEOS
 
 VIDEO_NAMES = [f"pose2sim-balancing-cam0{i}.mp4" for i in range(1, 5)] + ["sports2d-demo.mp4"]
 MODELS = REPO / "models" / "scoring"

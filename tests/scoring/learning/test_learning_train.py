@@ -9,8 +9,8 @@ import pytest
 import torch
 
 from services.kit.errors import InvalidRequest, ValidationFailed
-from services.scoring.learning.batches import VIDEO_VAL_VIEWS, TrainingData, engine_scores
 from services.scoring.learning.augment import mirror, rotate
+from services.scoring.learning.batches import VIDEO_VAL_VIEWS, TrainingData, engine_scores
 from services.scoring.learning.dataset import split_by_source
 from services.scoring.learning.runtime import LearnedModels
 from services.scoring.learning.train import TrainConfig, train_model

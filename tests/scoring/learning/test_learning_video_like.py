@@ -5,11 +5,11 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from services.kit.paths import CMU_KARATE as KARATE
 from services.scoring.biomechanics import landmarks as L
 from services.scoring.learning import video_like as V
 from services.scoring.learning.dataset import Sample
 from services.scoring.mocap.cmu import cmu_samples
-from services.kit.paths import CMU_KARATE as KARATE
 
 
 

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import numpy as np
 
+from services.kit.paths import CMU_EXERCISE as ROOT
 from services.scoring.biomechanics import landmarks as L
 from services.scoring.mocap import cmu_exercise as E
-from services.kit.paths import CMU_EXERCISE as ROOT
 
 
 

@@ -5,10 +5,10 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from services.kit.paths import CMU_KARATE as KARATE, DEEPMIMIC as ROOT
 from services.scoring.biomechanics import landmarks as L
 from services.scoring.mocap import deepmimic as D
 from services.scoring.mocap.cmu import cmu_samples
-from services.kit.paths import CMU_KARATE as KARATE, DEEPMIMIC as ROOT
 
 
 

@@ -7,12 +7,12 @@ import numpy as np
 import pytest
 
 from services.kit.errors import ValidationFailed
+from services.kit.paths import CMU_KARATE as CMU
 from services.scoring.biomechanics import landmarks as L
 from services.scoring.mocap.asf_amc import parse_amc, parse_asf
 from services.scoring.mocap.cmu import load_clips, load_motion, technique_of
 from services.scoring.mocap.forward_kinematics import euler, solve
 from services.scoring.mocap.landmarks33 import NOT_CAPTURED, stature_m, to_landmarks
-from services.kit.paths import CMU_KARATE as CMU
 
 
 

@@ -12,9 +12,9 @@ from __future__ import annotations
 
 import pytest
 
+from services.kit.paths import CMU_KARATE as CMU
 from services.scoring.biomechanics import analyze_motion
 from services.scoring.mocap.cmu import cmu_samples, load_clips, repetitions
-from services.kit.paths import CMU_KARATE as CMU
 
 REFERENCE_PEAK_M_S = {"front_kick": 10.0, "roundhouse": 9.7, "side_kick": 8.9, "lunge_punch": 6.3}
 REPETITIONS = {"front_kick": 3, "low_block": 8, "roundhouse": 4, "lunge_punch": 8, "knife_hand_block": 9,

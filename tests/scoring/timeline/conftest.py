@@ -8,13 +8,13 @@ from dataclasses import dataclass
 
 import pytest
 
+from services.kit.paths import CMU_KARATE as CMU, REPO, VIDEOS
 from services.scoring.analysis import CoachReference
 from services.scoring.assessment import Assessment, Prepared, prepare, run_assessment
 from services.scoring.biomechanics import Motion
 from services.scoring.clients import motion_from_sequence
 from services.scoring.learning.lifting import DepthLifter
 from services.scoring.mocap.cmu import load_motion
-from services.kit.paths import CMU_KARATE as CMU, REPO, VIDEOS
 
 
 

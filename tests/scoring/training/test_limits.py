@@ -15,11 +15,11 @@ import pytest
 from kataforge.coach.v1 import coach_pb2
 from kataforge.common.v1 import common_pb2
 from services.kit import errors
+from services.kit.channels import channel as kit_channel
+from services.kit.context import principal_var
 from services.scoring.training import clients, worker
 from services.scoring.training.clients import GrpcCoachDirectory
 from services.scoring.training.process import WorkerChecker
-from services.kit.channels import channel as kit_channel
-from services.kit.context import principal_var
 from testkit.principals import COACH_USER
 from testkit.training_jobs import as_, cmu_documents
 
