@@ -1,6 +1,6 @@
 """Bad inputs against the pose service: how each is refused, how fast, and what it costs a worker.
 
-Builds the hostile and broken files of tests/pose/bad_videos.py into a temporary directory, starts
+Builds the hostile and broken files of testkit/bad_videos.py into a temporary directory, starts
 the pose service as its own process (`python -m services.pose.main`), sends each file over
 ExtractPoses (chunked upload, as the scoring service does) and prints a markdown table:
 case | refused by | status | message | seconds to refuse | worker peak RSS (MiB).

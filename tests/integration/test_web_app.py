@@ -2,7 +2,7 @@
 follow the progress, read the result (skeleton pixels where the analysis put the landmarks, radar, curves,
 corrections that seek the video, slow motion, frame stepping, the coach's reference beside and ghosted),
 history, coach pages, live mode on Chromium's fake camera, and the bad inputs (an expired session, a file
-that is not a video, a dropped socket, a camera refused). Screenshots: tests/integration/web_browser.py."""
+that is not a video, a dropped socket, a camera refused). Screenshots: testkit/browser.py."""
 
 from __future__ import annotations
 
