@@ -27,25 +27,13 @@ from pathlib import Path
 
 import asyncpg
 import httpx
-import psutil
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from services.kit.loopback import free_port_block  # noqa: E402
 from services.kit.paths import REPO, VIDEOS  # noqa: E402
 from services.kit.topology import METRICS_PORT_OFFSET, REPLICA_PORT_STEP  # noqa: E402
-
-
-def replica_tree(addr: str) -> list[psutil.Process]:
-    """The pose process listening on addr and its workers."""
-    for proc in psutil.process_iter(["cmdline"]):
-        try:
-            if "services.pose.main" in " ".join(proc.info["cmdline"] or []) and \
-                    proc.environ().get("DOJO_POSE_ADDR") == addr:
-                return [proc, *proc.children(recursive=True)]
-        except (psutil.NoSuchProcess, psutil.AccessDenied):
-            continue
-    return []
+from testkit.replicas import PoseReplica  # noqa: E402
 
 
 def frames(metrics_port: int) -> float:
@@ -103,16 +91,15 @@ async def main() -> None:
             reply.raise_for_status()
             batch_id = reply.json()["batch_id"]
             killed_at = None
-            victim = pose_addrs[1]
+            victim = PoseReplica(pose_addrs[1])
+            victim.busy_percent()  # the baseline its CPU use is measured from
             while True:
                 if killed_at is None:
-                    tree = replica_tree(victim)
-                    busy = sum(p.cpu_percent(interval=None) for p in tree if p.is_running())
-                    if tree and busy > 50:  # extracting a video now
-                        for proc in tree:
-                            proc.send_signal(signal.SIGKILL)
+                    busy = victim.busy_percent()
+                    if busy > 50:  # extracting a video now
+                        count = victim.kill()
                         killed_at = time.perf_counter() - started
-                        print(f"killed pose replica {victim} ({len(tree)} processes, {busy:.0f} % CPU) at "
+                        print(f"killed pose replica {victim.addr} ({count} processes, {busy:.0f} % CPU) at "
                               f"{killed_at:.1f} s")
                 status = (await http.get(f"/batch/status/{batch_id}", headers=headers)).json()
                 if status["finished_at"]:
