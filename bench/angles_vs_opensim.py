@@ -29,11 +29,11 @@ from scipy.linalg import rq
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from services.kit.paths import REPO, SHARED_DATA as DATA  # noqa: E402
+from services.kit.paths import GROUND_TRUTH, REPO, VIDEOS  # noqa: E402
 from services.scoring.biomechanics import landmarks as L  # noqa: E402
 from services.scoring.biomechanics.angles import joint_angles  # noqa: E402
 
-TRUTH = DATA / "ground-truth" / "pose2sim-balancing"
+TRUTH = GROUND_TRUTH / "pose2sim-balancing"
 TRC = TRUTH / "S00_P00_T01_BalancingTrial_0-100.trc"
 MOT = TRUTH / "S00_P00_T01_BalancingTrial_0-100_body25b.mot"
 MIN_VISIBILITY = 0.5  # MediaPipe's own default confidence threshold (as bench/pose_vs_ground_truth.py)
@@ -178,7 +178,7 @@ def extract(cam: int, workers: int = 2):
     """The project's real extraction (default cleaning, 10 Hz Butterworth) of pose2sim cam0<cam>."""
     from services.pose.extract import extract_poses
     from services.pose.landmarker import bundle_path
-    return extract_poses(DATA / "videos" / f"pose2sim-balancing-cam0{cam}.mp4", bundle_path(REPO / "models"),
+    return extract_poses(VIDEOS / f"pose2sim-balancing-cam0{cam}.mp4", bundle_path(REPO / "models"),
                          workers=workers)
 
 

@@ -33,8 +33,8 @@ import httpx
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from services.kit.loopback import free_port  # noqa: E402
 from services.kit.paths import REPO  # noqa: E402
+from testkit.loopback import free_port  # noqa: E402
 
 
 def wait_for(url: str, ok, deadline_s: float = 180) -> None:

@@ -29,8 +29,8 @@ import httpx
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from services.kit.loopback import free_port  # noqa: E402
 from services.kit.paths import REPO, VIDEOS  # noqa: E402
+from testkit.loopback import free_port  # noqa: E402
 
 
 def wait_healthy(url: str, deadline: float) -> None:

@@ -111,7 +111,7 @@ def main() -> None:
     clip = frames(VIDEOS / args.clip, args.seconds, args.scale)
 
     from services.kit import embedded_pg
-    from services.kit.loopback import free_port
+    from testkit.loopback import free_port
     state = Path(tempfile.mkdtemp(prefix="kf-live-"))
     port = free_port()
     env = {**{k: v for k, v in os.environ.items() if not k.startswith("DOJO_")},

@@ -20,8 +20,8 @@ from grpc_health.v1 import health_pb2, health_pb2_grpc
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from services.kit.loopback import free_port  # noqa: E402
 from services.kit.paths import REPO  # noqa: E402
+from testkit.loopback import free_port  # noqa: E402
 
 
 def _wait_serving(proc: subprocess.Popen, addr: str, name: str, timeout: float) -> None:

@@ -21,12 +21,12 @@ from scipy.signal import butter, filtfilt
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from services.kit.landmark_signal import SignalConfig  # noqa: E402
-from services.kit.paths import REPO, SHARED_DATA as DATA  # noqa: E402
+from services.kit.paths import GROUND_TRUTH, REPO, VIDEOS  # noqa: E402
 from services.pose.extract import extract_poses  # noqa: E402
 from services.pose.landmarker import bundle_path  # noqa: E402
 from services.pose.workers import WorkerLimits, WorkerPool  # noqa: E402
 
-TRC = DATA / "ground-truth" / "pose2sim-balancing" / "S00_P00_T01_BalancingTrial_0-100.trc"
+TRC = GROUND_TRUTH / "pose2sim-balancing" / "S00_P00_T01_BalancingTrial_0-100.trc"
 # Ground-truth marker -> BlazePose landmark index.
 ENDS = {"LWrist": 15, "RWrist": 16, "LAnkle": 27, "RAnkle": 28}
 
@@ -58,7 +58,7 @@ def main() -> None:
         print("| view | " + " | ".join(f"{m} m/s (truth {truth[m]:.2f})" for m in ENDS) + " | worst ratio |")
         print("|---|" + "---|" * (len(ENDS) + 1))
         for cam in range(1, 5):
-            seq = extract_poses(DATA / "videos" / f"pose2sim-balancing-cam0{cam}.mp4", bundle, workers=2, pool=pool,
+            seq = extract_poses(VIDEOS / f"pose2sim-balancing-cam0{cam}.mp4", bundle, workers=2, pool=pool,
                                 signal=SignalConfig(smoothing=args.smoothing))
             t = np.array([f.timestamp_ms / 1000.0 for f in seq.frames])
             world = np.array([f.landmarks[:, 3:6] if f.detected else np.full((33, 3), np.nan) for f in seq.frames])

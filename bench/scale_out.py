@@ -30,9 +30,9 @@ import httpx
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from services.kit.loopback import free_port_block  # noqa: E402
 from services.kit.paths import REPO, VIDEOS  # noqa: E402
 from services.kit.topology import METRICS_PORT_OFFSET, REPLICA_PORT_STEP  # noqa: E402
+from testkit.loopback import free_port_block  # noqa: E402
 from testkit.replicas import PoseReplica  # noqa: E402
 
 

@@ -19,8 +19,8 @@ from prometheus_client import REGISTRY
 from kataforge.pose.v1 import pose_pb2
 from services.kit.config import replace
 from services.kit.grpc_errors import ERROR_TRAILER
-from services.kit.loopback import free_port
 from services.pose.main import build
+from testkit.loopback import free_port
 
 FPS = 30.0
 DEADLINE = 120.0  # per call: generous, the model loads once per stream

@@ -11,9 +11,9 @@ from typing import Awaitable, Callable
 import pytest
 
 from services.kit.config import Settings, load_settings, replace
-from services.kit.loopback import free_port
 from services.kit.paths import REPO
 from services.kit.server import ServiceSpec, serve
+from testkit.loopback import free_port
 from testkit.principals import ADMIN_PASSWORD, STATIC_API_KEY, TEST_CALLER
 
 @pytest.fixture(scope="session")

@@ -12,10 +12,10 @@ from kataforge.auth.v1 import auth_pb2, auth_pb2_grpc
 from services.auth.main import build
 from services.kit.config import replace
 from services.kit.grpc_errors import ERROR_TRAILER
-from services.kit.loopback import free_port
 from services.kit.service_identity import SECRET_HEADER, SERVICE_HEADER, service_secret
 from services.kit.tokens import JwksVerifier
 from testkit.auth_users import PASSWORD, unique
+from testkit.loopback import free_port
 
 
 @pytest.fixture(scope="module")

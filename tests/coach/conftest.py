@@ -15,7 +15,7 @@ from services.coach.store import CoachStore
 from services.kit.config import replace
 from services.kit.context import Principal
 from services.kit.db import open_pool
-from services.kit.loopback import free_port
+from testkit.loopback import free_port
 
 
 @pytest.fixture(scope="session")

@@ -19,8 +19,8 @@ import dockerfile
 import pytest
 
 from services.kit.config import Settings
-from services.kit.loopback import free_port
 from services.kit.paths import REPO
+from testkit.loopback import free_port
 
 DOCKER = REPO / "deploy" / "docker"
 HEALTHCHECK = DOCKER / "healthcheck.py"

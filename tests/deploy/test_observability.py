@@ -23,9 +23,9 @@ from prometheus_client.parser import text_string_to_metric_families
 
 from services.kit import errors
 from services.kit.config import Settings
-from services.kit.loopback import free_port, free_port_block
 from services.kit.paths import REPO, VIDEOS
 from services.kit.topology import METRICS_PORT_OFFSET, SERVICES, metrics_port
+from testkit.loopback import free_port, free_port_block
 
 OBSERVABILITY = REPO / "deploy" / "observability"
 PROMETHEUS = OBSERVABILITY / "prometheus.yml"

@@ -19,9 +19,9 @@ import grpc
 import pytest
 from grpc_health.v1 import health_pb2, health_pb2_grpc
 
-from services.kit.loopback import free_port
 from services.kit.paths import REPO, VIDEOS
 from services.kit.service_identity import service_secret
+from testkit.loopback import free_port
 from testkit.rest_calls import new_user
 
 pytestmark = pytest.mark.integration

@@ -13,7 +13,7 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 
 from services.kit import gateway
 from services.kit.config import replace
-from services.kit.loopback import free_port
+from testkit.loopback import free_port
 from testkit.poses import compact, jab_sequence
 from testkit.rest_calls import new_user
 

@@ -21,9 +21,9 @@ import httpx
 import psutil
 import pytest
 
-from services.kit.loopback import free_port_block
 from services.kit.paths import REPO, VIDEOS
 from services.kit.topology import REPLICA_PORT_STEP
+from testkit.loopback import free_port_block
 from testkit.replicas import PoseReplica
 
 pytestmark = pytest.mark.integration

@@ -10,8 +10,8 @@ import httpx
 import psutil
 import pytest
 
-from services.kit.loopback import free_port
 from services.kit.paths import REPO, VIDEOS
+from testkit.loopback import free_port
 
 pytestmark = pytest.mark.integration
 

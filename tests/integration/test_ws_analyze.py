@@ -12,9 +12,9 @@ from websockets.asyncio.client import connect
 from websockets.exceptions import ConnectionClosed
 
 from services.kit.config import replace
-from services.kit.loopback import free_port
 from services.kit.paths import VIDEOS
 from testkit.edge_server import serve_edge
+from testkit.loopback import free_port
 from testkit.rest_calls import messages, new_coach, new_user, ws_url
 
 pytestmark = pytest.mark.integration

@@ -17,7 +17,7 @@ from services.kit.channels import channel, retryable_methods, service_config
 from services.kit.config import replace
 from services.kit.context import ANONYMOUS_ADMIN, principal_var
 from services.kit.grpc_errors import from_rpc_error
-from services.kit.loopback import free_port
+from testkit.loopback import free_port
 
 
 def test_the_gets_of_the_rest_contract_and_extraction_are_retried_writes_are_not():

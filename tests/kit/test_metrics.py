@@ -11,8 +11,8 @@ from prometheus_client.parser import text_string_to_metric_families
 from kataforge.scoring.v1 import scoring_pb2, scoring_pb2_grpc
 from services.kit.channels import channel
 from services.kit.config import Settings, replace
-from services.kit.loopback import free_port
 from services.kit.server import ServiceSpec, serve
+from testkit.loopback import free_port
 
 GET_STATS = "/kataforge.scoring.v1.ScoringService/GetStats"
 

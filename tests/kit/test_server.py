@@ -11,8 +11,8 @@ from services.kit import errors
 from services.kit.channels import channel
 from services.kit.context import Principal, principal_var, request_id_var
 from services.kit.grpc_errors import from_rpc_error
-from services.kit.loopback import free_port
 from services.kit.server import ServiceSpec, serve
+from testkit.loopback import free_port
 
 
 class ProbeServicer(scoring_pb2_grpc.ScoringServiceServicer):

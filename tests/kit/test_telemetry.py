@@ -12,8 +12,8 @@ from concurrent import futures
 import grpc
 from opentelemetry.proto.collector.trace.v1 import trace_service_pb2, trace_service_pb2_grpc
 
-from services.kit.loopback import free_port
 from services.kit.paths import REPO
+from testkit.loopback import free_port
 
 PROCESS = """
 from opentelemetry import trace

@@ -16,9 +16,9 @@ from grpc_health.v1 import health_pb2, health_pb2_grpc
 from services.kit import transport_security
 from services.kit.channels import channel
 from services.kit.config import ConfigError, replace
-from services.kit.loopback import free_port
 from services.kit.server import ServiceSpec, serve
 from services.kit.service_identity import ServiceCredentials
+from testkit.loopback import free_port
 
 
 def _name(common_name: str) -> x509.Name:

@@ -26,12 +26,12 @@ from grpc_health.v1 import health_pb2, health_pb2_grpc
 from kataforge.pose.v1 import pose_pb2, pose_pb2_grpc
 from services.kit.config import replace
 from services.kit.grpc_errors import ERROR_TRAILER
-from services.kit.loopback import free_port
 from services.kit.paths import VIDEOS
 from services.pose.main import build
 from services.pose.pose_worker import peak_rss_kb
 from services.pose.video import TEMP_PREFIX
 from testkit.bad_videos import CASES, REFUSED_BY, build_all
+from testkit.loopback import free_port
 
 pytestmark = pytest.mark.integration
 

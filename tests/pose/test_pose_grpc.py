@@ -15,11 +15,11 @@ from kataforge.pose.v1 import pose_pb2, pose_pb2_grpc
 from services.kit import errors
 from services.kit.config import replace
 from services.kit.grpc_errors import ERROR_TRAILER
-from services.kit.loopback import free_port
 from services.kit.paths import VIDEOS
 from services.pose.main import build
 from services.pose.video import TEMP_PREFIX
 from testkit.bad_videos import BAD_UPLOADS
+from testkit.loopback import free_port
 
 pytestmark = pytest.mark.integration
 CHUNK = 256 * 1024

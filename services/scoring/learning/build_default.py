@@ -21,9 +21,6 @@ from .open_set import cmu13_samples, deepmimic_samples
 from .cross_validation import train_cross_validated
 from .train import MODEL_TYPES, TrainConfig, train_model
 
-DEFAULT_DATA = CMU_KARATE
-DEFAULT_DEEPMIMIC = DEEPMIMIC
-DEFAULT_EXERCISE = CMU_EXERCISE
 DEFAULT_OUT = MODELS / "scoring"
 SEED = 0
 # The technique classifier is trained FOLDS times, JOBS at a time, by cross-validation (cross_validation:
@@ -51,8 +48,8 @@ def write_atomic(path: Path, data: bytes) -> None:
     os.replace(tmp, path)
 
 
-def load_training_data(data_dir: Path = DEFAULT_DATA, deepmimic: Path | None = DEFAULT_DEEPMIMIC,
-                       exercise: Path | None = DEFAULT_EXERCISE) -> tuple[list, list]:
+def load_training_data(data_dir: Path = CMU_KARATE, deepmimic: Path | None = DEEPMIMIC,
+                       exercise: Path | None = CMU_EXERCISE) -> tuple[list, list]:
     """(technique repetitions, non-technique repetitions) of the shared motion capture."""
     samples = load_dataset(data_dir, min_techniques=2)
     negatives = []
@@ -65,7 +62,7 @@ def load_training_data(data_dir: Path = DEFAULT_DATA, deepmimic: Path | None = D
 
 
 def build(data_dir: Path, out: Path, seed: int = SEED, models: tuple[str, ...] = MODEL_TYPES,
-          deepmimic: Path | None = DEFAULT_DEEPMIMIC, exercise: Path | None = DEFAULT_EXERCISE,
+          deepmimic: Path | None = DEEPMIMIC, exercise: Path | None = CMU_EXERCISE,
           folds: int = FOLDS, jobs: int = JOBS) -> list[dict]:
     samples, negatives = load_training_data(data_dir, deepmimic, exercise)
     out.mkdir(parents=True, exist_ok=True)
@@ -85,9 +82,9 @@ def build(data_dir: Path, out: Path, seed: int = SEED, models: tuple[str, ...] =
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--data", type=Path, default=DEFAULT_DATA, help="CMU ASF/AMC folder and/or pose JSON files")
-    parser.add_argument("--deepmimic", type=Path, default=DEFAULT_DEEPMIMIC, help="DeepMimic humanoid3d clips")
-    parser.add_argument("--exercise", type=Path, default=DEFAULT_EXERCISE, help="CMU subject-13 exercise capture")
+    parser.add_argument("--data", type=Path, default=CMU_KARATE, help="CMU ASF/AMC folder and/or pose JSON files")
+    parser.add_argument("--deepmimic", type=Path, default=DEEPMIMIC, help="DeepMimic humanoid3d clips")
+    parser.add_argument("--exercise", type=Path, default=CMU_EXERCISE, help="CMU subject-13 exercise capture")
     parser.add_argument("--out", type=Path, default=DEFAULT_OUT, help="where <name>.onnx and <name>.json go")
     parser.add_argument("--seed", type=int, default=SEED)
     parser.add_argument("--models", nargs="+", choices=MODEL_TYPES, default=list(MODEL_TYPES))

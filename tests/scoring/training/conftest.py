@@ -16,9 +16,9 @@ from kataforge.coach.v1 import coach_pb2, coach_pb2_grpc
 from kataforge.scoring.v1 import scoring_pb2_grpc
 from services.kit.config import replace
 from services.kit.db import migrate
-from services.kit.loopback import free_port
 from services.kit.paths import CMU_KARATE as CMU
 from testkit import training_jobs
+from testkit.loopback import free_port
 from testkit.principals import COACH_USER
 from testkit.training_jobs import as_, cmu_documents
 
