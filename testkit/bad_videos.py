@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import random
 import struct
-import zlib
 import subprocess
+import zlib
 from pathlib import Path
 from typing import Callable, Iterator
 
@@ -199,12 +199,23 @@ def build_all(directory: Path) -> dict[str, tuple[Path, str | None]]:
     return {name: (build(directory), expected) for name, (build, expected) in CASES.items()}
 
 
+def png_chunk(kind: bytes, data: bytes) -> bytes:
+    return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+
+
+def png_bomb(side: int = 20000) -> bytes:
+    """A valid grey PNG of side x side pixels (1.2 GB once decoded to RGB) in about 400 KB."""
+    packer = zlib.compressobj(9)
+    row = bytes(side + 1)  # filter byte 0, then a row of black pixels
+    idat = b"".join(packer.compress(row) for _ in range(side)) + packer.flush()
+    return (b"\x89PNG\r\n\x1a\n" + png_chunk(b"IHDR", struct.pack(">IIBBBBB", side, side, 8, 0, 0, 0, 0))
+            + png_chunk(b"IDAT", idat) + png_chunk(b"IEND", b""))
+
+
 def png_bytes() -> bytes:
     """A valid 1x1 PNG image."""
-    def chunk(kind: bytes, data: bytes) -> bytes:
-        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
-    return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", 1, 1, 8, 2, 0, 0, 0))
-            + chunk(b"IDAT", zlib.compress(b"\x00\xff\x00\x00")) + chunk(b"IEND", b""))
+    return (b"\x89PNG\r\n\x1a\n" + png_chunk(b"IHDR", struct.pack(">IIBBBBB", 1, 1, 8, 2, 0, 0, 0))
+            + png_chunk(b"IDAT", zlib.compress(b"\x00\xff\x00\x00")) + png_chunk(b"IEND", b""))
 
 
 def truncated(name: str, fraction: float = 0.5) -> bytes:

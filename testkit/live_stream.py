@@ -1,4 +1,4 @@
-"""What the live-analysis tests send to StreamPoses and how they drive it: frames (JPEG, raw, hostile), a
+"""What the live-analysis tests send to StreamPoses and how they drive it: frames (JPEG, raw, mislabelled), a
 pose server of their own, lockstep calls, and waits for the server to be idle and serving again."""
 
 from __future__ import annotations
@@ -8,7 +8,6 @@ import json
 import struct
 import threading
 import time
-import zlib
 
 import cv2
 import grpc
@@ -41,19 +40,6 @@ def frame(i: int, *, encoded: bytes | None = None, raw: pose_pb2.RawImage | None
     if raw is not None:
         msg.raw.CopyFrom(raw)
     return msg
-
-
-def png_chunk(kind: bytes, data: bytes) -> bytes:
-    return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
-
-
-def png_bomb(side: int = 20000) -> bytes:
-    """A valid grey PNG of side x side pixels (1.2 GB once decoded to RGB) in about 400 KB."""
-    packer = zlib.compressobj(9)
-    row = bytes(side + 1)  # filter byte 0, then a row of black pixels
-    idat = b"".join(packer.compress(row) for _ in range(side)) + packer.flush()
-    return (b"\x89PNG\r\n\x1a\n" + png_chunk(b"IHDR", struct.pack(">IIBBBBB", side, side, 8, 0, 0, 0, 0))
-            + png_chunk(b"IDAT", idat) + png_chunk(b"IEND", b""))
 
 
 def jpeg_declaring(data: bytes, width: int, height: int) -> bytes:

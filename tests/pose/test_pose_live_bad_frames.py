@@ -11,7 +11,8 @@ import numpy as np
 import pytest
 
 from kataforge.pose.v1 import pose_pb2
-from testkit.live_stream import DEADLINE, error_body, frame, jpeg, jpeg_declaring, png_bomb, still_serving
+from testkit.bad_videos import png_bomb
+from testkit.live_stream import DEADLINE, error_body, frame, jpeg, jpeg_declaring, still_serving
 
 pytestmark = pytest.mark.integration
 
