@@ -27,6 +27,8 @@ the filters themselves are the table of services.kit.landmark_filters, which sco
    anything before the first / after the last usable sample stay NaN (no extrapolation). PCHIP never
    overshoots the samples around a gap: it invents no motion, but an apex hidden in a gap is cut to
    their level (up to ~0.1 m for a 0.3 m, 2 Hz motion in a 133 ms gap).
+3b. where the frames were dealt to several BlazePose trackers (lanes), how far they disagree about each
+   kept landmark (services.kit.tracker_spread, image pixels): scoring does not count speeds there;
 4. smoothing of the 6 coordinates: "butterworth" (2nd order, zero phase, Winter 2009 ch. 3),
    "one_euro" (causal, Casiez et al. 2012) or "none".
 """
@@ -43,6 +45,7 @@ from scipy.interpolate import PchipInterpolator
 from services.kit.image_scale import metres_per_pixel
 from services.kit.landmark_filters import (FILTERS, IMAGE_UNITS_PER_M, describe, image_units_per_m,
                                            one_euro_streaming, residual_cutoff)
+from services.kit.tracker_spread import tracker_spread
 from services.kit.landmark_outliers import (hampel_outliers, implausible, neighbours, prediction_residual,
                                             speed_outliers)
 
@@ -158,14 +161,18 @@ class CleanResult:
     cutoff_hz: float = 0.0  # Butterworth cut-off actually used (capped by the frame rate); 0 otherwise
     implausible: int = 0   # samples dropped as anatomically impossible (part of `rejected`)
     image_checked: bool = False  # the image coordinates were judged too (image size given, scale found)
+    # [N,33] px: how far the video's trackers disagree about each kept landmark (NaN: unknown); None
+    # without lanes or image size
+    tracker_spread_px: np.ndarray | None = None
 
 
 
 def clean_sequence(t_ms: np.ndarray, landmarks: np.ndarray, config: SignalConfig | None = None,
-                   image_size: tuple[int, int] | None = None) -> CleanResult:
+                   image_size: tuple[int, int] | None = None, lanes: np.ndarray | None = None) -> CleanResult:
     """Reject outliers, fill short gaps and smooth BlazePose landmarks [N,33,8] at frame times t_ms [N]
     (strictly increasing, may be non-uniform). The output keeps all N frames. image_size (width, height in
-    px) turns on the image-plane checks (plausible bone lengths, outliers of the image motion in metres)."""
+    px) turns on the image-plane checks (plausible bone lengths, outliers of the image motion in metres);
+    with it, lanes [N] (the tracker of each frame) gives tracker_spread_px."""
     cfg = config or SignalConfig()
     t = np.asarray(t_ms, dtype=np.float64)
     data = np.asarray(landmarks, dtype=np.float64)
@@ -207,6 +214,11 @@ def clean_sequence(t_ms: np.ndarray, landmarks: np.ndarray, config: SignalConfig
     rejected |= impossible
     kept = usable & ~rejected
 
+    spread = None
+    if image_size is not None and lanes is not None:
+        px = coords[..., 0:2] * np.asarray(image_size, dtype=np.float64)
+        spread = tracker_spread(t, np.where(kept[..., None], px, np.nan), np.asarray(lanes))
+
     prev, nxt = neighbours(kept)
     inside = (prev >= 0) & (nxt < n)
     filled = ~kept & inside
@@ -225,7 +237,7 @@ def clean_sequence(t_ms: np.ndarray, landmarks: np.ndarray, config: SignalConfig
     return CleanResult(landmarks=out.astype(np.float32), filled=filled, rejected=rejected,
                        method=describe(cfg.smoothing, **settings), filter=cfg.smoothing,
                        cutoff_hz=float(settings.get("cutoff_hz", 0.0)), implausible=implausible_count,
-                       image_checked=image_m is not None)
+                       image_checked=image_m is not None, tracker_spread_px=spread)
 
 
 def _outliers(t_s: np.ndarray, w: np.ndarray, kept: np.ndarray, cfg: SignalConfig, reach_s: float,

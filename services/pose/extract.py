@@ -20,6 +20,7 @@ import numpy as np
 from services.kit import errors
 from services.kit import landmark_signal
 from services.pose import container, laterality, video
+from services.kit.tracker_spread import frame_lanes
 from services.pose.decode_protocol import INFO, MAX_TRACKERS, POSES, LaneJob, analysis_stride, tracker_count
 from services.pose.landmarker import LANDMARK_FIELDS, MODEL_NAME, NUM_LANDMARKS
 from services.pose.workers import CoreBudget, WorkerLimits, WorkerPool, WorkerProcess, Cancelled
@@ -41,6 +42,9 @@ class PoseFrame:
     # wx, wy, wz (metres, origin at the hip centre), visibility, presence; None when not detected.
     landmarks: np.ndarray | None = None
     filled: bool = False  # the whole frame was interpolated across a short detection gap
+    # (33,) px: how far the video's trackers disagree about each landmark here (NaN: unknown);
+    # services.kit.tracker_spread
+    tracker_spread_px: np.ndarray | None = None
 
 
 @dataclass
@@ -76,10 +80,10 @@ class PoseSequence:
 # mid-flip, 143 frames with the wrong person instead of 203 with him; local branch pose-block-lanes). The
 # cost is decoding every frame in each worker, small beside inference (~7 ms against ~37 ms per 1080p
 # frame), hence at most MAX_TRACKERS.
-# Known limitation (issue 9): where BlazePose itself is unsure (sports2d's athlete side-on on the box at
-# 4.8-5.0 s, legs overlapping: the hidden leg placed down in one frame and raised in the next, by one tracker
-# as by two), the landmarks zigzag frame by frame, which no outlier test rejects when half the samples are
-# off: the phone variant read 11.7 m/s with two trackers, 7.6 with one, against the original's 7.3.
+# Where BlazePose itself is unsure (sports2d's athlete side-on on the box at 4.8-5.0 s, legs overlapping: the
+# hidden leg placed down in one frame and raised in the next), the landmarks zigzag frame by frame, which no
+# outlier test rejects when half the samples are off; the trackers' disagreement is measured instead
+# (services.kit.tracker_spread, sent per landmark) and scoring does not count speeds where it is large.
 
 
 def plan_workers(path: Path, frame_stride: int, limits: WorkerLimits, workers: int) -> int:
@@ -194,7 +198,8 @@ def _extract(path: Path, bundle: Path, n_workers: int, frame_stride: int, limits
     raw[performer.positions] = np.stack(performer.landmarks)
     raw, swapped = laterality.unswap_sequence(np.asarray(times), raw)
     clean = landmark_signal.clean_sequence(np.asarray(times), raw, signal or landmark_signal.SignalConfig(),
-                                          image_size=(info.width, info.height))
+                                          image_size=(info.width, info.height),
+                                          lanes=frame_lanes(np.asarray(indices), info.stride, info.trackers))
     measured = np.zeros(len(times), dtype=bool)
     measured[performer.positions] = True
     frames = []
@@ -205,7 +210,9 @@ def _extract(path: Path, bundle: Path, n_workers: int, frame_stride: int, limits
         present = bool((~lost).any())
         frames.append(PoseFrame(index=index, timestamp_ms=ts, detected=present,
                                 landmarks=np.nan_to_num(lms, nan=0.0) if present else None,
-                                filled=present and not measured[pos]))
+                                filled=present and not measured[pos],
+                                tracker_spread_px=None if clean.tracker_spread_px is None or not present
+                                else clean.tracker_spread_px[pos]))
     last_ms = float(done.get("last_timestamp_ms", times[-1]))
     # Duration (ms) = time of the last decoded frame plus one nominal frame period (1000 / fps).
     return PoseSequence(fps=info.fps, analysed_fps=info.fps / info.stride, width=info.width, height=info.height,

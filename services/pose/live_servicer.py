@@ -8,6 +8,7 @@ worker thread and answers. A slow model therefore drops stale frames instead of 
 from __future__ import annotations
 
 import asyncio
+import math
 import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -20,10 +21,13 @@ from services.pose import metrics
 from services.pose.live import LatestSlot, LiveSession, check_timestamp, to_rgb
 
 
-def add_landmarks(target, landmarks) -> None:
-    """Append a (33, 8) landmark array to a repeated Landmark field."""
-    for x, y, z, wx, wy, wz, vis, pres in landmarks.tolist():
-        target.add(x=x, y=y, z=z, wx=wx, wy=wy, wz=wz, visibility=vis, presence=pres)
+def add_landmarks(target, landmarks, spread_px=None) -> None:
+    """Append a (33, 8) landmark array to a repeated Landmark field, with each landmark's tracker spread
+    (33 px, NaN where unknown) when given."""
+    for k, (x, y, z, wx, wy, wz, vis, pres) in enumerate(landmarks.tolist()):
+        lm = target.add(x=x, y=y, z=z, wx=wx, wy=wy, wz=wz, visibility=vis, presence=pres)
+        if spread_px is not None and math.isfinite(spread_px[k]):
+            lm.tracker_spread_px = float(spread_px[k])
 
 
 class LiveStreams:

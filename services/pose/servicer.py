@@ -37,7 +37,7 @@ def to_proto(seq: extract.PoseSequence) -> common_pb2.PoseSequence:
         pf = out.frames.add(index=frame.index, timestamp_ms=frame.timestamp_ms, detected=frame.detected,
                             filled=frame.filled)
         if frame.landmarks is not None:
-            add_landmarks(pf.landmarks, frame.landmarks)
+            add_landmarks(pf.landmarks, frame.landmarks, frame.tracker_spread_px)
     return out
 
 

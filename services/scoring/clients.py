@@ -30,16 +30,20 @@ def motion_from_sequence(seq: common_pb2.PoseSequence, lifter: DepthLifter | Non
     count = len(seq.frames)
     t = np.array([f.timestamp_ms / 1000.0 for f in seq.frames], dtype=float)
     values = np.full((count, 33, 6), np.nan)
+    spread = np.full((count, 33), np.nan)
     detected = np.zeros(count, dtype=bool)
     for i, frame in enumerate(seq.frames):
         if frame.detected and len(frame.landmarks) == 33:
             detected[i] = True
             values[i] = [(lm.x, lm.y, lm.wx, lm.wy, lm.wz, lm.visibility) for lm in frame.landmarks]
+            spread[i] = [lm.tracker_spread_px if lm.HasField("tracker_spread_px") else np.nan
+                         for lm in frame.landmarks]
     has_signal = seq.HasField("signal")
     size = (seq.width, seq.height) if seq.width > 0 and seq.height > 0 and has_signal else None
     return motion_from_arrays(t, values, detected, size, lifter, smoothing=seq.smoothing or "none",
                               filtered=seq.signal.filter or "none" if has_signal else "none",
-                              cutoff_hz=seq.signal.cutoff_hz if has_signal else 0.0)
+                              cutoff_hz=seq.signal.cutoff_hz if has_signal else 0.0,
+                              tracker_spread=spread if size is not None and np.isfinite(spread).any() else None)
 
 
 def _visibility(values: np.ndarray, detected: np.ndarray) -> np.ndarray:
@@ -63,18 +67,20 @@ def lifted_depth(values: np.ndarray, detected: np.ndarray, size: tuple[int, int]
 
 def motion_from_arrays(t: np.ndarray, values: np.ndarray, detected: np.ndarray, size: tuple[int, int] | None,
                        lifter: DepthLifter | None, *, smoothing: str, filtered: str = "none",
-                       cutoff_hz: float = 0.0, depth: np.ndarray | None = None) -> Motion:
+                       cutoff_hz: float = 0.0, depth: np.ndarray | None = None,
+                       tracker_spread: np.ndarray | None = None) -> Motion:
     """Landmarks [T,33,6] (image x, y normalised; world x, y, z m; visibility) -> Motion; the image in pixels
     when the frame size is known, its depth lifted from the landmarks the measurement trusts
-    (lifted_depth) when a lifter is given, or `depth` as lifted before. Videos and live streams come
-    through here alike."""
+    (lifted_depth) when a lifter is given, or `depth` as lifted before; tracker_spread [T,33] px as the pose
+    service measured it (services.kit.tracker_spread). Videos and live streams come through here alike."""
     world = np.where(detected[:, None, None], values[:, :, 2:5], np.nan)
     image_px = _image_px(values, detected, size) if size is not None else None
     if depth is None:
         depth = lifted_depth(values, detected, size, lifter)
     return Motion(t=t, world=world, visibility=_visibility(values, detected), detected=detected,
                   smoothing=smoothing, filtered=filtered, cutoff_hz=cutoff_hz, image=image_px, depth=depth,
-                  depth_source=lifter.name if depth is not None and lifter is not None else "")
+                  depth_source=lifter.name if depth is not None and lifter is not None else "",
+                  tracker_spread=tracker_spread if image_px is not None else None)
 
 
 class GrpcPose:

@@ -25,7 +25,7 @@ _sym_db = _symbol_database.Default()
 from google.protobuf import descriptor_pb2 as google_dot_protobuf_dot_descriptor__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n kataforge/common/v1/common.proto\x12\x13kataforge.common.v1\x1a google/protobuf/descriptor.proto\"u\n\x08Landmark\x12\t\n\x01x\x18\x01 \x01(\x02\x12\t\n\x01y\x18\x02 \x01(\x02\x12\t\n\x01z\x18\x03 \x01(\x02\x12\n\n\x02wx\x18\x04 \x01(\x02\x12\n\n\x02wy\x18\x05 \x01(\x02\x12\n\n\x02wz\x18\x06 \x01(\x02\x12\x12\n\nvisibility\x18\x07 \x01(\x02\x12\x10\n\x08presence\x18\x08 \x01(\x02\"\x84\x01\n\tPoseFrame\x12\r\n\x05index\x18\x01 \x01(\r\x12\x14\n\x0ctimestamp_ms\x18\x02 \x01(\x01\x12\x10\n\x08\x64\x65tected\x18\x03 \x01(\x08\x12\x30\n\tlandmarks\x18\x04 \x03(\x0b\x32\x1d.kataforge.common.v1.Landmark\x12\x0e\n\x06\x66illed\x18\x05 \x01(\x08\"\xf7\x02\n\x0cPoseSequence\x12\x0b\n\x03\x66ps\x18\x01 \x01(\x01\x12\r\n\x05width\x18\x02 \x01(\r\x12\x0e\n\x06height\x18\x03 \x01(\r\x12\x13\n\x0b\x66rame_count\x18\x04 \x01(\r\x12\x13\n\x0b\x64uration_ms\x18\x05 \x01(\x01\x12.\n\x06\x66rames\x18\x06 \x03(\x0b\x32\x1e.kataforge.common.v1.PoseFrame\x12\r\n\x05model\x18\x07 \x01(\t\x12\x13\n\x0bpeople_seen\x18\x08 \x01(\r\x12\x19\n\x11inference_seconds\x18\t \x01(\x01\x12\x10\n\x08rotation\x18\n \x01(\r\x12\x11\n\tsmoothing\x18\x0b \x01(\t\x12\x18\n\x10rejected_samples\x18\x0c \x01(\r\x12\x16\n\x0e\x66illed_samples\x18\r \x01(\r\x12\x35\n\x06signal\x18\x0e \x01(\x0b\x32%.kataforge.common.v1.SignalProcessing\x12\x14\n\x0c\x61nalysed_fps\x18\x0f \x01(\x01\"i\n\x10SignalProcessing\x12\x0e\n\x06\x66ilter\x18\x01 \x01(\t\x12\x11\n\tcutoff_hz\x18\x02 \x01(\x01\x12\x1b\n\x13implausible_samples\x18\x03 \x01(\r\x12\x15\n\rimage_checked\x18\x04 \x01(\x08:8\n\x0esuccess_status\x12\x1e.google.protobuf.MethodOptions\x18\xb9\x8e\x03 \x01(\x05\x42\x1eZ\x1ckataforge/common/v1;commonv1b\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n kataforge/common/v1/common.proto\x12\x13kataforge.common.v1\x1a google/protobuf/descriptor.proto\"\xab\x01\n\x08Landmark\x12\t\n\x01x\x18\x01 \x01(\x02\x12\t\n\x01y\x18\x02 \x01(\x02\x12\t\n\x01z\x18\x03 \x01(\x02\x12\n\n\x02wx\x18\x04 \x01(\x02\x12\n\n\x02wy\x18\x05 \x01(\x02\x12\n\n\x02wz\x18\x06 \x01(\x02\x12\x12\n\nvisibility\x18\x07 \x01(\x02\x12\x10\n\x08presence\x18\x08 \x01(\x02\x12\x1e\n\x11tracker_spread_px\x18\t \x01(\x02H\x00\x88\x01\x01\x42\x14\n\x12_tracker_spread_px\"\x84\x01\n\tPoseFrame\x12\r\n\x05index\x18\x01 \x01(\r\x12\x14\n\x0ctimestamp_ms\x18\x02 \x01(\x01\x12\x10\n\x08\x64\x65tected\x18\x03 \x01(\x08\x12\x30\n\tlandmarks\x18\x04 \x03(\x0b\x32\x1d.kataforge.common.v1.Landmark\x12\x0e\n\x06\x66illed\x18\x05 \x01(\x08\"\xf7\x02\n\x0cPoseSequence\x12\x0b\n\x03\x66ps\x18\x01 \x01(\x01\x12\r\n\x05width\x18\x02 \x01(\r\x12\x0e\n\x06height\x18\x03 \x01(\r\x12\x13\n\x0b\x66rame_count\x18\x04 \x01(\r\x12\x13\n\x0b\x64uration_ms\x18\x05 \x01(\x01\x12.\n\x06\x66rames\x18\x06 \x03(\x0b\x32\x1e.kataforge.common.v1.PoseFrame\x12\r\n\x05model\x18\x07 \x01(\t\x12\x13\n\x0bpeople_seen\x18\x08 \x01(\r\x12\x19\n\x11inference_seconds\x18\t \x01(\x01\x12\x10\n\x08rotation\x18\n \x01(\r\x12\x11\n\tsmoothing\x18\x0b \x01(\t\x12\x18\n\x10rejected_samples\x18\x0c \x01(\r\x12\x16\n\x0e\x66illed_samples\x18\r \x01(\r\x12\x35\n\x06signal\x18\x0e \x01(\x0b\x32%.kataforge.common.v1.SignalProcessing\x12\x14\n\x0c\x61nalysed_fps\x18\x0f \x01(\x01\"i\n\x10SignalProcessing\x12\x0e\n\x06\x66ilter\x18\x01 \x01(\t\x12\x11\n\tcutoff_hz\x18\x02 \x01(\x01\x12\x1b\n\x13implausible_samples\x18\x03 \x01(\r\x12\x15\n\rimage_checked\x18\x04 \x01(\x08:8\n\x0esuccess_status\x12\x1e.google.protobuf.MethodOptions\x18\xb9\x8e\x03 \x01(\x05\x42\x1eZ\x1ckataforge/common/v1;commonv1b\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
@@ -33,12 +33,12 @@ _builder.BuildTopDescriptorsAndMessages(DESCRIPTOR, 'kataforge.common.v1.common_
 if not _descriptor._USE_C_DESCRIPTORS:
   _globals['DESCRIPTOR']._loaded_options = None
   _globals['DESCRIPTOR']._serialized_options = b'Z\034kataforge/common/v1;commonv1'
-  _globals['_LANDMARK']._serialized_start=91
-  _globals['_LANDMARK']._serialized_end=208
-  _globals['_POSEFRAME']._serialized_start=211
-  _globals['_POSEFRAME']._serialized_end=343
-  _globals['_POSESEQUENCE']._serialized_start=346
-  _globals['_POSESEQUENCE']._serialized_end=721
-  _globals['_SIGNALPROCESSING']._serialized_start=723
-  _globals['_SIGNALPROCESSING']._serialized_end=828
+  _globals['_LANDMARK']._serialized_start=92
+  _globals['_LANDMARK']._serialized_end=263
+  _globals['_POSEFRAME']._serialized_start=266
+  _globals['_POSEFRAME']._serialized_end=398
+  _globals['_POSESEQUENCE']._serialized_start=401
+  _globals['_POSESEQUENCE']._serialized_end=776
+  _globals['_SIGNALPROCESSING']._serialized_start=778
+  _globals['_SIGNALPROCESSING']._serialized_end=883
 # @@protoc_insertion_point(module_scope)

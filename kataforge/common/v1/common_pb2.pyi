@@ -10,7 +10,7 @@ SUCCESS_STATUS_FIELD_NUMBER: _ClassVar[int]
 success_status: _descriptor.FieldDescriptor
 
 class Landmark(_message.Message):
-    __slots__ = ("x", "y", "z", "wx", "wy", "wz", "visibility", "presence")
+    __slots__ = ("x", "y", "z", "wx", "wy", "wz", "visibility", "presence", "tracker_spread_px")
     X_FIELD_NUMBER: _ClassVar[int]
     Y_FIELD_NUMBER: _ClassVar[int]
     Z_FIELD_NUMBER: _ClassVar[int]
@@ -19,6 +19,7 @@ class Landmark(_message.Message):
     WZ_FIELD_NUMBER: _ClassVar[int]
     VISIBILITY_FIELD_NUMBER: _ClassVar[int]
     PRESENCE_FIELD_NUMBER: _ClassVar[int]
+    TRACKER_SPREAD_PX_FIELD_NUMBER: _ClassVar[int]
     x: float
     y: float
     z: float
@@ -27,7 +28,8 @@ class Landmark(_message.Message):
     wz: float
     visibility: float
     presence: float
-    def __init__(self, x: _Optional[float] = ..., y: _Optional[float] = ..., z: _Optional[float] = ..., wx: _Optional[float] = ..., wy: _Optional[float] = ..., wz: _Optional[float] = ..., visibility: _Optional[float] = ..., presence: _Optional[float] = ...) -> None: ...
+    tracker_spread_px: float
+    def __init__(self, x: _Optional[float] = ..., y: _Optional[float] = ..., z: _Optional[float] = ..., wx: _Optional[float] = ..., wy: _Optional[float] = ..., wz: _Optional[float] = ..., visibility: _Optional[float] = ..., presence: _Optional[float] = ..., tracker_spread_px: _Optional[float] = ...) -> None: ...
 
 class PoseFrame(_message.Message):
     __slots__ = ("index", "timestamp_ms", "detected", "landmarks", "filled")

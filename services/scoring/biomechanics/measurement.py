@@ -7,7 +7,9 @@ is good enough for posture but not to differentiate. Measured on pose2sim cam01 
 (max_speed ratio to the original: mirrored / half playback speed / every other frame): lifted depth in
 the velocity 0.905 / 0.641 / 0.850, BlazePose's low-passed depth 0.923 / 0.549 / 0.858, image plane
 only 0.910 / 0.498 / 0.858 (wanted 1 / 0.5 / 1). The depth's rate is kept (depth_velocity) for the
-quality report: how much of the effector's motion was along the camera's axis, which the speed misses. The physics report, the segmentation,
+quality report: how much of the effector's motion was along the camera's axis, which the speed misses.
+Where the pose service's BlazePose trackers disagreed about a landmark by more than SPREAD_LIMIT_M
+(services.kit.tracker_spread), its speed is no measurement and is not counted (trackers_disagree). The physics report, the segmentation,
 the comparison with the coach and the quality report all start from the same Measured, computed once
 per Motion and kept on it (a Motion is immutable, so the cache cannot go stale).
 """
@@ -21,12 +23,17 @@ import numpy as np
 
 from services.kit.image_scale import foreshortening
 
-from .kinematics import Kinematics, kinematics
+from .kinematics import EDGE_CYCLES, Kinematics, kinematics
 from .motion import Motion
 from .planar import depth_cutoff_hz, limb_seen, metric_positions
 from .sampling import Smoothed, sample_mask, smooth
 
 _ATTR = "_measured"
+# Trackers further apart than this about a landmark do not measure it: twice what a real 10 m/s kick reads
+# at 12 samples per tracker (0.11 m, 24 fps; 0.05 m at 30 fps), the least tracker_spread allows. Measured
+# at the right toe's fastest moment: pose2sim cam01 0.03 m; sports2d 0.09 m (7.3 m/s at 7.3 s), its phone
+# recording 0.25 m (11.7 m/s at 5.0 s, where the original has no peak).
+SPREAD_LIMIT_M = 0.2
 
 
 @dataclass(frozen=True)
@@ -48,6 +55,35 @@ class Measured:
         motion = self.motion
         usable = limb_seen(sample_mask(motion) & np.isfinite(motion.image).all(axis=-1))
         return foreshortening(motion.image, motion.world, usable, self.scale_m_per_px)
+
+    @cached_property
+    def trackers_disagree(self) -> np.ndarray:
+        """[N,33] bool on the kinematics' grid: within the filter's reach (EDGE_CYCLES / cut-off, at least one
+        video frame) of a frame where the trackers disagreed about the landmark by more than SPREAD_LIMIT_M."""
+        grid = self.kinematics.t
+        out = np.zeros((grid.size, self.motion.world.shape[1]), dtype=bool)
+        spread = self.motion.tracker_spread
+        if spread is None or self.scale_m_per_px is None:
+            return out
+        with np.errstate(invalid="ignore"):
+            bad = spread * self.scale_m_per_px[:, None] > SPREAD_LIMIT_M
+        reach = max(EDGE_CYCLES / max(float(self.smoothed.settings["cutoff_hz"]), 1e-6),
+                    1.0 / self.smoothed.video_fs)
+        for i, k in zip(*np.nonzero(bad)):
+            out[np.abs(grid - self.motion.t[i]) <= reach, k] = True
+        return out
+
+    def disagreement(self, landmark: int) -> tuple[list[tuple[float, float]], float]:
+        """The spans (s) where the trackers disagreed about a landmark beyond SPREAD_LIMIT_M, and the largest
+        spread there (m; NaN without spans)."""
+        mask = self.trackers_disagree[:, landmark]
+        grid = self.kinematics.t
+        edges = np.flatnonzero(np.diff(np.r_[0, mask.astype(np.int8), 0]))
+        spans = [(float(grid[a]), float(grid[b - 1])) for a, b in zip(edges[0::2], edges[1::2])]
+        if not spans:
+            return [], float("nan")
+        spread = self.motion.tracker_spread[:, landmark] * self.scale_m_per_px
+        return spans, float(np.nanmax(spread))
 
     def settings(self) -> dict:
         out = dict(self.smoothed.settings)

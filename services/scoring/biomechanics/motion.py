@@ -33,7 +33,9 @@ class Motion:
     image: [T,33,2] image pixels (x right, y down) of the same landmarks, None for motion capture;
     depth: [T,33] px, the depth (away from the camera) of the image landmarks relative to the hip centre,
     lifted from the image by the depth lifter (learning/lifting.py), NaN where it gave none; None: no
-    lifter ran (planar.py then takes BlazePose's world depth); depth_source names what made it.
+    lifter ran (planar.py then takes BlazePose's world depth); depth_source names what made it;
+    tracker_spread: [T,33] px, how far the pose service's BlazePose trackers disagreed about each image
+    landmark (services.kit.tracker_spread; NaN unknown), None when not measured (one tracker, not a video).
     Measurement (filtering, kinematics) is services.scoring.biomechanics.measurement.measure(motion)."""
 
     t: np.ndarray
@@ -46,6 +48,7 @@ class Motion:
     image: np.ndarray | None = None
     depth: np.ndarray | None = None
     depth_source: str = ""
+    tracker_spread: np.ndarray | None = None
 
     def __post_init__(self) -> None:
         t = np.asarray(self.t, dtype=float).reshape(-1)
@@ -70,6 +73,12 @@ class Motion:
                 raise ValidationFailed(f"Lifted depth of shape {depth.shape} needs image landmarks and "
                                        f"{(n, N_LANDMARKS)}", details={"frames": "lifted depth malformed"})
             object.__setattr__(self, "depth", depth)
+        if self.tracker_spread is not None:
+            spread = np.asarray(self.tracker_spread, dtype=float)
+            if self.image is None or spread.shape != (n, N_LANDMARKS):
+                raise ValidationFailed(f"Tracker spread of shape {spread.shape} needs image landmarks and "
+                                       f"{(n, N_LANDMARKS)}", details={"frames": "tracker spread malformed"})
+            object.__setattr__(self, "tracker_spread", spread)
         if n > 1 and not np.all(np.diff(t) > 0):
             raise ValidationFailed("Frame timestamps must be strictly increasing",
                                    details={"timestamps": "not strictly increasing"})

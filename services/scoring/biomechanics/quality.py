@@ -13,8 +13,15 @@ Each check below states its threshold and why; the worst check gives the verdict
   cover it and the peak is under-read, below USABLE_FPS (12) it is not measurable.
 - person size: the image landmarks jitter by a few pixels; below RELIABLE_PERSON_PX (200 px of body
   height) that is > 2 % of the body per frame, below USABLE_PERSON_PX (100 px) > 5 %.
+- performer found: share of the analysed frames in which the performer was detected; below FOUND_RELIABLE
+  (0.8) uncertain: a fifth of a 2-3 s clip (0.4-0.6 s) can hold a whole strike, so the fastest moment may
+  be among the frames the pose model missed (sports2d mirrored: 146 of 230 frames, the run after the
+  landing never seen).
 - effector in view: share of the effector's samples within +-WINDOW_S of its peak that were seen
   (visibility >= 0.5): below 0.8 uncertain, below 0.5 unreliable.
+- trackers agree: where the pose service's BlazePose trackers placed the effector more than
+  measurement.SPREAD_LIMIT_M apart, its speed was not counted (BlazePose unsure: a hidden or inverted limb);
+  the peak may be among those moments, so any such span makes the figure uncertain.
 - plane of motion: speeds are those of the image plane (planar.py); the effector's distal segment's
   angle to the image plane at the peak (image_scale.foreshortening): above 45 degrees the motion was
   partly along the camera's axis (uncertain), above 65 degrees mostly (unreliable: under-read).
@@ -37,6 +44,7 @@ PHYSIOLOGICAL_MAX_M_S = {"hand": 13.0, "foot": 18.0}
 RELIABLE_FPS, USABLE_FPS = 24.0, 12.0
 RELIABLE_PERSON_PX, USABLE_PERSON_PX = 200.0, 100.0
 SEEN_RELIABLE, SEEN_USABLE = 0.8, 0.5
+FOUND_RELIABLE = 0.8
 PLANE_UNCERTAIN_DEG, PLANE_UNRELIABLE_DEG = 45.0, 65.0
 WINDOW_S = 0.1
 UNCERTAIN_SCORE_CAP = 8.0  # an uncertain figure may score well, never full marks (design choice)
@@ -102,6 +110,11 @@ def speed_quality(measured: Measured, effector: str, speed_m_s: float, t_peak_s:
         q.worsen("unreliable", f"{fps:.0f} frames/s is too few to measure a strike (needs {USABLE_FPS:g}+)")
     elif fps < RELIABLE_FPS:
         q.worsen("uncertain", f"at {fps:.0f} frames/s the peak speed is under-read (needs {RELIABLE_FPS:g}+)")
+    found = float(motion.detected.mean()) if motion.n_frames else 0.0
+    q.measured["performer_found_fraction"] = round(found, 3)
+    if found < FOUND_RELIABLE:
+        q.worsen("uncertain", f"the performer was found in only {100 * found:.0f} % of the frames; the fastest "
+                 "moment may be among the others (keep the whole body in view, in even light)")
     landmark, segment = L.EFFECTORS[effector], EFFECTOR_SEGMENT[effector]
     near = np.abs(motion.t - t_peak_s) <= WINDOW_S
     seen = float(sample_mask(motion)[near, landmark].mean()) if near.any() else 0.0
@@ -112,6 +125,13 @@ def speed_quality(measured: Measured, effector: str, speed_m_s: float, t_peak_s:
         q.worsen("uncertain", f"the {effector.replace('_', ' ')} was partly hidden around its peak")
     if measured.source != "image_plane":
         return q
+    spans, most = measured.disagreement(landmark)
+    if spans:
+        q.measured["not_counted_s"] = [[round(a, 2), round(b, 2)] for a, b in spans]
+        where = ", ".join(f"{a:.1f}-{b:.1f} s" for a, b in spans[:3]) + (" ..." if len(spans) > 3 else "")
+        q.worsen("uncertain", f"the pose model's trackers disagreed about where the {effector.replace('_', ' ')} "
+                 f"was, by up to {most:.2f} m, at {where} (a hidden or upside-down limb); speeds there are not "
+                 "counted and the peak may be among them")
     height = person_height_px(measured)
     q.measured["person_height_px"] = round(height, 1) if math.isfinite(height) else None
     if not math.isfinite(height) or height < USABLE_PERSON_PX:

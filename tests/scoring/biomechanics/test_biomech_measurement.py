@@ -1,0 +1,84 @@
+"""services/scoring/biomechanics/measurement.py on a filmed kick: speeds where the pose service's trackers
+disagreed are not counted, and the quality report says where and by how much."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from services.kit.tracker_spread import tracker_spread
+from services.scoring.biomechanics import Motion, analyze_motion
+from services.scoring.biomechanics.measurement import SPREAD_LIMIT_M, measure
+from testkit.skeleton import KICK_CHAIN, REACH, smooth_step, still
+
+FPS, PX_PER_M, TOE = 30.0, 500.0, 32
+ORIGIN = np.array([640.0, 900.0])
+
+
+def filmed_kick(zigzag_m: float = 0.0) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(t, world, image px) of a side-on kick along the image's x (peak 0.55 m / (sqrt(2 pi) 0.035 s) = 6.3 m/s at
+    0.5 s); from 1.0 to 1.2 s the second of two trackers puts the right foot zigzag_m further along x."""
+    t, w = still(int(1.6 * FPS), FPS)
+    w = w.copy()
+    for idx, reach in zip(KICK_CHAIN, REACH):
+        w[:, idx, 0] += reach * smooth_step(t, 0.5, 0.035)
+    w[:, 30, 0] += REACH[3] * smooth_step(t, 0.5, 0.035)  # heel with the toe
+    image = ORIGIN + PX_PER_M * w[..., :2]
+    odd = (np.arange(t.size) % 2 == 1) & (t > 1.0) & (t < 1.2)
+    for idx in (28, 30, 32):
+        image[odd, idx, 0] += PX_PER_M * zigzag_m
+    return t, w, image
+
+
+def video_motion(t, w, image, spread: bool) -> Motion:
+    lanes = np.arange(t.size) % 2
+    return Motion(t=t, world=w, visibility=np.full((t.size, 33), 0.99), detected=np.ones(t.size, dtype=bool),
+                  image=image, tracker_spread=tracker_spread(t, image, lanes) if spread else None)
+
+
+def test_agreeing_trackers_leave_every_speed_counted():
+    t, w, image = filmed_kick()
+    measured = measure(video_motion(t, w, image, spread=True))
+    assert not measured.trackers_disagree.any()
+    report = analyze_motion(video_motion(t, w, image, spread=True), body_mass_kg=70.0)
+    assert report.effector == "right_toe"
+    assert report.details["quality"]["max_speed"]["verdict"] == "reliable"
+    assert "not_counted_s" not in report.details["quality"]["max_speed"]
+
+
+def test_a_zigzag_the_trackers_disagree_about_is_not_taken_for_the_peak():
+    t, w, image = filmed_kick()
+    truth = analyze_motion(video_motion(t, w, image, spread=True), body_mass_kg=70.0).max_speed
+    t, w, image = filmed_kick(zigzag_m=0.9)
+    blind = analyze_motion(video_motion(t, w, image, spread=False), body_mass_kg=70.0)
+    assert blind.max_speed > 1.3 * truth  # without the spread, the zigzag is the fastest moment
+    report = analyze_motion(video_motion(t, w, image, spread=True), body_mass_kg=70.0)
+    assert report.max_speed == pytest.approx(truth, rel=0.02)
+    quality = report.details["quality"]["max_speed"]
+    assert quality["verdict"] == "uncertain"
+    [(start, stop)] = quality["not_counted_s"]
+    assert start < 1.05 and stop > 1.15 and stop - start < 0.5
+    assert any("disagreed" in reason and "not counted" in reason for reason in quality["reasons"])
+
+
+def test_the_limit_is_in_metres_of_the_performer():
+    """A spread just under SPREAD_LIMIT_M in metres counts, just over does not, whatever the pixels per metre."""
+    t, w, image = filmed_kick()
+    for scale in (1.0, 0.25):  # the same performance filmed from 4 times as far
+        small = ORIGIN + (image - ORIGIN) * scale
+        spread = np.zeros((t.size, 33))
+        spread[20, TOE] = 0.9 * SPREAD_LIMIT_M * PX_PER_M * scale
+        spread[40, TOE] = 1.1 * SPREAD_LIMIT_M * PX_PER_M * scale
+        motion = Motion(t=t, world=w, visibility=np.full((t.size, 33), 0.99), detected=np.ones(t.size, dtype=bool),
+                        image=small, tracker_spread=spread)
+        disagree = measure(motion).trackers_disagree[:, TOE]
+        grid = measure(motion).kinematics.t
+        assert not disagree[np.abs(grid - t[20]) < 0.01].any()
+        assert disagree[np.abs(grid - t[40]) < 0.01].all()
+
+
+def test_a_spread_needs_image_landmarks():
+    t, w = still(10, FPS)
+    with pytest.raises(Exception, match="spread"):
+        Motion(t=t, world=w, visibility=np.ones((10, 33)), detected=np.ones(10, dtype=bool),
+               tracker_spread=np.zeros((10, 33)))
