@@ -17,7 +17,7 @@ import pytest
 from services.kit import errors
 from services.kit.paths import VIDEOS
 from services.pose.container import read_iso_header
-from services.pose.decode_protocol import MAX_TRACKERS, MIN_TRACKER_FRAMES, analysis_stride, tracker_count
+from services.pose.decode_protocol import MAX_TRACKERS
 from services.pose.extract import MAX_FRAME_STRIDE, PoseSequence, extract_poses, plan_workers
 from services.pose.workers import WorkerLimits
 from testkit.videos import ALL_VIDEOS, EXTRACT_WORKERS, POSE2SIM
@@ -232,16 +232,6 @@ def test_frame_stride_out_of_range_is_refused(bundle, stride):
         extract_poses(VIDEOS / "pose2sim-balancing-cam01.mp4", bundle, frame_stride=stride)
 
 
-@pytest.mark.parametrize("fps, stride, frame_count, expected", [
-    (30.0, 1, 230, 2), (29.97, 1, 230, 2), (60.0, 1, 100, MAX_TRACKERS), (15.0, 1, 115, 1), (23.976, 1, 0, 2),
-    (25.0, 1, 250, 2), (6.0, 1, 60, 1), (60.0, 2, 100, 2), (60.0, 1, 2 * MIN_TRACKER_FRAMES - 1, 1),
-    (240.0, 1, 0, MAX_TRACKERS), (0.0, 1, 100, 1), (float("nan"), 1, 100, 1)])
-def test_tracker_count(fps, stride, frame_count, expected):
-    # Every tracker sees at least MIN_TRACKER_FPS analysed frames per second and MIN_TRACKER_FRAMES frames
-    # (an unknown frame count, 0, does not limit), and there are at most MAX_TRACKERS.
-    assert tracker_count(fps, stride, frame_count) == expected
-
-
 @pytest.mark.parametrize("workers, expected", [(1, 1), (2, 2), (16, MAX_TRACKERS)])
 def test_workers_are_planned_from_the_container_header(workers, expected):
     # pose2sim cam01: 100 frames at 60 fps, four trackers; never more workers than trackers or than given.
@@ -283,13 +273,6 @@ def test_a_high_rate_clip_is_analysed_at_the_capped_rate(bundle, pose_pool, tmp_
     few = extract_poses(path, bundle, workers=EXTRACT_WORKERS, pool=pose_pool,
                         limits=dataclasses.replace(limits, max_frames=10))
     assert len(few.frames) == 10 and few.analysed_fps == pytest.approx(60)
-
-
-@pytest.mark.parametrize("stride, fps, frames, max_fps, max_frames, expected", [
-    (1, 60, 100, 120, 18000, 1), (1, 1000, 3000, 120, 18000, 9), (2, 240, 100, 120, 0, 2),
-    (1, 30, 36000, 120, 18000, 2), (3, 30, 100, 0, 0, 3), (1, 120, 100, 120, 18000, 1)])
-def test_analysis_stride(stride, fps, frames, max_fps, max_frames, expected):
-    assert analysis_stride(stride, fps, frames, max_fps, max_frames) == expected
 
 
 def test_video_without_a_person_is_refused(bundle, pose_pool, tmp_path):

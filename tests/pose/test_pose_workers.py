@@ -6,29 +6,25 @@ worker processes are told apart, by command line, from the session's shared pool
 
 from __future__ import annotations
 
-import io
 import json
 import os
 import signal
-import struct
 import subprocess
 import sys
 import time
 from pathlib import Path
 from typing import Callable, Iterable
 
-import numpy as np
 import psutil
 import pytest
 
 from services.kit import errors
 from services.kit.paths import VIDEOS
 from services.pose import workers as workers_module
-from services.pose.appearance import SIZE as LOOK_FLOATS
-from services.pose.decode_protocol import (DONE, INFO, MAX_PEOPLE, PERSON_FLOATS, POSE_HEAD, POSES, READY, RECORD,
-                                           LaneJob, read_poses, write_poses)
+from services.pose.decode_protocol import DONE, INFO, PERSON_FLOATS, POSE_HEAD, POSES, READY, RECORD, LaneJob
 from services.pose.extract import ExtractionCancelled, extract_poses
 from services.pose.workers import MAX_RECORD, WorkerLimits, WorkerPool, WorkerProcess
+from testkit.pose_records import one_person, poisoned, with_count
 
 SPORTS2D = VIDEOS / "sports2d-demo.mp4"  # 230 frames: ~10 s of CPU, long enough to interrupt
 CAM01 = VIDEOS / "pose2sim-balancing-cam01.mp4"
@@ -215,71 +211,6 @@ def test_closing_the_pool_while_it_starts_a_worker_leaves_none_running(own_bundl
 
 
 # ---- hostile worker output --------------------------------------------------------------------------------------
-def _payload(people: list[np.ndarray], looks: list[np.ndarray], index: int = 7, ts: float = 123.5) -> bytes:
-    out = io.BytesIO()
-    write_poses(out, index, ts, people, looks)
-    data = out.getvalue()
-    tag, length = RECORD.unpack_from(data)
-    assert tag == POSES and length == len(data) - RECORD.size
-    return data[RECORD.size:]
-
-
-def _people(n: int, seed: int = 0) -> tuple[list[np.ndarray], list[np.ndarray]]:
-    rng = np.random.default_rng(seed)
-    return ([rng.random((33, 8), dtype=np.float32) for _ in range(n)],
-            [rng.random(LOOK_FLOATS, dtype=np.float32) for _ in range(n)])
-
-
-def test_pose_records_round_trip():
-    people, looks = _people(2)
-    index, ts, got_people, got_looks = read_poses(_payload(people, looks))
-    assert (index, ts) == (7, 123.5)
-    assert all(np.array_equal(a, b) for a, b in zip(got_people, people, strict=True))
-    assert all(np.array_equal(a, b) for a, b in zip(got_looks, looks, strict=True))
-    assert read_poses(_payload([], []))[2:] == ([], [])
-
-
-def test_at_most_max_people_are_sent():
-    people, looks = _people(MAX_PEOPLE + 4)
-    assert len(read_poses(_payload(people, looks))[2]) == MAX_PEOPLE
-
-
-def _one_person() -> bytes:
-    return _payload(*_people(1))
-
-
-def _with_count(payload: bytes, count: int) -> bytes:
-    index, ts, _ = POSE_HEAD.unpack_from(payload)
-    return POSE_HEAD.pack(index, ts, count) + payload[POSE_HEAD.size:]
-
-
-def _poisoned(value: float, where: str) -> bytes:
-    people, looks = _people(1)
-    (looks if where == "look" else people)[0].flat[5] = value
-    return _payload(people, looks, ts=value if where == "timestamp" else 0.0)
-
-
-@pytest.mark.parametrize("payload, message", [
-    pytest.param(_with_count(_one_person(), 2), "for 2 people", id="count-above-data"),
-    pytest.param(_with_count(_payload(*_people(2)), 1), "for 1 people", id="count-below-data"),
-    pytest.param(_one_person()[:-4], "for 1 people", id="truncated"),
-    pytest.param(_one_person() + bytes(4), "for 1 people", id="trailing-bytes"),
-    pytest.param(_with_count(_payload(*_people(MAX_PEOPLE)) + bytes(4 * PERSON_FLOATS), MAX_PEOPLE + 1),
-                 f"for {MAX_PEOPLE + 1} people", id="too-many-people"),
-    pytest.param(_poisoned(float("nan"), "landmarks"), "non-finite", id="nan-landmark"),
-    pytest.param(_poisoned(float("inf"), "look"), "non-finite", id="inf-appearance"),
-    pytest.param(_poisoned(float("nan"), "timestamp"), "non-finite", id="nan-timestamp"),
-])
-def test_malformed_pose_records_are_rejected(payload, message):
-    with pytest.raises(ValueError, match=message):
-        read_poses(payload)
-
-
-def test_pose_record_shorter_than_its_header_is_rejected():
-    with pytest.raises((ValueError, struct.error)):
-        read_poses(_one_person()[:POSE_HEAD.size - 1])
-
-
 # A stand-in for a worker taken over by a hostile file: it starts and takes its job like a real one,
 # then writes the bytes given on its command line and would carry on running.
 FAKE_WORKER = r"""
@@ -315,8 +246,8 @@ class _Spawner:
 
 @pytest.mark.parametrize("output, detail", [
     pytest.param(RECORD.pack(POSES, POSE_HEAD.size + 4 * PERSON_FLOATS)
-                 + _with_count(_one_person(), 2), "pose record of", id="people-count-mismatch"),
-    pytest.param(RECORD.pack(POSES, POSE_HEAD.size + 4 * PERSON_FLOATS) + _poisoned(float("nan"), "landmarks"),
+                 + with_count(one_person(), 2), "pose record of", id="people-count-mismatch"),
+    pytest.param(RECORD.pack(POSES, POSE_HEAD.size + 4 * PERSON_FLOATS) + poisoned(float("nan"), "landmarks"),
                  "non-finite", id="nan-landmarks"),
     pytest.param(RECORD.pack(POSES, MAX_RECORD + 1), "oversized record", id="oversized-record"),
     pytest.param(RECORD.pack(b"X", 2) + b"{}", "unknown record", id="unknown-tag"),
