@@ -70,6 +70,9 @@ class PoseSequence:
     side_swaps_fixed: int = 0  # frames whose left/right labels BlazePose had exchanged (services.pose.laterality)
     analysed_fps: float = 0.0  # frames analysed per second of video: fps / the stride used
     trackers: int = 1  # BlazePose trackers the frames were dealt to (decode_protocol.tracker_count)
+    # the most prominent other person in the performer's frames, as a share of the performer's score
+    # (tracking.PeopleTracker.performer_and_rival; 0: nobody else)
+    rival_prominence: float = 0.0
 
 
 # Parallelism: the analysed frames are dealt round-robin to BlazePose trackers, as many as the video's
@@ -190,7 +193,7 @@ def _extract(path: Path, bundle: Path, n_workers: int, frame_stride: int, limits
                 proc.close()
     info, done = state.get("info"), state.get("done", {})
     peak_rss = max(p.peak_rss_kb for p in procs)
-    performer = tracker.performer() if tracker is not None else None
+    performer, rival = tracker.performer_and_rival() if tracker is not None else (None, 0.0)
     if performer is None or info is None:
         raise errors.ValidationFailed("No person was detected in the video",
                                       details={"video": "no person detected in any frame"})
@@ -222,7 +225,7 @@ def _extract(path: Path, bundle: Path, n_workers: int, frame_stride: int, limits
                         implausible_samples=clean.implausible, image_checked=clean.image_checked,
                         rejected_samples=int(clean.rejected.sum()),
                         filled_samples=int(clean.filled.sum()), decoder_peak_rss_kb=peak_rss,
-                        side_swaps_fixed=swapped, trackers=info.trackers)
+                        side_swaps_fixed=swapped, trackers=info.trackers, rival_prominence=rival)
 
 
 __all__ = ["ExtractionCancelled", "LANDMARK_FIELDS", "PoseFrame", "PoseSequence", "extract_poses"]

@@ -29,7 +29,7 @@ def to_proto(seq: extract.PoseSequence) -> common_pb2.PoseSequence:
                                   duration_ms=seq.duration_ms, model=seq.model, people_seen=seq.people_seen,
                                   inference_seconds=seq.inference_seconds, rotation=seq.rotation % 360,
                                   smoothing=seq.smoothing, rejected_samples=seq.rejected_samples,
-                                  filled_samples=seq.filled_samples,
+                                  filled_samples=seq.filled_samples, rival_prominence=seq.rival_prominence,
                                   signal=common_pb2.SignalProcessing(filter=seq.filter, cutoff_hz=seq.cutoff_hz,
                                                                      implausible_samples=seq.implausible_samples,
                                                                      image_checked=seq.image_checked))

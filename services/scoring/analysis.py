@@ -191,7 +191,9 @@ def _result_body(body: dict[str, Any], pose: PoseResult, cmd: AnalyzeCommand, ma
         **body["details"],
         "body_mass_kg": mass,
         "video": {"fps": pose.fps, "analysed_fps": round(pose.analysed_fps or pose.fps, 3), "width": pose.width, "height": pose.height, "frames": pose.frame_count,
-                  "people_seen": pose.people_seen, "pose_model": pose.model},
+                  "people_seen": pose.people_seen, "pose_model": pose.model,
+                  # the most prominent other person in the performer's frames, as a share of the performer
+                  "rival_prominence": round(float(pose.motion.rival_prominence), 3)},
         "feedback_engine": "rules",
     }
     if recognition is not None:

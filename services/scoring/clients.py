@@ -43,7 +43,8 @@ def motion_from_sequence(seq: common_pb2.PoseSequence, lifter: DepthLifter | Non
     return motion_from_arrays(t, values, detected, size, lifter, smoothing=seq.smoothing or "none",
                               filtered=seq.signal.filter or "none" if has_signal else "none",
                               cutoff_hz=seq.signal.cutoff_hz if has_signal else 0.0,
-                              tracker_spread=spread if size is not None and np.isfinite(spread).any() else None)
+                              tracker_spread=spread if size is not None and np.isfinite(spread).any() else None,
+                              rival_prominence=seq.rival_prominence)
 
 
 def _visibility(values: np.ndarray, detected: np.ndarray) -> np.ndarray:
@@ -68,11 +69,12 @@ def lifted_depth(values: np.ndarray, detected: np.ndarray, size: tuple[int, int]
 def motion_from_arrays(t: np.ndarray, values: np.ndarray, detected: np.ndarray, size: tuple[int, int] | None,
                        lifter: DepthLifter | None, *, smoothing: str, filtered: str = "none",
                        cutoff_hz: float = 0.0, depth: np.ndarray | None = None,
-                       tracker_spread: np.ndarray | None = None) -> Motion:
+                       tracker_spread: np.ndarray | None = None, rival_prominence: float = 0.0) -> Motion:
     """Landmarks [T,33,6] (image x, y normalised; world x, y, z m; visibility) -> Motion; the image in pixels
     when the frame size is known, its depth lifted from the landmarks the measurement trusts
     (lifted_depth) when a lifter is given, or `depth` as lifted before; tracker_spread [T,33] px as the pose
-    service measured it (services.kit.tracker_spread). Videos and live streams come through here alike."""
+    service measured it (services.kit.tracker_spread), rival_prominence as its tracking found it. Videos and
+    live streams come through here alike."""
     world = np.where(detected[:, None, None], values[:, :, 2:5], np.nan)
     image_px = _image_px(values, detected, size) if size is not None else None
     if depth is None:
@@ -80,7 +82,8 @@ def motion_from_arrays(t: np.ndarray, values: np.ndarray, detected: np.ndarray, 
     return Motion(t=t, world=world, visibility=_visibility(values, detected), detected=detected,
                   smoothing=smoothing, filtered=filtered, cutoff_hz=cutoff_hz, image=image_px, depth=depth,
                   depth_source=lifter.name if depth is not None and lifter is not None else "",
-                  tracker_spread=tracker_spread if image_px is not None else None)
+                  tracker_spread=tracker_spread if image_px is not None else None,
+                  rival_prominence=float(rival_prominence))
 
 
 class GrpcPose:

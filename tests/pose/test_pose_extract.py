@@ -212,6 +212,10 @@ def test_sports2d_performer_is_the_athlete(extracted):
     # The athlete stands on the roof from the start; the walker comes into view at frame 59.
     early = [f for f in seq.frames if f.index < 55]
     assert sum(f.detected for f in early) >= 0.8 * len(early)
+    # ... but the walker is nearly as prominent (measured 0.75 of his score), and the sequence says so;
+    # the pose2sim views have one person (0).
+    assert 0.5 <= seq.rival_prominence < 1.0
+    assert all(extracted(name).rival_prominence == 0.0 for name in POSE2SIM)
 
 
 # ---- stride, trackers and workers ----------------------------------------------------------------------------

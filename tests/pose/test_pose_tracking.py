@@ -95,6 +95,34 @@ def test_motion_outweighs_size():
     assert np.array_equal(still.performer().landmarks[0], frames[0][0][0])
 
 
+def test_a_rival_as_prominent_as_the_performer_is_reported():
+    """Two people side by side, the same size and motion: either could be the performer (rival 0.9-1.0);
+    a small still bystander is a small share; nobody else, 0."""
+    pair = PeopleTracker(SIZE, SIZE)
+    run(pair, [[(person(0.3, 0.2, 0.5, t(i), swing=0.2), RED), (person(0.7, 0.2, 0.48, t(i), swing=0.2), BLUE)]
+               for i in range(90)])
+    performer, rival = pair.performer_and_rival()
+    assert performer.positions == pair.performer().positions and 0.9 <= rival <= 1.0
+    bystander = PeopleTracker(SIZE, SIZE)
+    run(bystander, [[(person(0.15, 0.35, 0.2), GREEN), (person(0.55, 0.2, 0.6, t(i), swing=0.2), RED)]
+                    for i in range(90)])
+    assert 0.0 < bystander.performer_and_rival()[1] < 0.3
+    alone = PeopleTracker(SIZE, SIZE)
+    run(alone, [[(person(0.5, 0.2, 0.6, t(i), swing=0.2), RED)] for i in range(90)])
+    assert alone.performer_and_rival()[1] == 0.0
+
+
+def test_a_fragment_of_the_performer_is_no_rival():
+    """The performer lost for longer than a stitch allows comes back as another identity, never in the same
+    frames: not a rival, however large."""
+    tracker = PeopleTracker(SIZE, SIZE)
+    frames = [[(person(0.5, 0.2, 0.6, t(i), swing=0.2), RED)] if i < 60 else [] for i in range(60 + 120)]
+    frames += [[(person(0.5, 0.2, 0.6, t(i), swing=0.2), RED)] for i in range(50)]
+    run(tracker, frames)
+    assert len(tracker.identities()) == 2
+    assert tracker.performer_and_rival()[1] == 0.0
+
+
 def test_passer_by_in_few_frames_loses():
     tracker = PeopleTracker(SIZE, SIZE)
     frames = []

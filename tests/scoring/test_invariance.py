@@ -10,9 +10,12 @@ BlazePose finds differs with the framing and with the machine (its CPU inference
 processors): the mirrored clip loses the performer after the landing (found in 146 of 230 frames, 199 in
 the original), and on the machines of 2026-12-06 half the frame rate read 0.574 where earlier machines
 read 0.951, the crop 0.55-0.70, the phone recording 1.05-1.61. No measurement after the pose model can
-make frames it never saw agree. What the analysis owes there is to say so: each variant's max_speed
-agrees with the original's within the issue's tolerance, or one of the two is marked not reliable
-(details.quality: trackers disagreeing about the effector, the performer found in too few frames, ...).
+make frames it never saw agree, nor tell which of two people the user meant: the woman walking past is
+nearly as prominent as the athlete (0.75 of his score; 0.67-0.99 in the variants, and in the mirror image
+she is chosen). What the analysis owes there is to say so: each variant's max_speed agrees with the
+original's within the issue's tolerance, or one of the two is marked not reliable (details.quality:
+another person nearly as prominent, trackers disagreeing about the effector, the performer found in too
+few frames, ...).
 bench/validity.py prints every ratio."""
 
 from __future__ import annotations

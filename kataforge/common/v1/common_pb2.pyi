@@ -46,7 +46,7 @@ class PoseFrame(_message.Message):
     def __init__(self, index: _Optional[int] = ..., timestamp_ms: _Optional[float] = ..., detected: _Optional[bool] = ..., landmarks: _Optional[_Iterable[_Union[Landmark, _Mapping]]] = ..., filled: _Optional[bool] = ...) -> None: ...
 
 class PoseSequence(_message.Message):
-    __slots__ = ("fps", "width", "height", "frame_count", "duration_ms", "frames", "model", "people_seen", "inference_seconds", "rotation", "smoothing", "rejected_samples", "filled_samples", "signal", "analysed_fps")
+    __slots__ = ("fps", "width", "height", "frame_count", "duration_ms", "frames", "model", "people_seen", "inference_seconds", "rotation", "smoothing", "rejected_samples", "filled_samples", "signal", "analysed_fps", "rival_prominence")
     FPS_FIELD_NUMBER: _ClassVar[int]
     WIDTH_FIELD_NUMBER: _ClassVar[int]
     HEIGHT_FIELD_NUMBER: _ClassVar[int]
@@ -62,6 +62,7 @@ class PoseSequence(_message.Message):
     FILLED_SAMPLES_FIELD_NUMBER: _ClassVar[int]
     SIGNAL_FIELD_NUMBER: _ClassVar[int]
     ANALYSED_FPS_FIELD_NUMBER: _ClassVar[int]
+    RIVAL_PROMINENCE_FIELD_NUMBER: _ClassVar[int]
     fps: float
     width: int
     height: int
@@ -77,7 +78,8 @@ class PoseSequence(_message.Message):
     filled_samples: int
     signal: SignalProcessing
     analysed_fps: float
-    def __init__(self, fps: _Optional[float] = ..., width: _Optional[int] = ..., height: _Optional[int] = ..., frame_count: _Optional[int] = ..., duration_ms: _Optional[float] = ..., frames: _Optional[_Iterable[_Union[PoseFrame, _Mapping]]] = ..., model: _Optional[str] = ..., people_seen: _Optional[int] = ..., inference_seconds: _Optional[float] = ..., rotation: _Optional[int] = ..., smoothing: _Optional[str] = ..., rejected_samples: _Optional[int] = ..., filled_samples: _Optional[int] = ..., signal: _Optional[_Union[SignalProcessing, _Mapping]] = ..., analysed_fps: _Optional[float] = ...) -> None: ...
+    rival_prominence: float
+    def __init__(self, fps: _Optional[float] = ..., width: _Optional[int] = ..., height: _Optional[int] = ..., frame_count: _Optional[int] = ..., duration_ms: _Optional[float] = ..., frames: _Optional[_Iterable[_Union[PoseFrame, _Mapping]]] = ..., model: _Optional[str] = ..., people_seen: _Optional[int] = ..., inference_seconds: _Optional[float] = ..., rotation: _Optional[int] = ..., smoothing: _Optional[str] = ..., rejected_samples: _Optional[int] = ..., filled_samples: _Optional[int] = ..., signal: _Optional[_Union[SignalProcessing, _Mapping]] = ..., analysed_fps: _Optional[float] = ..., rival_prominence: _Optional[float] = ...) -> None: ...
 
 class SignalProcessing(_message.Message):
     __slots__ = ("filter", "cutoff_hz", "implausible_samples", "image_checked")

@@ -35,7 +35,9 @@ class Motion:
     lifted from the image by the depth lifter (learning/lifting.py), NaN where it gave none; None: no
     lifter ran (planar.py then takes BlazePose's world depth); depth_source names what made it;
     tracker_spread: [T,33] px, how far the pose service's BlazePose trackers disagreed about each image
-    landmark (services.kit.tracker_spread; NaN unknown), None when not measured (one tracker, not a video).
+    landmark (services.kit.tracker_spread; NaN unknown), None when not measured (one tracker, not a video);
+    rival_prominence: the most prominent other person in the performer's frames as a share of the
+    performer's prominence (services/pose/tracking.py; 0: nobody else, or not a video).
     Measurement (filtering, kinematics) is services.scoring.biomechanics.measurement.measure(motion)."""
 
     t: np.ndarray
@@ -49,6 +51,7 @@ class Motion:
     depth: np.ndarray | None = None
     depth_source: str = ""
     tracker_spread: np.ndarray | None = None
+    rival_prominence: float = 0.0
 
     def __post_init__(self) -> None:
         t = np.asarray(self.t, dtype=float).reshape(-1)

@@ -17,6 +17,9 @@ Each check below states its threshold and why; the worst check gives the verdict
   (0.8) uncertain: a fifth of a 2-3 s clip (0.4-0.6 s) can hold a whole strike, so the fastest moment may
   be among the frames the pose model missed (sports2d mirrored: 146 of 230 frames, the run after the
   landing never seen).
+- one performer: where another person was in the same frames and at least RIVAL_UNCERTAIN (0.6) as
+  prominent (services/pose/tracking.py: size in the frame x motion), which of them is measured is close to
+  a guess (sports2d: 0.75, and its mirror image follows the other person): uncertain.
 - effector in view: share of the effector's samples within +-WINDOW_S of its peak that were seen
   (visibility >= 0.5): below 0.8 uncertain, below 0.5 unreliable.
 - trackers agree: where the pose service's BlazePose trackers placed the effector more than
@@ -45,6 +48,7 @@ RELIABLE_FPS, USABLE_FPS = 24.0, 12.0
 RELIABLE_PERSON_PX, USABLE_PERSON_PX = 200.0, 100.0
 SEEN_RELIABLE, SEEN_USABLE = 0.8, 0.5
 FOUND_RELIABLE = 0.8
+RIVAL_UNCERTAIN = 0.6
 PLANE_UNCERTAIN_DEG, PLANE_UNRELIABLE_DEG = 45.0, 65.0
 WINDOW_S = 0.1
 UNCERTAIN_SCORE_CAP = 8.0  # an uncertain figure may score well, never full marks (design choice)
@@ -110,6 +114,11 @@ def speed_quality(measured: Measured, effector: str, speed_m_s: float, t_peak_s:
         q.worsen("unreliable", f"{fps:.0f} frames/s is too few to measure a strike (needs {USABLE_FPS:g}+)")
     elif fps < RELIABLE_FPS:
         q.worsen("uncertain", f"at {fps:.0f} frames/s the peak speed is under-read (needs {RELIABLE_FPS:g}+)")
+    if motion.rival_prominence > 0:
+        q.measured["rival_prominence"] = round(float(motion.rival_prominence), 3)
+    if motion.rival_prominence >= RIVAL_UNCERTAIN:
+        q.worsen("uncertain", f"another person was in view and {100 * motion.rival_prominence:.0f} % as prominent as "
+                 "the one measured; the figures may be theirs (film one person at a time)")
     found = float(motion.detected.mean()) if motion.n_frames else 0.0
     q.measured["performer_found_fraction"] = round(found, 3)
     if found < FOUND_RELIABLE:
