@@ -9,9 +9,10 @@ the velocity 0.905 / 0.641 / 0.850, BlazePose's low-passed depth 0.923 / 0.549 /
 only 0.910 / 0.498 / 0.858 (wanted 1 / 0.5 / 1). The depth's rate is kept (depth_velocity) for the
 quality report: how much of the effector's motion was along the camera's axis, which the speed misses.
 Where the pose service's BlazePose trackers disagreed about a landmark by more than SPREAD_LIMIT_M
-(services.kit.tracker_spread), its speed is no measurement and is not counted (trackers_disagree). The physics report, the segmentation,
-the comparison with the coach and the quality report all start from the same Measured, computed once
-per Motion and kept on it (a Motion is immutable, so the cache cannot go stale).
+(services.kit.tracker_spread), its speed is no measurement and is not counted (trackers_disagree).
+The physics report, the segmentation, the comparison with the coach and the quality report all start
+from the same Measured, computed once per Motion and kept on it (a Motion is immutable, so the cache
+cannot go stale).
 """
 
 from __future__ import annotations
