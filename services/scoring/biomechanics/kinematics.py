@@ -81,10 +81,9 @@ def interior(values: np.ndarray, t: np.ndarray, edge_s: float) -> np.ndarray:
 EDGE_CYCLES = 0.5  # half a period of the cut-off frequency
 
 
-def measured_speed(kin: Kinematics, idx: int, cutoff_hz: float, untrusted: np.ndarray | None = None) -> np.ndarray:
+def measured_speed(kin: Kinematics, idx: int, cutoff_hz: float) -> np.ndarray:
     """[N] m/s speed of landmark idx as the report measures it (max_speed is its peak): the filter's edges
-    (interior, EDGE_CYCLES / cutoff_hz) dropped, and the samples `untrusted` ([N] bool, e.g.
-    Measured.trackers_disagree[:, idx]). One definition, so whatever else plots or compares a speed
+    (interior, EDGE_CYCLES / cutoff_hz) dropped, as are the stretches measurement.py leaves out (NaN where
+    the pose model's trackers disagreed). One definition, so whatever else plots or compares a speed
     shows the very values the reported peak came from."""
-    speed = kin.speed[:, idx] if untrusted is None else np.where(untrusted, np.nan, kin.speed[:, idx])
-    return interior(speed, kin.t, EDGE_CYCLES / max(float(cutoff_hz), 1e-6))
+    return interior(kin.speed[:, idx], kin.t, EDGE_CYCLES / max(float(cutoff_hz), 1e-6))

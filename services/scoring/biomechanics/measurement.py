@@ -47,6 +47,9 @@ class Measured:
     source: str                     # "image_plane" (video) or "world" (motion capture, or no image)
     scale_m_per_px: np.ndarray | None  # [T] at the video's frames, None for "world"
     depth_velocity: np.ndarray | None = None  # [N,33] m/s along the camera's axis ("image_plane" only)
+    # [N,33] grid samples within the filter's reach of a frame where the trackers disagreed about the
+    # landmark beyond SPREAD_LIMIT_M: their velocity, acceleration and speed are NaN in `kinematics`
+    trackers_disagree: np.ndarray | None = None
 
     @cached_property
     def segment_in_plane(self) -> np.ndarray | None:
@@ -59,26 +62,11 @@ class Measured:
         usable = limb_seen(sample_mask(motion) & np.isfinite(motion.image).all(axis=-1))
         return foreshortening(motion.image, motion.world, usable, self.scale_m_per_px)
 
-    @cached_property
-    def trackers_disagree(self) -> np.ndarray:
-        """[N,33] bool on the kinematics' grid: within the filter's reach (EDGE_CYCLES / cut-off, at least one
-        video frame) of a frame where the trackers disagreed about the landmark by more than SPREAD_LIMIT_M."""
-        grid = self.kinematics.t
-        out = np.zeros((grid.size, self.motion.world.shape[1]), dtype=bool)
-        spread = self.motion.tracker_spread
-        if spread is None or self.scale_m_per_px is None:
-            return out
-        with np.errstate(invalid="ignore"):
-            bad = spread * self.scale_m_per_px[:, None] > SPREAD_LIMIT_M
-        reach = max(EDGE_CYCLES / max(float(self.smoothed.settings["cutoff_hz"]), 1e-6),
-                    1.0 / self.smoothed.video_fs)
-        for i, k in zip(*np.nonzero(bad)):
-            out[np.abs(grid - self.motion.t[i]) <= reach, k] = True
-        return out
-
     def disagreement(self, landmark: int) -> tuple[list[tuple[float, float]], float]:
         """The spans (s) where the trackers disagreed about a landmark beyond SPREAD_LIMIT_M, and the largest
         spread there (m; NaN without spans)."""
+        if self.trackers_disagree is None:
+            return [], float("nan")
         mask = self.trackers_disagree[:, landmark]
         grid = self.kinematics.t
         edges = np.flatnonzero(np.diff(np.r_[0, mask.astype(np.int8), 0]))
@@ -108,6 +96,31 @@ def in_image_plane(kin: Kinematics) -> Kinematics:
     return replace(kin, vel=vel, acc=acc, speed=np.linalg.norm(vel, axis=-1))
 
 
+def disagreeing(motion: Motion, sm: Smoothed, scale: np.ndarray) -> np.ndarray | None:
+    """[N,33] bool on sm's grid: within the filter's reach (EDGE_CYCLES / cut-off, at least one video frame)
+    of a frame where the trackers disagreed about the landmark by more than SPREAD_LIMIT_M; None when the
+    motion carries no spread."""
+    if motion.tracker_spread is None:
+        return None
+    with np.errstate(invalid="ignore"):
+        bad = motion.tracker_spread * scale[:, None] > SPREAD_LIMIT_M
+    out = np.zeros((sm.t.size, bad.shape[1]), dtype=bool)
+    reach = max(EDGE_CYCLES / max(float(sm.settings["cutoff_hz"]), 1e-6), 1.0 / sm.video_fs)
+    for i, k in zip(*np.nonzero(bad)):
+        out[np.abs(sm.t - motion.t[i]) <= reach, k] = True
+    return out
+
+
+def not_counted(kin: Kinematics, mask: np.ndarray) -> Kinematics:
+    """kin with velocity, acceleration and speed NaN at the samples `mask` [N,33] (positions kept): every
+    consumer (the report, repetitions, the comparison, the timeline) then leaves them out alike."""
+    vel, acc = kin.vel.copy(), kin.acc.copy()
+    vel[mask], acc[mask] = np.nan, np.nan
+    speed = kin.speed.copy()
+    speed[mask] = np.nan
+    return replace(kin, vel=vel, acc=acc, speed=speed)
+
+
 def measure(motion: Motion) -> Measured:
     """The Measured of a Motion (computed on first use, then kept on the Motion)."""
     cached = motion.__dict__.get(_ATTR)
@@ -121,10 +134,13 @@ def measure(motion: Motion) -> Measured:
     else:
         positions = None
     sm = smooth(motion, positions)
-    kin, depth_velocity = kinematics(sm), None
+    kin, depth_velocity, disagree = kinematics(sm), None, None
     if positions is not None:
         kin, depth_velocity = in_image_plane(kin), kin.vel[..., 2]
+        disagree = disagreeing(motion, sm, scale)
+        if disagree is not None and disagree.any():
+            kin = not_counted(kin, disagree)
     out = Measured(motion=motion, smoothed=sm, kinematics=kin, source="world" if positions is None else "image_plane",
-                   scale_m_per_px=scale, depth_velocity=depth_velocity)
+                   scale_m_per_px=scale, depth_velocity=depth_velocity, trackers_disagree=disagree)
     object.__setattr__(motion, _ATTR, out)
     return out

@@ -89,7 +89,7 @@ def analyze_motion(motion: Motion, *, body_mass_kg: float, technique: str | None
 
     peaks: dict[str, tuple[float, float]] = {}
     for name, idx in L.EFFECTORS.items():
-        speed = measured_speed(kin, idx, sm.settings["cutoff_hz"], measured.trackers_disagree[:, idx])
+        speed = measured_speed(kin, idx, sm.settings["cutoff_hz"])
         if np.count_nonzero(np.isfinite(speed)) >= MIN_SPEED_SAMPLES:
             found = peak(speed, kin.t)
             if found is not None:

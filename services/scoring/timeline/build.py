@@ -46,8 +46,7 @@ def build_timeline(assessed: Assessment, prepared: Prepared, *, width: int, heig
     comparison = assessed.comparison
     student = comparison.student if comparison is not None else None
     series = frame_series(measured.kinematics, float(measured.smoothed.settings["cutoff_hz"]), frames.t,
-                          measured.source, student.angles if student is not None else None,
-                          measured.trackers_disagree)
+                          measured.source, student.angles if student is not None else None)
     timeline = {
         "frame_times_ms": json_values(1000.0 * frames.t, 1),
         "frames_analysed": frames.total, "frame_step": frames.step,

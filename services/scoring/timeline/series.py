@@ -46,15 +46,13 @@ class Series:
 
 
 def frame_series(kin: Kinematics, cutoff_hz: float, frame_t: np.ndarray, source: str,
-                 angles: dict[str, np.ndarray] | None = None, untrusted: np.ndarray | None = None) -> list[Series]:
+                 angles: dict[str, np.ndarray] | None = None) -> list[Series]:
     """The series at frames frame_t (s) of kinematics filtered at cutoff_hz. angles: angles.joint_angles of
     every grid sample when already computed (the comparison's), else computed at the frames' samples.
-    source: "image_plane" or "world" (measurement.Measured.source), said in the speeds' description.
-    untrusted: [N,33] grid samples whose speed is not counted (Measured.trackers_disagree)."""
+    source: "image_plane" or "world" (measurement.Measured.source), said in the speeds' description."""
     where = ("in the image plane, metres from the performer's bone lengths" if source == "image_plane"
              else "in 3-D")
-    out = [Series(f"{name}_speed", "m/s", frame_max(kin.t, measured_speed(
-                      kin, idx, cutoff_hz, None if untrusted is None else untrusted[:, idx]), frame_t),
+    out = [Series(f"{name}_speed", "m/s", frame_max(kin.t, measured_speed(kin, idx, cutoff_hz), frame_t),
                   f"speed of the {name.replace('_', ' ')} {where}, the largest within each frame's interval")
            for name, idx in SPEEDS.items()]
     k, inside = grid_at(kin.t, frame_t)

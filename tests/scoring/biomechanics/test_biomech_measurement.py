@@ -63,6 +63,11 @@ def test_a_zigzag_the_trackers_disagree_about_is_not_taken_for_the_peak():
     [(start, stop)] = quality["not_counted_s"]
     assert start < 1.05 and stop > 1.15 and stop - start < 0.5
     assert any("disagreed" in reason and "not counted" in reason for reason in quality["reasons"])
+    # One measurement for every consumer: the kinematics themselves have no speed there, so neither the
+    # repetitions (their peaks are shown per repetition) nor the timeline count the zigzag.
+    kin = measure(video_motion(t, w, image, spread=True)).kinematics
+    assert np.isnan(kin.speed[(kin.t > 1.05) & (kin.t < 1.15), TOE]).all()
+    assert np.nanmax(kin.speed[:, TOE]) < 1.1 * truth
 
 
 def test_the_limit_is_in_metres_of_the_performer():
