@@ -193,8 +193,8 @@ def clean_sequence(t_ms: np.ndarray, landmarks: np.ndarray, config: SignalConfig
     # The image in metres (services.kit.image_scale), so that the outlier tests judge image motion with
     # the same physical limits as world motion: the speeds scoring reports come from the image.
     image_m = None
-    if image_size is not None:
-        px = coords[..., 0:2] * np.asarray(image_size, dtype=np.float64)
+    px = coords[..., 0:2] * np.asarray(image_size, dtype=np.float64) if image_size is not None else None
+    if px is not None:
         scale = metres_per_pixel(t_s, px, w, usable)
         if np.isfinite(scale).all():
             image_m = np.concatenate([px * scale[:, None, None], np.zeros_like(px[..., :1])], axis=-1)
@@ -215,8 +215,7 @@ def clean_sequence(t_ms: np.ndarray, landmarks: np.ndarray, config: SignalConfig
     kept = usable & ~rejected
 
     spread = None
-    if image_size is not None and lanes is not None:
-        px = coords[..., 0:2] * np.asarray(image_size, dtype=np.float64)
+    if px is not None and lanes is not None:
         spread = tracker_spread(t, np.where(kept[..., None], px, np.nan), np.asarray(lanes))
 
     prev, nxt = neighbours(kept)

@@ -43,7 +43,7 @@ def motion_from_sequence(seq: common_pb2.PoseSequence, lifter: DepthLifter | Non
     return motion_from_arrays(t, values, detected, size, lifter, smoothing=seq.smoothing or "none",
                               filtered=seq.signal.filter or "none" if has_signal else "none",
                               cutoff_hz=seq.signal.cutoff_hz if has_signal else 0.0,
-                              tracker_spread=spread if size is not None and np.isfinite(spread).any() else None,
+                              tracker_spread=spread if np.isfinite(spread).any() else None,
                               rival_prominence=seq.rival_prominence)
 
 

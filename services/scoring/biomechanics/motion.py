@@ -70,18 +70,15 @@ class Motion:
                 raise ValidationFailed(f"Image landmarks of shape {image.shape}; expected {(n, N_LANDMARKS, 2)}",
                                        details={"frames": "image landmarks malformed"})
             object.__setattr__(self, "image", image)
-        if self.depth is not None:
-            depth = np.asarray(self.depth, dtype=float)
-            if self.image is None or depth.shape != (n, N_LANDMARKS):
-                raise ValidationFailed(f"Lifted depth of shape {depth.shape} needs image landmarks and "
-                                       f"{(n, N_LANDMARKS)}", details={"frames": "lifted depth malformed"})
-            object.__setattr__(self, "depth", depth)
-        if self.tracker_spread is not None:
-            spread = np.asarray(self.tracker_spread, dtype=float)
-            if self.image is None or spread.shape != (n, N_LANDMARKS):
-                raise ValidationFailed(f"Tracker spread of shape {spread.shape} needs image landmarks and "
-                                       f"{(n, N_LANDMARKS)}", details={"frames": "tracker spread malformed"})
-            object.__setattr__(self, "tracker_spread", spread)
+        # Per image landmark, [T,33]: the lifted depth and the trackers' spread need the image they describe.
+        for name, what in (("depth", "Lifted depth"), ("tracker_spread", "Tracker spread")):
+            if getattr(self, name) is None:
+                continue
+            values = np.asarray(getattr(self, name), dtype=float)
+            if self.image is None or values.shape != (n, N_LANDMARKS):
+                raise ValidationFailed(f"{what} of shape {values.shape} needs image landmarks and "
+                                       f"{(n, N_LANDMARKS)}", details={"frames": f"{what.lower()} malformed"})
+            object.__setattr__(self, name, values)
         if n > 1 and not np.all(np.diff(t) > 0):
             raise ValidationFailed("Frame timestamps must be strictly increasing",
                                    details={"timestamps": "not strictly increasing"})
