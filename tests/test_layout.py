@@ -1,10 +1,11 @@
 """The repository's layout rules, checked on the source itself: test modules import the code and testkit/,
 never each other or a conftest; the shipped packages never import test or benchmark code; the shared data's
-location is spelled in one place (services/kit/paths.py)."""
+location is spelled in one place (services/kit/paths.py); no two classes of the shipped code share a name."""
 
 from __future__ import annotations
 
 import ast
+from collections import defaultdict
 from pathlib import Path
 
 from services.kit.paths import REPO
@@ -63,3 +64,14 @@ def test_the_shared_data_is_located_in_one_place():
     spelled = [str(p.relative_to(REPO)) for p in python_files("services", "bench", "tests", "testkit")
                if spelled_out in p.read_text() and p.name != "paths.py" and p != here]
     assert not spelled, f"use services.kit.paths instead of spelling the shared data's location in {spelled}"
+
+
+def test_no_two_shipped_classes_share_a_name():
+    """A name says which class is meant (a pose-container track and a tracked person were both `Track`)."""
+    where = defaultdict(list)
+    for path in python_files("services"):
+        for node in ast.parse(path.read_text(), filename=str(path)).body:
+            if isinstance(node, ast.ClassDef):
+                where[node.name].append(str(path.relative_to(REPO)))
+    shared = {name: paths for name, paths in where.items() if len(paths) > 1}
+    assert not shared, f"rename one of each: {shared}"

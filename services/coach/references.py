@@ -19,7 +19,7 @@ from services.kit.video_source import parse_video_url
 SOURCES = ("video_url", "pose_sequence")
 
 
-class PosePort(Protocol):
+class ReferencePosePort(Protocol):
     async def extract(self, *, url: str, chunks: AsyncIterator[bytes] | None,
                       filename: str) -> common_pb2.PoseSequence:
         """Poses of a video fetched from `url` or streamed as `chunks`; the pose service's errors as raised."""
@@ -83,7 +83,7 @@ class ReferenceLibrary:
     """Every operation takes the verified caller (None when the call carried no principal). Adding or
     deleting needs the coach's owner or an administrator; reading needs any authenticated caller."""
 
-    def __init__(self, coaches: CoachStore, store: ReferenceStore, pose: PosePort | None, *,
+    def __init__(self, coaches: CoachStore, store: ReferenceStore, pose: ReferencePosePort | None, *,
                  max_video_bytes: int) -> None:
         self.coaches, self.store, self.pose = coaches, store, pose
         self.max_video_bytes = max_video_bytes

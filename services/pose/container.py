@@ -24,7 +24,7 @@ _U32_ARRAY = next(code for code in "IL" if array.array(code).itemsize == 4)
 
 
 @dataclass(frozen=True)
-class Track:
+class MediaTrack:
     kind: str  # 'video' | 'audio' | 'other', from the media handler
     width: int  # presentation size from tkhd (the sample entry's when tkhd has none), before rotation
     height: int
@@ -39,12 +39,12 @@ class Track:
 
 @dataclass(frozen=True)
 class ContainerHeader:
-    tracks: tuple[Track, ...]
+    tracks: tuple[MediaTrack, ...]
     duration_s: float  # movie duration (mvhd), else the longest track's; 0.0 when unknown
     fragmented: bool = False  # has moof boxes: sample counts come from the fragments
 
     @property
-    def video_tracks(self) -> tuple[Track, ...]:
+    def video_tracks(self) -> tuple[MediaTrack, ...]:
         return tuple(t for t in self.tracks if t.kind == "video")
 
     @property
@@ -284,14 +284,14 @@ class _Reader:
             ticks = self.column_sum(table, count, entry) if flags & 0x100 else count * default
             _add(self.fragment_ticks, track, ticks)
 
-    def track(self, t: _Trak) -> Track:
+    def track(self, t: _Trak) -> MediaTrack:
         kind = {b"vide": "video", b"soun": "audio"}.get(t.handler, "other")
         samples = t.samples if t.samples is not None else (self.column_sum(*t.stts, 8) if t.stts else 0)
         samples += self.fragment_samples.get(t.track_id, 0)
         ticks = t.duration + self.fragment_ticks.get(t.track_id, 0)
         coded = (t.coded_width, t.coded_height) if kind == "video" else (0, 0)
         width, height = (round(t.width), round(t.height)) if t.width and t.height else coded
-        return Track(kind=kind, width=width, height=height, duration_s=ticks / t.timescale if t.timescale else 0.0,
+        return MediaTrack(kind=kind, width=width, height=height, duration_s=ticks / t.timescale if t.timescale else 0.0,
                      sample_count=samples, rotation=t.rotation, coded_width=coded[0], coded_height=coded[1],
                      codec=_name(t.codec), track_id=t.track_id)
 

@@ -23,7 +23,7 @@ from services.pose import container, laterality, video
 from services.kit.tracker_spread import frame_lanes
 from services.pose.decode_protocol import INFO, MAX_TRACKERS, POSES, LaneJob, analysis_stride, tracker_count
 from services.pose.landmarker import LANDMARK_FIELDS, MODEL_NAME, NUM_LANDMARKS
-from services.pose.workers import CoreBudget, WorkerLimits, WorkerPool, WorkerProcess, Cancelled
+from services.pose.workers import Cancelled, CoreBudget, PoseWorker, WorkerLimits, WorkerPool
 from services.pose.tracking import PeopleTracker
 
 MAX_FRAME_STRIDE = 1000
@@ -145,7 +145,7 @@ def _expected_frames(info) -> int:
     return math.ceil(info.frame_count / max(1, info.stride)) if info.frame_count else 0
 
 
-def _records(proc: WorkerProcess, state: dict, cancelled: Callable[[], bool] | None) -> Iterator[tuple]:
+def _records(proc: PoseWorker, state: dict, cancelled: Callable[[], bool] | None) -> Iterator[tuple]:
     """One worker's POSES records (index, ts, people, looks); its INFO and DONE go into `state`."""
     for tag, body in proc.records(cancelled):
         if tag == INFO:
@@ -160,7 +160,7 @@ def _records(proc: WorkerProcess, state: dict, cancelled: Callable[[], bool] | N
 def _extract(path: Path, bundle: Path, n_workers: int, frame_stride: int, limits: WorkerLimits,
              pool: WorkerPool | None, signal: landmark_signal.SignalConfig | None,
              cancelled: Callable[[], bool] | None, progress: Callable[[int, int], None] | None) -> PoseSequence:
-    procs = pool.take(n_workers) if pool is not None else [WorkerProcess(bundle, limits).wait_ready()
+    procs = pool.take(n_workers) if pool is not None else [PoseWorker(bundle, limits).wait_ready()
                                                            for _ in range(n_workers)]
     times: list[float] = []
     indices: list[int] = []

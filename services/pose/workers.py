@@ -60,7 +60,7 @@ def _worker_env() -> dict[str, str]:
     return env
 
 
-class WorkerProcess:
+class PoseWorker:
     """One sandboxed worker: spawn, wait until READY, give it one job, read its records, close."""
 
     def __init__(self, bundle: Path, limits: WorkerLimits) -> None:
@@ -78,7 +78,7 @@ class WorkerProcess:
         self.peak_rss_kb = 0
         self.reusable = False  # true once a job has ended cleanly (DONE); any failure retires the worker
 
-    def wait_ready(self, timeout: float = READY_TIMEOUT_S) -> "WorkerProcess":
+    def wait_ready(self, timeout: float = READY_TIMEOUT_S) -> "PoseWorker":
         timer = threading.Timer(timeout, self.kill)
         timer.start()
         try:
@@ -243,8 +243,8 @@ class WorkerPool:
 
     def __init__(self, bundle: Path, limits: WorkerLimits, size: int) -> None:
         self.bundle, self.limits, self.size = bundle, limits, max(1, size)
-        self._ready: queue.Queue[WorkerProcess] = queue.Queue()
-        self._returned: queue.Queue[WorkerProcess] = queue.Queue()  # given back, READY not yet read
+        self._ready: queue.Queue[PoseWorker] = queue.Queue()
+        self._returned: queue.Queue[PoseWorker] = queue.Queue()  # given back, READY not yet read
         self._wanted = threading.Semaphore(0)
         self._closed = threading.Event()
         self._filler = threading.Thread(target=self._fill, name="pose-pool", daemon=True)
@@ -252,7 +252,7 @@ class WorkerPool:
             self._wanted.release()
         self._filler.start()
 
-    def give_back(self, workers: list[WorkerProcess]) -> None:
+    def give_back(self, workers: list[PoseWorker]) -> None:
         """After a request: workers whose job ended cleanly go back (once READY again); the rest are
         closed and replaced."""
         for worker in workers:
@@ -262,8 +262,8 @@ class WorkerPool:
                 worker.close()
             self._wanted.release()
 
-    def take(self, n: int) -> list[WorkerProcess]:
-        taken: list[WorkerProcess] = []
+    def take(self, n: int) -> list[PoseWorker]:
+        taken: list[PoseWorker] = []
         deadline = time.monotonic() + TAKE_WAIT_S
         while len(taken) < n:
             try:
@@ -271,7 +271,7 @@ class WorkerPool:
                 # for it beats loading a new one (~1 s of CPU).
                 taken.append(self._ready.get(timeout=max(0.01, deadline - time.monotonic())))
             except queue.Empty:
-                taken.append(WorkerProcess(self.bundle, self.limits).wait_ready())
+                taken.append(PoseWorker(self.bundle, self.limits).wait_ready())
         return taken
 
     def _fill(self) -> None:
@@ -284,7 +284,7 @@ class WorkerPool:
                 try:
                     worker = self._returned.get_nowait().wait_ready(timeout=30.0)
                 except queue.Empty:
-                    worker = WorkerProcess(self.bundle, self.limits).wait_ready()
+                    worker = PoseWorker(self.bundle, self.limits).wait_ready()
             except errors.DomainError:
                 time.sleep(1.0)
                 self._wanted.release()

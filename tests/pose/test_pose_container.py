@@ -10,7 +10,7 @@ import pytest
 
 from services.kit import errors
 from services.kit.paths import VIDEOS
-from services.pose.container import ContainerHeader, HeaderLimits, Track, check_header, read_iso_header
+from services.pose.container import ContainerHeader, HeaderLimits, MediaTrack, check_header, read_iso_header
 from testkit.bad_videos import ffmpeg, find_boxes
 
 IDENTITY = (0x10000, 0, 0, 0, 0x10000, 0, 0, 0, 0x40000000)
@@ -147,7 +147,7 @@ def test_version_1_times_and_ids(tmp_path):
                     box(b"minf", box(b"stbl", stsd(b"hvc1", 1920, 1080), stsz(360)))))
     header = header_of(tmp_path, mp4(mvhd(600, 600 * 12, version=1), video))
     assert header.duration_s == 12.0
-    assert header.tracks == (Track(kind="video", width=1920, height=1080, duration_s=12.0, sample_count=360,
+    assert header.tracks == (MediaTrack(kind="video", width=1920, height=1080, duration_s=12.0, sample_count=360,
                                    rotation=0, coded_width=1920, coded_height=1080, codec="hvc1", track_id=7),)
 
 

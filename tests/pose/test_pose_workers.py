@@ -23,7 +23,7 @@ from services.kit.paths import VIDEOS
 from services.pose import workers as workers_module
 from services.pose.decode_protocol import DONE, INFO, PERSON_FLOATS, POSE_HEAD, POSES, READY, RECORD, LaneJob
 from services.pose.extract import ExtractionCancelled, extract_poses
-from services.pose.workers import MAX_RECORD, WorkerLimits, WorkerPool, WorkerProcess
+from services.pose.workers import MAX_RECORD, PoseWorker, WorkerLimits, WorkerPool
 from testkit.pose_records import one_person, poisoned, with_count
 
 SPORTS2D = VIDEOS / "sports2d-demo.mp4"  # 230 frames: ~10 s of CPU, long enough to interrupt
@@ -66,7 +66,7 @@ def job(path: Path, stride: int = 1, limits: WorkerLimits = WorkerLimits()) -> L
                       max_pixels=limits.max_pixels, cpu_seconds=limits.cpu_limit)
 
 
-def run_job(worker: WorkerProcess, lane: LaneJob) -> list[bytes]:
+def run_job(worker: PoseWorker, lane: LaneJob) -> list[bytes]:
     worker.start(lane)
     return [tag for tag, _ in worker.records()]
 
@@ -78,7 +78,7 @@ def ready(pool: WorkerPool) -> int:
 
 # ---- a worker that dies or overruns -----------------------------------------------------------------------------
 def test_worker_killed_mid_job_gives_a_clear_error_and_leaves_no_process(own_bundle):
-    worker = WorkerProcess(own_bundle, WorkerLimits()).wait_ready()
+    worker = PoseWorker(own_bundle, WorkerLimits()).wait_ready()
     (pid,) = processes_of(own_bundle)
     worker.start(job(SPORTS2D))
     tags: list[bytes] = []
@@ -257,7 +257,7 @@ def test_hostile_worker_output_is_rejected_and_the_worker_killed(own_bundle, tmp
     fake = tmp_path / "fake_worker.py"
     fake.write_text(FAKE_WORKER)
     monkeypatch.setattr(workers_module, "subprocess", _Spawner(own_bundle, fake, output))
-    worker = WorkerProcess(own_bundle, WorkerLimits()).wait_ready()
+    worker = PoseWorker(own_bundle, WorkerLimits()).wait_ready()
     (pid,) = processes_of(fake)
     try:
         with pytest.raises(errors.InvalidRequest) as caught:

@@ -32,7 +32,7 @@ def worker_env(concurrency: int) -> dict[str, str]:
     return env
 
 
-class WorkerProcess:
+class TrainingWorker:
     """One worker: spawned with its job on stdin (kept open as a liveness pipe), records on stdout."""
 
     def __init__(self, proc: asyncio.subprocess.Process) -> None:
@@ -41,7 +41,7 @@ class WorkerProcess:
         self._stderr_task = asyncio.create_task(self._drain_stderr())
 
     @classmethod
-    async def spawn(cls, spec: dict[str, Any], concurrency: int = 1) -> "WorkerProcess":
+    async def spawn(cls, spec: dict[str, Any], concurrency: int = 1) -> "TrainingWorker":
         proc = await asyncio.create_subprocess_exec(
             # -P: the worker's code comes from our package path, never from the current directory.
             sys.executable, "-P", "-m", WORKER_MODULE, stdin=asyncio.subprocess.PIPE,
@@ -135,7 +135,7 @@ class WorkerChecker:
             raise errors.TimeoutFailure("Checking the training data took too long") from None
 
     async def _check(self, spec: dict[str, Any]) -> dict[str, Any]:
-        worker = await WorkerProcess.spawn(spec)
+        worker = await TrainingWorker.spawn(spec)
         try:
             async for record in worker.records():
                 if record["event"] == "checked":

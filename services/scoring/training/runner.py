@@ -26,7 +26,7 @@ from services.scoring.training.checkpoints import (KEEP_CHECKPOINTS, checkpoint_
                                                     prune_checkpoints, shown_checkpoint, user_folder)
 from services.scoring.training.jobs import write_inputs
 from services.scoring.training.paths import REFERENCES_PREFIX, under
-from services.scoring.training.process import WorkerProcess, domain_error
+from services.scoring.training.process import TrainingWorker, domain_error
 from services.scoring.training.store import Job, JobStore
 
 log = logging.getLogger("kataforge.training")
@@ -52,7 +52,7 @@ def lock_key(job_id: str) -> int:
 class _Running:
     job: Job
     task: asyncio.Task | None = None
-    worker: WorkerProcess | None = None
+    worker: TrainingWorker | None = None
     cancelled: bool = False  # the job was cancelled in the database: stop, record nothing
     abandoned: bool = False  # runner stopping, lock or database lost: stop, leave the job to be resumed
 
@@ -230,7 +230,7 @@ class TrainingRunner:
                 "data_label": job.data_dir, "checkpoint_dir": str(checkpoint_dir),
                 "public_paths": self._public_paths(job, data_path, checkpoint_dir),
                 "resume_from": str(latest) if latest else "", "out_dir": str(tmp)}
-        running.worker = worker = await WorkerProcess.spawn(spec, self.concurrency)
+        running.worker = worker = await TrainingWorker.spawn(spec, self.concurrency)
         if running.cancelled or running.abandoned:  # stopped while it was being spawned
             worker.stop()
         outcome: dict = {}
