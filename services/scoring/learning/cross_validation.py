@@ -5,7 +5,7 @@ open-set true-positive rate moved from 0.758 to 0.425 with the seed alone, so ne
 GET /models reported nor a comparison of two models meant much. Here every repetition and every
 non-technique clip is held out exactly once (dataset.split_by_fold), the held-out views' probabilities are
 pooled over the folds, and the threshold, the rates and the accuracy come from that pool
-(train.open_set_report), each view scored by the one fold model that never saw its repetition.
+(evaluation.open_set_report), each view scored by the one fold model that never saw its repetition.
 
 What is shipped is the first fold's model, trained on 3/4 of the repetitions as before: the pooled rates
 are those of such a model (any fold's), now measured on 41 technique repetitions and 32 non-technique clips
@@ -29,7 +29,8 @@ from . import manifest
 from .dataset import Sample
 from .export import export_onnx
 from .models import build
-from .train import TrainConfig, TrainedModel, open_set_report, train_model
+from .evaluation import open_set_report
+from .train import TrainConfig, TrainedModel, train_model
 
 
 def _train_fold(config: TrainConfig, samples: list[Sample], negatives: list[Sample]) -> TrainedModel:
