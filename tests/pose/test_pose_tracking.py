@@ -9,54 +9,9 @@ import pytest
 
 from services.pose import appearance
 from services.pose.tracking import (MAX_GAP_MS, MAX_STITCH_GAP_MS, MAX_STITCH_SPEED, MIN_MATCH_SIMILARITY,
-                                    MIN_STITCH_SIMILARITY, LivePerformer, PeopleTracker, distinct, same_skeleton)
+                                    MIN_STITCH_SIMILARITY, LivePerformer, PeopleTracker)
+from testkit.people import BLUE, FRAME_MS, GREEN, RED, SIZE, look, person
 
-SIZE = 1000  # square frame, pixels
-FRAME_MS = 1000 / 30
-
-# A standing person in body units: x across the body (0 = its centre line), y down from the top of the
-# head (0) to the toes (1), by BlazePose landmark index.
-_TEMPLATE = np.zeros((33, 2))
-_TEMPLATE[0] = (0, 0.06)
-_TEMPLATE[1:7] = [(-0.02, 0.04), (-0.03, 0.04), (-0.04, 0.04), (0.02, 0.04), (0.03, 0.04), (0.04, 0.04)]
-_TEMPLATE[7:11] = [(-0.05, 0.05), (0.05, 0.05), (-0.02, 0.09), (0.02, 0.09)]
-_TEMPLATE[11:17] = [(-0.12, 0.2), (0.12, 0.2), (-0.15, 0.38), (0.15, 0.38), (-0.16, 0.52), (0.16, 0.52)]
-_TEMPLATE[17:23] = [(-0.17, 0.55), (0.17, 0.55), (-0.16, 0.56), (0.16, 0.56), (-0.15, 0.54), (0.15, 0.54)]
-_TEMPLATE[23:29] = [(-0.08, 0.52), (0.08, 0.52), (-0.08, 0.74), (0.08, 0.74), (-0.08, 0.95), (0.08, 0.95)]
-_TEMPLATE[29:33] = [(-0.08, 0.97), (0.08, 0.97), (-0.1, 1.0), (0.1, 1.0)]
-_WRISTS, _ANKLES = [15, 16], [27, 28]
-# Landmark order of the same skeleton with its sides swapped (left <-> right).
-_MIRROR = [0, 4, 5, 6, 1, 2, 3, 8, 7, 10, 9, *[k + (1 if k % 2 else -1) for k in range(11, 33)]]
-
-
-def person(cx: float, top: float, height: float, t_ms: float = 0.0, swing: float = 0.0,
-           visibility: float = 0.9) -> np.ndarray:
-    """(33, 8) landmarks of a person `height` frames tall (normalised), centred at `cx`, head at `top`;
-    wrists and ankles swing sideways by `swing` body heights at 1.5 Hz."""
-    body = _TEMPLATE.copy()
-    offset = swing * math.sin(2 * math.pi * 1.5 * t_ms / 1000.0)
-    body[_WRISTS + _ANKLES, 0] += offset
-    lms = np.zeros((33, 8), dtype=np.float32)
-    lms[:, 0] = cx + body[:, 0] * height
-    lms[:, 1] = top + body[:, 1] * height
-    lms[:, 3:5] = (body - [0, 0.52]) * 1.7  # metres, about the hips
-    lms[:, 6:8] = visibility
-    return lms
-
-
-def look(bin_: int, other: int | None = None, share: float = 0.0) -> np.ndarray:
-    """Appearance descriptor: all of each region's pixels in hue x saturation bin `bin_`, or `share` of
-    them moved to bin `other` (Bhattacharyya similarity of look(a) and look(a, b, share) = sqrt(1 - share))."""
-    half = appearance.HUE_BINS * appearance.SAT_BINS
-    out = np.zeros(appearance.SIZE, dtype=np.float32)
-    for region in (0, half):
-        out[region + bin_] = 1.0 - share
-        if other is not None:
-            out[region + other] += share
-    return out
-
-
-RED, BLUE, GREEN = look(2), look(17), look(11)
 
 
 def run(tracker: PeopleTracker, frames: list[list[tuple[np.ndarray, np.ndarray | None]]],
@@ -137,49 +92,12 @@ def test_passer_by_in_few_frames_loses():
 
 
 # ---- duplicate detections ---------------------------------------------------------------------------------------
-def test_duplicate_detections_of_one_body_are_merged():
+def test_duplicates_are_merged_before_tracking():
     full = person(0.5, 0.2, 0.6, visibility=0.9)
     shrunk = person(0.5, 0.22, 0.55, visibility=0.6)  # a second skeleton fitted to the same body
-    upper = full.copy()  # a partial skeleton: legs folded up onto the torso, inside the full box
-    upper[23:, 1] = upper[23:, 1] * 0.5 + 0.1
-    upper[:, 6] = 0.4
-    neighbour = person(0.85, 0.2, 0.6)  # someone else, beside the first: kept
-    people, looks = distinct([upper, shrunk, full, neighbour], [GREEN, BLUE, RED, GREEN], SIZE, SIZE)
-    assert len(people) == 2 and people[0] is full and people[1] is neighbour  # the more visible one, in order
-    assert looks[0] is RED
     tracker = PeopleTracker(SIZE, SIZE)
-    assert tracker.update(0, 0.0, [upper, full, shrunk], [GREEN, RED, BLUE]) == 1
+    assert tracker.update(0, 0.0, [full, shrunk], [RED, BLUE]) == 1
     assert len(tracker.tracks) == 1 and tracker.tracks[0].landmarks[0] is full
-
-
-def test_people_side_by_side_are_not_duplicates():
-    left, right = person(0.45, 0.2, 0.6), person(0.6, 0.2, 0.6)  # boxes overlap a little (IoU ~0.15)
-    people, _ = distinct([left, right], [RED, BLUE], SIZE, SIZE)
-    assert len(people) == 2
-
-
-def test_ghost_skeleton_inside_a_body_is_a_duplicate():
-    """Multi-pose BlazePose drew a collapsed second skeleton in a performer with arms overhead (Sports2D
-    demo mirrored, 1.4 s): head and shoulders on the body, hips stretched down to the knees, arms out
-    into the tree. Its box overlaps the real one's by IoU 0.4 and covers only 0.7 of itself: the box
-    tests alone kept it, and it then started a second track that took half the performer's frames."""
-    real = person(0.5, 0.2, 0.6)
-    ghost = person(0.52, 0.25, 0.55, visibility=0.95)
-    ghost[[11, 12], 0] = 0.52  # shoulders collapsed onto one point
-    ghost[[23, 24], 1] = 0.2 + 0.74 * 0.6  # hips at the real knees
-    ghost[[13, 15, 17, 19, 21], 0] = 0.75  # one arm out to the side
-    assert same_skeleton(real, ghost, SIZE, SIZE)
-    people, _ = distinct([real, ghost], [RED, RED], SIZE, SIZE)
-    assert len(people) == 1
-    # A partial skeleton sharing head and both shoulders is one body too, mirrored or not.
-    partial = real.copy()
-    partial[[23, 24], 1] += 0.1
-    assert same_skeleton(real, partial, SIZE, SIZE) and same_skeleton(real, partial[_MIRROR], SIZE, SIZE)
-    # Contrast: a sparring partner reached by a punch (its core inside the puncher's box, its own box not).
-    puncher, partner = person(0.4, 0.2, 0.6), person(0.62, 0.2, 0.6)
-    puncher[[14, 16, 18, 20, 22], 0] = 0.66  # the right arm reaches the partner's chest
-    assert not same_skeleton(puncher, partner, SIZE, SIZE)
-    assert len(distinct([puncher, partner], [RED, BLUE], SIZE, SIZE)[0]) == 2
 
 
 # ---- appearance gating and stitching ----------------------------------------------------------------------------
