@@ -88,7 +88,7 @@ def feedback(f: Findings) -> tuple[list[str], list[str], list[float | None]]:
                     "rounds and explosive resistance work such as medicine-ball throws or jump squats.")
 
     for p in f.chain.pairs:
-        if p.lag_ms <= 0:
+        if p in f.chain.reversed_pairs:
             corrections.append(f"Your {p.distal} reached peak speed {abs(p.lag_ms):.0f} ms before your {p.proximal}: "
                                f"start the {action} by driving the {p.proximal}, then let the {p.distal} follow.")
             times.append(at_peak_of(p.distal))
@@ -97,9 +97,10 @@ def feedback(f: Findings) -> tuple[list[str], list[str], list[float | None]]:
                                f"{LAG_MIN_MS:.0f}-{LAG_MAX_MS:.0f} ms of a linked sequence: do not pause between "
                                "the two, let one motion flow into the next.")
             times.append(at_peak_of(p.distal))
-    if f.chain.measured and f.chain.order_fraction < 1.0:
+    if f.chain.measured and f.chain.reversed_pairs:
         recs.append(f"Only {f.chain.order_fraction * 100:.0f} % of your segment pairs moved in proximal-to-distal "
-                    f"order (observed: {' -> '.join(f.chain.observed_order)}): practise the {action} slowly, "
+                    f"order (observed: {' -> '.join(f.chain.observed_order)}; peaks within "
+                    f"{f.chain.resolution_ms:.0f} ms count as together): practise the {action} slowly, "
                     "hip first, then speed it up keeping the order.")
     elif not f.chain.measured:
         recs.append("The striking limb was not tracked well enough to measure its sequencing: film the whole "

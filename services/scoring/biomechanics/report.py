@@ -12,7 +12,7 @@ from services.kit.errors import InvalidRequest, ValidationFailed
 
 from . import landmarks as L
 from .balance import balance, settle_windows
-from .chain import analyse_chain
+from .chain import analyse_chain, order_resolution_ms
 from .feedback import Findings, feedback
 from .kinematics import measured_speed, peak
 from .measurement import measure
@@ -116,7 +116,7 @@ def analyze_motion(motion: Motion, *, body_mass_kg: float, technique: str | None
     quality = speed_quality(measured, effector, max_speed, t_peak)
 
     chains = L.PUNCH_CHAINS if family == "punch" else L.KICK_CHAINS
-    chain = analyse_chain(kin, chains[effector], t_peak)
+    chain = analyse_chain(kin, chains[effector], t_peak, order_resolution_ms(sm.video_fs))
     limb = limb_segments(effector)
     kinetic = limb_kinetics(kin, limb, body_mass_kg, kin.speed[:, L.EFFECTORS[effector]],
                             effector_segment(effector))
@@ -158,6 +158,7 @@ def analyze_motion(motion: Motion, *, body_mass_kg: float, technique: str | None
         "chain_measured": chain.measured, "chain_joints": chain.joints,
         "chain_order": chain.observed_order,
         "chain_peak_times_ms": {k: _f(v, 1) for k, v in chain.peak_times_ms.items()},
+        "chain_order_resolution_ms": _f(chain.resolution_ms, 1),
         "chain_lags_ms": [{"proximal": p.proximal, "distal": p.distal, "lag_ms": _f(p.lag_ms, 1),
                            "order_score": p.order_score, "timing_score": _f(p.timing_score)} for p in chain.pairs],
         "kinetic_chain_efficiency_pct": _f(kce),

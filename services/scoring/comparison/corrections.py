@@ -33,6 +33,8 @@ from typing import Callable, NamedTuple
 
 import numpy as np
 
+from services.scoring.biomechanics.chain import reordered
+
 from .model import RepetitionComparison
 
 ANGLE_DEG = 15.0
@@ -182,29 +184,28 @@ def _timing_corrections(reps, coach: str, words: dict[str, str], label: str) -> 
     return out
 
 
-ORDER_RESOLUTION_MS = 20.0
-
 
 def _chain_corrections(reps, coach: str, words: dict[str, str]) -> Found:
     pairs: dict[tuple[str, str], list] = defaultdict(list)
     for r in reps:
         for p in r.chain:
             pairs[(p.proximal, p.distal)].append(p)
+    # Peaks closer than the coarser footage's resolution are simultaneous as far as the video can tell
+    # (chain.order_resolution_ms): an order is only reversed when both lags are beyond it.
+    resolution = max((m.chain.resolution_ms for r in reps for m in (r.student, r.coach)), default=0.0)
     out = []
     for (prox, dist), ps in pairs.items():
         s, c = _mean(p.student_lag_ms for p in ps), _mean(p.coach_lag_ms for p in ps)
         diff = s - c
-        # An order is only reversed when both lags are beyond ORDER_RESOLUTION_MS: peaks closer than about
-        # a video frame are simultaneous as far as the video can tell.
-        reordered = (s > 0) != (c > 0) and min(abs(s), abs(c)) >= ORDER_RESOLUTION_MS
-        if not (reordered or abs(diff) > CHAIN_LAG_MS):
+        swapped = reordered(s, c, resolution)
+        if not (swapped or abs(diff) > CHAIN_LAG_MS):
             continue
 
         def when(lag: float) -> str:   # the proximal's peak relative to the distal's
             return f"{abs(lag):.0f} ms {'before' if lag > 0 else 'after'}"
-        if reordered and c > 0:
+        if swapped and c > 0:
             fix = f"start the {words['action']} with the {prox}"
-        elif reordered:
+        elif swapped:
             fix = f"follow {coach}'s order: let the {dist} lead"
         elif c <= 0:
             fix = f"match {coach}'s timing of the {prox} and the {dist}"
@@ -212,7 +213,7 @@ def _chain_corrections(reps, coach: str, words: dict[str, str]) -> Found:
             fix = f"let the {dist} follow the {prox} without a pause"
         else:
             fix = f"let the {prox} lead a little longer before the {dist} fires"
-        size = max(abs(diff) / CHAIN_LAG_MS, 2.0 if reordered else 0.0)
+        size = max(abs(diff) / CHAIN_LAG_MS, 2.0 if swapped else 0.0)
         at = _most(reps, lambda r, pair=(prox, dist): abs(_lag_diff(r, pair)), lambda r, d=dist: _distal_peak_s(r, d))
         out.append((size, f"Your {prox} reaches peak speed {when(s)} your {dist}; {coach}'s {when(c)}: {fix}.", at))
     return out

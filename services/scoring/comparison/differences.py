@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import math
 
+from services.scoring.biomechanics.chain import reordered
+
 from .alignment import Alignment
 from .aspects import aspect_scores
 from .model import ChainPairDifference, RepetitionComparison
@@ -51,7 +53,9 @@ def _phase_differences(student: RepMeasures, coach: RepMeasures) -> dict[str, fl
 
 def chain_differences(student: RepMeasures, coach: RepMeasures) -> list[ChainPairDifference]:
     """Per consecutive chain pair measured in both: lags (ms, distal peak - proximal peak) and their
-    difference; the order is the same when both lags have the same sign (chain.py scores lag > 0)."""
+    difference; the order is the same unless the two put the peaks in opposite orders, both by more than
+    the coarser footage's resolution (chain.reordered)."""
+    resolution = max(student.chain.resolution_ms, coach.chain.resolution_ms)
     coach_pairs = {(p.proximal, p.distal): p for p in coach.chain.pairs}
     out = []
     for p in student.chain.pairs:
@@ -59,7 +63,7 @@ def chain_differences(student: RepMeasures, coach: RepMeasures) -> list[ChainPai
         if c is None or max(abs(p.lag_ms), abs(c.lag_ms)) > MAX_COMPARED_LAG_MS:
             continue
         out.append(ChainPairDifference(p.proximal, p.distal, p.lag_ms, c.lag_ms, p.lag_ms - c.lag_ms,
-                                       (p.lag_ms > 0) == (c.lag_ms > 0)))
+                                       not reordered(p.lag_ms, c.lag_ms, resolution)))
     return out
 
 

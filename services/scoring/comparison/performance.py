@@ -23,7 +23,7 @@ import numpy as np
 from services.scoring.biomechanics import landmarks as L
 from services.scoring.biomechanics.angles import joint_angles
 from services.scoring.biomechanics.balance import SETTLE_S, Balance, Vertical, balance, estimate_vertical
-from services.scoring.biomechanics.chain import Chain, analyse_chain
+from services.scoring.biomechanics.chain import ORDER_RESOLUTION_MS, Chain, analyse_chain, order_resolution_ms
 from services.scoring.biomechanics.kinematics import Kinematics
 from services.scoring.biomechanics.kinetics import limb_kinetics
 from services.scoring.biomechanics.measurement import measure as measure_motion
@@ -61,6 +61,7 @@ class Performance:
     mirrored: bool = False
     planes: np.ndarray | None = None  # [N,S] segments' angle to the image plane, degrees (viewpoint.py)
     cutoff_hz: float = 0.0          # the low-pass the positions were filtered at (speeds' edges, kinematics.py)
+    order_resolution_ms: float = ORDER_RESOLUTION_MS   # chain peaks closer than this are not ordered (chain.py)
 
 
 @dataclass(frozen=True)
@@ -89,7 +90,8 @@ def prepare(motion: Motion, family: str) -> Performance:
     kin = measured.kinematics
     return Performance(kin=kin, reps=find_repetitions(kin, family), angles=joint_angles(kin.pos),
                        vertical=estimate_vertical(kin.pos), planes=out_of_plane(motion, kin.t),
-                       cutoff_hz=float(measured.smoothed.settings["cutoff_hz"]))
+                       cutoff_hz=float(measured.smoothed.settings["cutoff_hz"]),
+                       order_resolution_ms=order_resolution_ms(measured.smoothed.video_fs))
 
 
 def mirrored(perf: Performance) -> Performance:
@@ -97,7 +99,8 @@ def mirrored(perf: Performance) -> Performance:
     kin = mirror_kinematics(perf.kin)
     return Performance(kin=kin, reps=[mirror_repetition(r) for r in perf.reps], angles=joint_angles(kin.pos),
                        vertical=estimate_vertical(kin.pos), mirrored=not perf.mirrored,
-                       planes=mirror_columns(perf.planes), cutoff_hz=perf.cutoff_hz)
+                       planes=mirror_columns(perf.planes), cutoff_hz=perf.cutoff_hz,
+                       order_resolution_ms=perf.order_resolution_ms)
 
 
 def side_of(rep: Repetition) -> str:
@@ -149,7 +152,7 @@ def measure(perf: Performance, rep: Repetition, family: str, body_mass_kg: float
         seen={m: {name: angle_seen(perf.planes, _index(kin, moments[m]), name, side)
                   for name in COMPARED_ANGLES[family]} for m in MOMENTS},
         peak_speed_m_s=float(rep.peak_speed_m_s), peak_force_n=float(kinetic.peak_force_n),
-        body_mass_kg=float(body_mass_kg), chain=analyse_chain(kin, chains[rep.effector], rep.peak_s),
+        body_mass_kg=float(body_mass_kg), chain=analyse_chain(kin, chains[rep.effector], rep.peak_s, perf.order_resolution_ms),
         balance=settled_balance(perf, rep, step), dt_s=float(kin.dt))
 
 
