@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
+from typing import Callable
 
 from .balance import Balance
 from .chain import Chain
@@ -33,6 +34,7 @@ class Findings:
     chain: Chain
     balance: Balance
     speed_quality: Quality = field(default_factory=Quality)  # force comes from the same trajectory
+    performer_quality: Quality = field(default_factory=Quality)  # what the chain and balance rest on
     t_peak_s: float = math.nan  # s, the effector's peak (the motion's clock): the moment a correction points at
 
 
@@ -87,8 +89,32 @@ def feedback(f: Findings) -> tuple[list[str], list[str], list[float | None]]:
         recs.append(f"Build force (now {f.peak_force:.0f} N peak, {f.mean_power:.0f} W mean power) with heavy-bag "
                     "rounds and explosive resistance work such as medicine-ball throws or jump squats.")
 
-    for p in f.chain.pairs:
-        if p in f.chain.reversed_pairs:
+    body = f.performer_quality
+    if body.reliable:
+        for found in (_chain_feedback(f.chain, action, at_peak_of), _balance_feedback(f.balance)):
+            corrections += found[0]
+            times += found[1]
+            recs += found[2]
+    else:   # the chain and balance would be judged on a body that may not be the performer's
+        recs.append(f"The kinetic chain and balance figures are {body.verdict}: {'; '.join(body.reasons)}. "
+                    "Sequencing and balance are not corrected from them.")
+    if not corrections and trusted:
+        recs.append(f"No major fault measured ({speed_txt.lower()}; the kinetic chain and balance were within "
+                    "their reference ranges): increase the difficulty, e.g. combinations or a moving target.")
+    return corrections, recs, times
+
+
+Found = tuple[list[str], list["float | None"], list[str]]   # corrections, their moments (s), recommendations
+
+
+def _chain_feedback(chain: Chain, action: str, at_peak_of: Callable[[str], "float | None"]) -> Found:
+    """Corrections for pairs measurably out of order (chain.reversed_pairs) or too slow to link, and the
+    sequencing recommendation."""
+    corrections: list[str] = []
+    times: list[float | None] = []
+    recs: list[str] = []
+    for p in chain.pairs:
+        if p in chain.reversed_pairs:
             corrections.append(f"Your {p.distal} reached peak speed {abs(p.lag_ms):.0f} ms before your {p.proximal}: "
                                f"start the {action} by driving the {p.proximal}, then let the {p.distal} follow.")
             times.append(at_peak_of(p.distal))
@@ -97,32 +123,32 @@ def feedback(f: Findings) -> tuple[list[str], list[str], list[float | None]]:
                                f"{LAG_MIN_MS:.0f}-{LAG_MAX_MS:.0f} ms of a linked sequence: do not pause between "
                                "the two, let one motion flow into the next.")
             times.append(at_peak_of(p.distal))
-    if f.chain.measured and f.chain.reversed_pairs:
-        recs.append(f"Only {f.chain.order_fraction * 100:.0f} % of your segment pairs moved in proximal-to-distal "
-                    f"order (observed: {' -> '.join(f.chain.observed_order)}; peaks within "
-                    f"{f.chain.resolution_ms:.0f} ms count as together): practise the {action} slowly, "
-                    "hip first, then speed it up keeping the order.")
-    elif not f.chain.measured:
+    if chain.measured and chain.reversed_pairs:
+        recs.append(f"Only {chain.order_fraction * 100:.0f} % of your segment pairs moved in proximal-to-distal "
+                    f"order (observed: {' -> '.join(chain.observed_order)}; peaks within {chain.resolution_ms:.0f} "
+                    f"ms count as together): practise the {action} slowly, hip first, then speed it up keeping "
+                    "the order.")
+    elif not chain.measured:
         recs.append("The striking limb was not tracked well enough to measure its sequencing: film the whole "
                     "body, side-on, in good light.")
+    return corrections, times, recs
 
-    b = f.balance
+
+def _balance_feedback(b: Balance) -> Found:
+    """The balance correction (CoM outside the support) and the sway recommendation."""
     if b.frames_used == 0:
-        recs.append("The feet were not tracked well enough to measure balance: keep both feet in the frame.")
-    else:
-        if b.fraction_outside > BALANCE_OUT_MAX:
-            when = ("of the moments after each repetition, when you should be settled"
-                    if b.phases.startswith("settled") else "of the frames")
-            corrections.append(f"Your centre of mass was outside your base of support in {b.fraction_outside * 100:.0f} % "
-                               f"{when} (up to {b.max_excursion_m * 100:.0f} cm outside): keep your weight over "
-                               "the supporting foot and your stance wider.")
-            times.append(None)
-        # Sway is named only when it is itself large: a centre of mass held still outside the support is
-        # the correction above, and "swayed 0.0 cm" beside it would read as a contradiction.
-        if b.sway_rms_m > SWAY_HIGH_M:
-            recs.append(f"Your centre of mass swayed {b.sway_rms_m * 100:.1f} cm (RMS) over your support: add "
-                        "single-leg balance drills (30 s holds, then chambering the technique on one leg).")
-    if not corrections and trusted:
-        recs.append(f"No major fault measured ({speed_txt.lower()}; the kinetic chain and balance were within "
-                    "their reference ranges): increase the difficulty, e.g. combinations or a moving target.")
-    return corrections, recs, times
+        return [], [], ["The feet were not tracked well enough to measure balance: keep both feet in the frame."]
+    corrections, times, recs = [], [], []
+    if b.fraction_outside > BALANCE_OUT_MAX:
+        when = ("of the moments after each repetition, when you should be settled"
+                if b.phases.startswith("settled") else "of the frames")
+        corrections.append(f"Your centre of mass was outside your base of support in {b.fraction_outside * 100:.0f} % "
+                           f"{when} (up to {b.max_excursion_m * 100:.0f} cm outside): keep your weight over "
+                           "the supporting foot and your stance wider.")
+        times.append(None)
+    # Sway is named only when it is itself large: a centre of mass held still outside the support is
+    # the correction above, and "swayed 0.0 cm" beside it would read as a contradiction.
+    if b.sway_rms_m > SWAY_HIGH_M:
+        recs.append(f"Your centre of mass swayed {b.sway_rms_m * 100:.1f} cm (RMS) over your support: add "
+                    "single-leg balance drills (30 s holds, then chambering the technique on one leg).")
+    return corrections, times, recs

@@ -1,4 +1,9 @@
-"""How far a measured speed can be trusted: how it was measured, what limits it, and a verdict.
+"""How far a measured figure can be trusted: how it was measured, what limits it, and a verdict.
+
+speed_quality judges one effector's peak speed (and the force that follows it) by every check below;
+performer_quality judges the figures that follow the whole body (kinetic chain, balance) by the checks on
+the performer alone (one performer, performer found, person size): a bystander measured instead of the
+performer makes every figure theirs, not only the speed.
 
 Verdicts: "reliable", "uncertain" (reported, but never scored 10 nor praised or corrected on), and
 "unreliable" (reported as such; its aspect scores are neutral and no feedback is built on it).
@@ -102,6 +107,35 @@ def person_height_px(measured: Measured) -> float:
     return float(np.median(np.nanmax(y[seen], axis=1) - np.nanmin(y[seen], axis=1)))
 
 
+def _performer_checks(q: Quality, measured: Measured) -> Quality:
+    """Worsen q by what every figure rests on: one performer, found in most frames, large enough in the image."""
+    motion = measured.motion
+    if motion.rival_prominence > 0:
+        q.measured["rival_prominence"] = round(float(motion.rival_prominence), 3)
+    if motion.rival_prominence >= RIVAL_UNCERTAIN:
+        q.worsen("uncertain", f"another person was in view and {100 * motion.rival_prominence:.0f} % as prominent as "
+                 "the one measured; the figures may be theirs (film one person at a time)")
+    found = float(motion.detected.mean()) if motion.n_frames else 0.0
+    q.measured["performer_found_fraction"] = round(found, 3)
+    if found < FOUND_RELIABLE:
+        q.worsen("uncertain", f"the performer was found in only {100 * found:.0f} % of the frames; what happened "
+                 "in the others is not measured (keep the whole body in view, in even light)")
+    if measured.source == "image_plane":
+        height = person_height_px(measured)
+        q.measured["person_height_px"] = round(height, 1) if math.isfinite(height) else None
+        if not math.isfinite(height) or height < USABLE_PERSON_PX:
+            q.worsen("unreliable", "the performer is too small in the frame (film closer)")
+        elif height < RELIABLE_PERSON_PX:
+            q.worsen("uncertain", "the performer is small in the frame; the landmarks carry more noise")
+    return q
+
+
+def performer_quality(measured: Measured) -> Quality:
+    """How far the figures that follow the whole body (kinetic chain, balance) can be trusted: the checks on
+    the performer alone (one performer, found, large enough), without those of one effector's peak."""
+    return _performer_checks(Quality(measured={"method": measured.source}), measured)
+
+
 def speed_quality(measured: Measured, effector: str, speed_m_s: float, t_peak_s: float) -> Quality:
     """The quality of one effector's peak speed (m/s at t_peak_s)."""
     motion = measured.motion
@@ -114,16 +148,7 @@ def speed_quality(measured: Measured, effector: str, speed_m_s: float, t_peak_s:
         q.worsen("unreliable", f"{fps:.0f} frames/s is too few to measure a strike (needs {USABLE_FPS:g}+)")
     elif fps < RELIABLE_FPS:
         q.worsen("uncertain", f"at {fps:.0f} frames/s the peak speed is under-read (needs {RELIABLE_FPS:g}+)")
-    if motion.rival_prominence > 0:
-        q.measured["rival_prominence"] = round(float(motion.rival_prominence), 3)
-    if motion.rival_prominence >= RIVAL_UNCERTAIN:
-        q.worsen("uncertain", f"another person was in view and {100 * motion.rival_prominence:.0f} % as prominent as "
-                 "the one measured; the figures may be theirs (film one person at a time)")
-    found = float(motion.detected.mean()) if motion.n_frames else 0.0
-    q.measured["performer_found_fraction"] = round(found, 3)
-    if found < FOUND_RELIABLE:
-        q.worsen("uncertain", f"the performer was found in only {100 * found:.0f} % of the frames; the fastest "
-                 "moment may be among the others (keep the whole body in view, in even light)")
+    _performer_checks(q, measured)
     landmark, segment = L.EFFECTORS[effector], EFFECTOR_SEGMENT[effector]
     near = np.abs(motion.t - t_peak_s) <= WINDOW_S
     seen = float(sample_mask(motion)[near, landmark].mean()) if near.any() else 0.0
@@ -141,12 +166,6 @@ def speed_quality(measured: Measured, effector: str, speed_m_s: float, t_peak_s:
         q.worsen("uncertain", f"the pose model's trackers disagreed about where the {effector.replace('_', ' ')} "
                  f"was, by up to {most:.2f} m, at {where} (a hidden or upside-down limb); speeds there are not "
                  "counted and the peak may be among them")
-    height = person_height_px(measured)
-    q.measured["person_height_px"] = round(height, 1) if math.isfinite(height) else None
-    if not math.isfinite(height) or height < USABLE_PERSON_PX:
-        q.worsen("unreliable", "the performer is too small in the frame (film closer)")
-    elif height < RELIABLE_PERSON_PX:
-        q.worsen("uncertain", "the performer is small in the frame; speeds carry more noise")
     k = [name for name, *_ in SEGMENTS].index(segment)
     cos = measured.segment_in_plane[near, k]
     cos = cos[np.isfinite(cos)]

@@ -77,13 +77,15 @@ def _prepare(motion: Motion, family: str, label: str, reference: ReferencePerfor
 
 
 def compare(student: Motion, reference: ReferencePerformance, *, family: str, body_mass_kg: float,
-            speed_quality: Quality | None = None) -> Comparison:
+            speed_quality: Quality | None = None, performer_quality: Quality | None = None) -> Comparison:
     """Each student repetition against the coach's closest repetition (DTW on normalised poses).
 
     speed_quality: how far the student's measured speed can be trusted (biomechanics/quality.py, from the
     same measurement as the reported max_speed). Speed and force are compared only as far as it allows:
     capped scores when uncertain, neutral when unreliable, and no correction or drill built on them unless
-    reliable, as in the analysis against the norms."""
+    reliable, as in the analysis against the norms. performer_quality (quality.performer_quality): whether the
+    body measured is the performer's at all (one performer, found, large enough); every difference rests on
+    it, so when it is not reliable every aspect is capped alike and no correction is made."""
     _check_request(reference, family, body_mass_kg)
     label = _label(reference.technique, family)
     stu = _prepare(student, family, label, None)
@@ -117,10 +119,17 @@ def compare(student: Motion, reference: ReferencePerformance, *, family: str, bo
     trusted = speed_quality is None or speed_quality.verdict == "reliable"
     if speed_quality is not None:
         means.update(speed=capped(means["speed"], speed_quality), force=capped(means["force"], speed_quality))
+    body_trusted = performer_quality is None or performer_quality.reliable
+    if not body_trusted:
+        means = {a: capped(v, performer_quality) for a, v in means.items()}
     scores = combine(**means)
-    fixes = corrections(compared, coach=reference.coach_name, family=family, label=label, speed_trusted=trusted)
-    recs = recommendations(compared, scores.as_dict(), fixes, coach=reference.coach_name, family=family, label=label,
-                           speed_trusted=trusted)
+    if body_trusted:
+        fixes = corrections(compared, coach=reference.coach_name, family=family, label=label, speed_trusted=trusted)
+        recs = recommendations(compared, scores.as_dict(), fixes, coach=reference.coach_name, family=family,
+                               label=label, speed_trusted=trusted)
+    else:
+        fixes, recs = [], [f"Not corrected against {reference.coach_name}'s reference: the figures are "
+                           f"{performer_quality.verdict} ({'; '.join(performer_quality.reasons)})."]
     similarity = float(np.mean([r.similarity_pct for r in compared]))
     details = comparison_details(compared, scores, similarity, reference=reference, family=family, label=label,
                                  student_mass_kg=body_mass_kg)

@@ -39,3 +39,30 @@ def test_a_performer_missing_from_many_frames_makes_the_figure_uncertain():
     q = quality_of(motion(t, w, detected=detected))
     assert q["performer_found_fraction"] < FOUND_RELIABLE
     assert q["verdict"] == "uncertain" and any("found in only 70 %" in r for r in q["reasons"])
+
+
+def test_the_chain_and_balance_follow_the_performer_not_the_effector():
+    """A bystander nearly as prominent makes every figure possibly theirs: the reversed chain is neither
+    corrected nor scored 10-worthy, and the answer says why; a hidden effector alone leaves them trusted."""
+    t, w = kick(KICK_CHAIN[::-1])
+    clean = analyze_motion(motion(t, w), body_mass_kg=70.0)
+    assert clean.details["quality"]["kinetic_chain"] == {"verdict": "reliable", "follows": "performer"}
+    assert any("reached peak speed" in c for c in clean.corrections)
+    shared = analyze_motion(replace(motion(t, w), rival_prominence=0.9), body_mass_kg=70.0)
+    q = shared.details["quality"]
+    assert q["performer"]["verdict"] == "uncertain" and q["performer"]["rival_prominence"] == 0.9
+    assert q["kinetic_chain"]["verdict"] == q["balance"]["verdict"] == "uncertain"
+    assert not any("reached peak speed" in c or "base of support" in c for c in shared.corrections)
+    assert any(r.startswith("The kinetic chain and balance figures are uncertain: another person") and "90 %" in r
+               for r in shared.recommendations)
+    assert max(shared.aspect_scores.timing, shared.aspect_scores.balance, shared.aspect_scores.coordination) <= 8.0
+    # The same body alone in the frame is judged as before.
+    assert shared.kinetic_chain_efficiency == clean.kinetic_chain_efficiency
+
+
+def test_the_performer_checks_are_those_of_the_speed_without_the_effectors():
+    t, w = kick(KICK_CHAIN)
+    report = analyze_motion(replace(motion(t, w), rival_prominence=0.7), body_mass_kg=70.0)
+    speed, performer = report.details["quality"]["max_speed"], report.details["quality"]["performer"]
+    assert set(performer["reasons"]) <= set(speed["reasons"]) and performer["reasons"]
+    assert "effector_seen_fraction" in speed and "effector_seen_fraction" not in performer

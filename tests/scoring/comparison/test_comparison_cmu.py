@@ -199,6 +199,23 @@ def test_speed_and_force_are_compared_only_as_far_as_the_speed_measurement_allow
     assert unreliable.scores.speed == 5.0 and unreliable.scores.force == 5.0  # neutral, as against the norms
 
 
+
+def test_nothing_is_corrected_against_the_coach_when_the_body_may_not_be_the_performers(kicks):
+    """A bystander nearly as prominent (quality.performer_quality): every difference may be the bystander's."""
+    from services.scoring.biomechanics.quality import UNCERTAIN_SCORE_CAP, Quality
+
+    reference = kicks[1][0]
+    slower = time_scaled(reference, 1.6)
+    assert kick(slower, reference).corrections            # alone in the frame: corrected
+    doubt = Quality("uncertain", ["another person was in view and 90 % as prominent as the one measured"])
+    c = compare(slower, coach(reference), family="kick", body_mass_kg=MASS, performer_quality=doubt)
+    assert c.corrections == [] and c.correction_times_s == []
+    assert c.recommendations == ["Not corrected against Nagato's reference: the figures are uncertain (another "
+                                 "person was in view and 90 % as prominent as the one measured)."]
+    assert max(c.scores.as_dict()[a] for a in ("speed", "force", "timing", "balance", "coordination")) \
+        <= UNCERTAIN_SCORE_CAP
+
+
 def test_hand_techniques_are_compared_on_the_arm():
     clip = cmu_motion("09")
     reps = prepare(clip, "punch").reps[:3]
