@@ -95,9 +95,11 @@ def feedback(f: Findings) -> tuple[list[str], list[str], list[float | None]]:
             corrections += found[0]
             times += found[1]
             recs += found[2]
-    else:   # the chain and balance would be judged on a body that may not be the performer's
-        recs.append(f"The kinetic chain and balance figures are {body.verdict}: {'; '.join(body.reasons)}. "
-                    "Sequencing and balance are not corrected from them.")
+    else:
+        # The chain and balance would be judged on a body that may not be the performer's. The speed's
+        # recommendation above already names why (speed_quality runs the performer's checks too).
+        recs.append(f"The kinetic chain and balance rest on the same body: they are {body.verdict} too, and "
+                    "sequencing and balance are not corrected from them.")
     if not corrections and trusted:
         recs.append(f"No major fault measured ({speed_txt.lower()}; the kinetic chain and balance were within "
                     "their reference ranges): increase the difficulty, e.g. combinations or a moving target.")
