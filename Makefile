@@ -74,8 +74,9 @@ chromium:
 run: install $(MODEL) $(SCORING_MODELS) $(LIFTER)
 	$(VENV)/bin/kataforge serve
 
+# --durations: CI's log says where the suite's time goes (it has to stay within CI's budget).
 test: install redis chromium $(MODEL) $(SCORING_MODELS) $(LIFTER) proto-check
-	$(PY) -m pytest -q
+	$(PY) -m pytest -q --durations=15
 
 clean-state:
 	rm -rf .kataforge

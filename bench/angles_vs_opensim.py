@@ -82,6 +82,21 @@ def trc_landmarks(names: list[str], markers: np.ndarray) -> np.ndarray:
     return pos - 0.5 * (pos[:, L.LEFT_HIP] + pos[:, L.RIGHT_HIP])[:, None]
 
 
+def trc_body(names: list[str], markers: np.ndarray) -> np.ndarray:
+    """trc_landmarks completed for the centre of mass (segments.whole_body_com: de Leva's head at the ears,
+    the hands at the knuckles), which the .trc has no markers for: both ears at its Head marker, the hand
+    points 0.35 forearm lengths beyond the wrist along the forearm (de Leva's hand / forearm length)."""
+    pos = trc_landmarks(names, markers)
+    hip = 0.5 * (markers[:, names.index("LHip")] + markers[:, names.index("RHip")])
+    head = (markers[:, names.index("Head")] - hip) * np.array([1.0, -1.0, -1.0])
+    pos[:, L.LEFT_EAR] = pos[:, L.RIGHT_EAR] = head
+    for wrist, elbow, hand in ((L.LEFT_WRIST, L.LEFT_ELBOW, (L.LEFT_INDEX, L.LEFT_PINKY, L.LEFT_THUMB)),
+                               (L.RIGHT_WRIST, L.RIGHT_ELBOW, (L.RIGHT_INDEX, L.RIGHT_PINKY, L.RIGHT_THUMB))):
+        for point in hand:
+            pos[:, point] = pos[:, wrist] + 0.35 * (pos[:, wrist] - pos[:, elbow])
+    return pos
+
+
 def video_landmarks(seq) -> tuple[np.ndarray, np.ndarray]:
     """(world [N,33,3] m, image [N,33,2] px) of a PoseSequence; NaN below MIN_VISIBILITY or undetected."""
     n = len(seq.frames)

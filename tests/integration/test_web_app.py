@@ -202,6 +202,9 @@ async def test_analyse_a_clip_and_read_its_result(chromium, dojo, shots):
     speed_line = await page.inner_text("#scores li:nth-child(2)")
     assert speed_line.lower().startswith("speed") and verdict in speed_line
     assert verdict in await page.inner_text("#measures li:first-child")
+    chain = stored["details"]["quality"]["kinetic_chain"]["verdict"]   # coordination follows the performer
+    assert (await page.inner_text("#scores li:nth-child(6)")).startswith("coordination")
+    assert await page.inner_text("#scores li:nth-child(6) .badge") == chain
 
     # A correction, clicked (and one from the keyboard), seeks the video to the moment it speaks of.
     timed = [(i, t) for i, t in enumerate(timeline["correction_times_ms"]) if t is not None]

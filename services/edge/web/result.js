@@ -26,16 +26,22 @@ export function reliability(details) {
   const quality = d.quality || {};
   const speed = quality.max_speed || {};
   const force = quality.peak_force || {};
-  const measured = (flag, why, how) => {
+  // The chain and balance follow the whole body: measured or not, then the performer's verdict
+  // (details.quality.kinetic_chain / .balance, with details.quality.performer's reasons).
+  const performer = quality.performer || {};
+  const measured = (flag, why, how, verdict) => {
     if (flag === undefined) return { verdict: undefined, reasons: [] };
-    return flag ? { verdict: 'reliable', reasons: how ? [how] : [] } : { verdict: 'not_measured', reasons: [why] };
+    if (!flag) return { verdict: 'not_measured', reasons: [why] };
+    if (verdict && verdict !== 'reliable') return { verdict, reasons: performer.reasons || [] };
+    return { verdict: 'reliable', reasons: how ? [how] : [] };
   };
   const speedR = { verdict: speed.verdict, reasons: speed.reasons || [] };
   const forceR = { verdict: force.verdict,
     reasons: force.verdict && force.verdict !== 'reliable' ? ['it follows from the peak speed'] : [] };
-  const chain = measured(d.chain_measured, 'the joints of the kinetic chain were not seen well enough');
+  const chain = measured(d.chain_measured, 'the joints of the kinetic chain were not seen well enough', '',
+    (quality.kinetic_chain || {}).verdict);
   const balance = measured(d.balance_measured, 'no settled stance was seen',
-    d.balance_frames ? `from ${d.balance_frames} frames` : '');
+    d.balance_frames ? `from ${d.balance_frames} frames` : '', (quality.balance || {}).verdict);
   return { max_speed: speedR, peak_force: forceR, mean_power: forceR, kinetic_chain_efficiency: chain,
     speed: speedR, force: forceR, timing: chain, coordination: chain, balance };
 }

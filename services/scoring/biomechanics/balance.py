@@ -13,7 +13,9 @@ plane, and from the 8 degree pass on only those between points in contact. Fallb
 in Balance.vertical_source: fewer than MIN_CONTACT_FRAMES frames with a usable vector -> +y
 ("fallback"); vectors all along one direction (second eigenvalue < COLLINEAR_RATIO x the largest,
 e.g. feet always side by side) -> +y made orthogonal to that direction, the only tilt they reveal
-("partial"); an estimate more than MAX_TILT_DEG from +y is implausible for a filmed person -> +y.
+("partial"); an estimate more than MAX_TILT_DEG from +y is implausible for a filmed person -> +y; an
+estimate under which the body typically stands beside its own feet, far more than under +y -> +y
+("camera axis": a raised foot fitted as ground, SUPPORT_MARGIN_M below).
 Ground, contact and the horizontal plane all follow u: height = (lowest foot point - p) . u (m), a
 heel or toe is in contact within CONTACT_TOL_M of the frame's lowest foot point, and horizontal
 coordinates are p . e1, p . e2 with e1, e2 an orthonormal basis of the plane normal to u.
@@ -71,13 +73,23 @@ TRIM_DEG = (30.0, 15.0, 8.0, 4.0, 4.0)
 MIN_CONTACT_FRAMES = 10
 COLLINEAR_RATIO = 0.005
 MAX_TILT_DEG = 30.0
+# A person who does not fall keeps the centre of mass over the feet most of the time. Feet alone can fit a
+# wrong plane: on the pose2sim balancing trial (lab floor level, .trc markers) the right foot raised 0.35 m
+# out to the side lay on a plane tilted 19 degrees, which then counted it "in contact"; under that plane the
+# static CoM was beside the support in the median frame by 0.20 m (72 % of the frames, up to 0.41 m), under
+# the camera's own axis by 0 (24 %, up to 0.08 m). So the ground-plane estimate is kept unless it puts the
+# CoM beside the support by SUPPORT_MARGIN_M more than the camera's axis does in the median frame
+# (SUPPORT_FRAMES frames sampled evenly); a tilted camera's true plane differs from its axis by ~0.01 m
+# there on a still stance (tests/scoring/biomechanics/test_biomech_balance.py).
+SUPPORT_MARGIN_M = 0.1
+SUPPORT_FRAMES = 200
 
 
 @dataclass(frozen=True)
 class Vertical:
     down: np.ndarray   # [3] unit vector, world coordinates, pointing down
     tilt_deg: float    # angle from +y, degrees
-    source: str        # "ground plane", "partial" or "fallback"
+    source: str        # "ground plane", "partial", "camera axis" or "fallback"
     frames: int        # frames that contributed ground-plane vectors
 
 
@@ -193,7 +205,21 @@ def estimate_vertical(pos: np.ndarray) -> Vertical:
     tilt = float(np.degrees(np.arccos(np.clip(down @ DOWN, -1.0, 1.0))))
     if tilt > MAX_TILT_DEG:
         return _fallback(frames)
+    if tilt > 0.0 and _typical_excursion(pos, down) > _typical_excursion(pos, DOWN) + SUPPORT_MARGIN_M:
+        return Vertical(DOWN.copy(), 0.0, "camera axis", frames)
     return Vertical(down, tilt, source, frames)
+
+
+def _typical_excursion(pos: np.ndarray, down: np.ndarray) -> float:
+    """m: median over the sampled frames (with a centre of mass and a foot in contact) of how far the static
+    CoM lies beyond the base of support when `down` is the vertical; NaN when no frame has both."""
+    step = max(1, pos.shape[0] // SUPPORT_FRAMES)
+    pos = pos[::step]
+    com, feet, basis = whole_body_com(pos), pos[:, list(FOOT_LANDMARKS)], horizontal_basis(down)
+    contact = _in_contact(feet, down)
+    beyond = [max(0.0, distance_to_hull(com[k] @ basis.T, convex_hull(feet[k, contact[k]] @ basis.T))
+                  - FOOT_HALF_WIDTH_M) for k in range(len(pos)) if np.all(np.isfinite(com[k])) and contact[k].any()]
+    return float(np.median(beyond)) if beyond else float("nan")
 
 
 def base_of_support(feet: np.ndarray, down: np.ndarray = DOWN) -> np.ndarray | None:
