@@ -33,9 +33,10 @@ from services.scoring.clients import motion_from_sequence  # noqa: E402
 from services.scoring.learning.lifting import DepthLifter  # noqa: E402
 
 
-def row(name: str, pos: np.ndarray, dt: float, vertical: Vertical | None = None, reported: str = "") -> str:
+def row(name: str, pos: np.ndarray, dt: float, vertical: Vertical | None = None, reported: str = "",
+        vel: np.ndarray | None = None) -> str:
     vertical = vertical or estimate_vertical(pos)
-    static, dynamic = balance(pos, vertical=vertical), balance(pos, dt=dt, vertical=vertical)
+    static, dynamic = balance(pos, vertical=vertical), balance(pos, dt=dt, vertical=vertical, vel=vel)
     return (f"| {name} | {vertical.source} {vertical.tilt_deg:.1f} | {static.fraction_outside:.2f} / "
             f"{static.max_excursion_m:.2f} | {dynamic.fraction_outside:.2f} / {dynamic.max_excursion_m:.2f} | "
             f"{static.sway_rms_m:.3f} | {reported} |")
@@ -60,7 +61,7 @@ def main() -> None:
             d = analyze_motion(motion, body_mass_kg=70.0).details
             reported = (f"{d['com_outside_fraction']} / {d['com_max_excursion_m']}, {d['balance_frames']} "
                         f"({d['balance_phases']})")
-            print(row(f"cam0{cam} video", kin.pos, kin.dt, reported=reported), flush=True)
+            print(row(f"cam0{cam} video", kin.pos, kin.dt, reported=reported, vel=kin.vel), flush=True)
     finally:
         pool.close()
 

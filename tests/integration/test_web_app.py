@@ -205,6 +205,10 @@ async def test_analyse_a_clip_and_read_its_result(chromium, dojo, shots):
     chain = stored["details"]["quality"]["kinetic_chain"]["verdict"]   # coordination follows the performer
     assert (await page.inner_text("#scores li:nth-child(6)")).startswith("coordination")
     assert await page.inner_text("#scores li:nth-child(6) .badge") == chain
+    balance = stored["details"]["quality"]["balance"]                  # from one camera: uncertain, with why
+    assert (await page.inner_text("#scores li:nth-child(5)")).startswith("balance")
+    assert await page.inner_text("#scores li:nth-child(5) .badge") == balance["verdict"] == "uncertain"
+    assert "one camera" in await page.inner_text("#scores li:nth-child(5) .why")
 
     # A correction, clicked (and one from the keyboard), seeks the video to the moment it speaks of.
     timed = [(i, t) for i, t in enumerate(timeline["correction_times_ms"]) if t is not None]

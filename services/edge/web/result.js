@@ -26,22 +26,23 @@ export function reliability(details) {
   const quality = d.quality || {};
   const speed = quality.max_speed || {};
   const force = quality.peak_force || {};
-  // The chain and balance follow the whole body: measured or not, then the performer's verdict
-  // (details.quality.kinetic_chain / .balance, with details.quality.performer's reasons).
+  // The chain and balance follow the whole body: measured or not, then their verdict (details.quality
+  // .kinetic_chain, which follows .performer, and .balance, with reasons of its own).
   const performer = quality.performer || {};
-  const measured = (flag, why, how, verdict) => {
+  const measured = (flag, why, how, judged) => {
     if (flag === undefined) return { verdict: undefined, reasons: [] };
     if (!flag) return { verdict: 'not_measured', reasons: [why] };
-    if (verdict && verdict !== 'reliable') return { verdict, reasons: performer.reasons || [] };
+    const q = judged || {};
+    if (q.verdict && q.verdict !== 'reliable') return { verdict: q.verdict, reasons: q.reasons || performer.reasons || [] };
     return { verdict: 'reliable', reasons: how ? [how] : [] };
   };
   const speedR = { verdict: speed.verdict, reasons: speed.reasons || [] };
   const forceR = { verdict: force.verdict,
     reasons: force.verdict && force.verdict !== 'reliable' ? ['it follows from the peak speed'] : [] };
   const chain = measured(d.chain_measured, 'the joints of the kinetic chain were not seen well enough', '',
-    (quality.kinetic_chain || {}).verdict);
+    quality.kinetic_chain);
   const balance = measured(d.balance_measured, 'no settled stance was seen',
-    d.balance_frames ? `from ${d.balance_frames} frames` : '', (quality.balance || {}).verdict);
+    d.balance_frames ? `from ${d.balance_frames} frames` : '', quality.balance);
   return { max_speed: speedR, peak_force: forceR, mean_power: forceR, kinetic_chain_efficiency: chain,
     speed: speedR, force: forceR, timing: chain, coordination: chain, balance };
 }

@@ -244,9 +244,11 @@ def settle_windows(t: np.ndarray, ends_s: Sequence[float], next_starts_s: Sequen
 
 
 def balance(pos: np.ndarray, dt: float | None = None, windows: Sequence[slice] | None = None,
-            vertical: Vertical | None = None) -> Balance:
+            vertical: Vertical | None = None, vel: np.ndarray | None = None) -> Balance:
     """Balance metrics of a filtered landmark sequence pos [N,33,3] (m); dt (s) enables the XCoM,
-    windows restricts judging to those frames (None: all), vertical defaults to estimate_vertical."""
+    windows restricts judging to those frames (None: all), vertical defaults to estimate_vertical.
+    vel [N,33,3] (m/s): the measurement's own velocities, used for the XCoM instead of differencing pos; on
+    video they are the image plane's (measurement.py: one camera's depth is not differentiated)."""
     n = pos.shape[0]
     vert = vertical or estimate_vertical(pos)
     u, basis = vert.down, horizontal_basis(vert.down)
@@ -261,10 +263,13 @@ def balance(pos: np.ndarray, dt: float | None = None, windows: Sequence[slice] |
     criterion = "com"
     if dt is not None and n >= 3:
         criterion = "xcom"
-        v_com = np.full((n, 3), np.nan)
-        v_com[1:-1] = (com[2:] - com[:-2]) / (2.0 * dt)        # central difference, Winter 2009 eq. 2.1
-        v_feet = np.full_like(feet, np.nan)
-        v_feet[1:-1] = (feet[2:] - feet[:-2]) / (2.0 * dt)
+        if vel is not None:   # the CoM is a fixed linear combination of landmarks, and so is its velocity
+            v_com, v_feet = whole_body_com(vel), vel[:, list(FOOT_LANDMARKS)]
+        else:
+            v_com = np.full((n, 3), np.nan)
+            v_com[1:-1] = (com[2:] - com[:-2]) / (2.0 * dt)        # central difference, Winter 2009 eq. 2.1
+            v_feet = np.full_like(feet, np.nan)
+            v_feet[1:-1] = (feet[2:] - feet[:-2]) / (2.0 * dt)
         # Mean velocity of the feet in contact (frames with none stay NaN: no support to move with).
         in_contact = contact[..., None] & np.isfinite(v_feet)
         count = in_contact.sum(axis=1)

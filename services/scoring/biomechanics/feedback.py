@@ -35,6 +35,7 @@ class Findings:
     balance: Balance
     speed_quality: Quality = field(default_factory=Quality)  # force comes from the same trajectory
     performer_quality: Quality = field(default_factory=Quality)  # what the chain and balance rest on
+    balance_quality: Quality = field(default_factory=Quality)    # the performer's, and one camera's depth
     t_peak_s: float = math.nan  # s, the effector's peak (the motion's clock): the moment a correction points at
 
 
@@ -89,20 +90,28 @@ def feedback(f: Findings) -> tuple[list[str], list[str], list[float | None]]:
         recs.append(f"Build force (now {f.peak_force:.0f} N peak, {f.mean_power:.0f} W mean power) with heavy-bag "
                     "rounds and explosive resistance work such as medicine-ball throws or jump squats.")
 
-    body = f.performer_quality
+    body, steady = f.performer_quality, f.balance_quality
+    found_here = []
     if body.reliable:
-        for found in (_chain_feedback(f.chain, action, at_peak_of), _balance_feedback(f.balance)):
-            corrections += found[0]
-            times += found[1]
-            recs += found[2]
+        found_here.append(_chain_feedback(f.chain, action, at_peak_of))
+        if steady.reliable:
+            found_here.append(_balance_feedback(f.balance))
+        else:
+            recs.append(f"Balance is {steady.verdict}: {'; '.join(steady.reasons)}. It is reported, not corrected.")
     else:
         # The chain and balance would be judged on a body that may not be the performer's. The speed's
         # recommendation above already names why (speed_quality runs the performer's checks too).
         recs.append(f"The kinetic chain and balance rest on the same body: they are {body.verdict} too, and "
                     "sequencing and balance are not corrected from them.")
+    for found in found_here:
+        corrections += found[0]
+        times += found[1]
+        recs += found[2]
     if not corrections and trusted:
-        recs.append(f"No major fault measured ({speed_txt.lower()}; the kinetic chain and balance were within "
-                    "their reference ranges): increase the difficulty, e.g. combinations or a moving target.")
+        judged = ("the kinetic chain and balance were within their reference ranges" if steady.reliable
+                  else "the kinetic chain was within its reference range")
+        recs.append(f"No major fault measured ({speed_txt.lower()}; {judged}): increase the difficulty, e.g. "
+                    "combinations or a moving target.")
     return corrections, recs, times
 
 

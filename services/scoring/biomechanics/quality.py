@@ -3,7 +3,8 @@
 speed_quality judges one effector's peak speed (and the force that follows it) by every check below;
 performer_quality judges the figures that follow the whole body (kinetic chain, balance) by the checks on
 the performer alone (one performer, performer found, person size): a bystander measured instead of the
-performer makes every figure theirs, not only the speed.
+performer makes every figure theirs, not only the speed. balance_quality adds that balance from one camera
+rests on its depth (never reliable there; measured against the pose2sim markers, see the function).
 
 Verdicts: "reliable", "uncertain" (reported, but never scored 10 nor praised or corrected on), and
 "unreliable" (reported as such; its aspect scores are neutral and no feedback is built on it).
@@ -134,6 +135,20 @@ def performer_quality(measured: Measured) -> Quality:
     """How far the figures that follow the whole body (kinetic chain, balance) can be trusted: the checks on
     the performer alone (one performer, found, large enough), without those of one effector's peak."""
     return _performer_checks(Quality(measured={"method": measured.source}), measured)
+
+
+def balance_quality(measured: Measured) -> Quality:
+    """How far the balance figures can be trusted: the performer's checks, and from one camera never reliable.
+    The base of support and the centre of mass are placed along the camera's axis by one camera's depth,
+    uncertain by 0.10-0.16 m at the feet (learning/video_like.py's table), as much as a foot is wide. Measured
+    on the pose2sim balancing trial (bench/balance_vs_truth.py): its four views put the static centre of mass
+    beyond the support in 85-100 % of the frames (up to 0.19-0.21 m), the triangulated markers through the
+    same code in 24 % (up to 0.08 m); the XCoM up to 0.23-0.83 m against 0.36 m."""
+    q = performer_quality(measured)
+    if measured.source == "image_plane":
+        q.worsen("uncertain", "measured from one camera, whose depth places the feet and the centre of mass "
+                 "only to within about 15 cm, as much as a foot is wide")
+    return q
 
 
 def speed_quality(measured: Measured, effector: str, speed_m_s: float, t_peak_s: float) -> Quality:

@@ -16,7 +16,7 @@ from .chain import analyse_chain, order_resolution_ms
 from .feedback import Findings, feedback
 from .kinematics import measured_speed, peak
 from .measurement import measure
-from .quality import Quality, capped, performer_quality, physiological_fault, speed_quality
+from .quality import Quality, balance_quality, capped, performer_quality, physiological_fault, speed_quality
 from .kinetics import limb_kinetics
 from .motion import Motion
 from .norms import acc_ref, family_ref, speed_ref, technique_ref
@@ -60,6 +60,7 @@ class BiomechanicsReport:
     speed_quality: Quality | None = None
     # How far the figures of the whole body (chain, balance; against a coach, every comparison) can be trusted.
     performer_quality: Quality | None = None
+    balance_quality: Quality | None = None   # the performer's, and one camera's depth
 
 
 def _f(x: float, nd: int = 4) -> float | None:
@@ -116,8 +117,8 @@ def analyze_motion(motion: Motion, *, body_mass_kg: float, technique: str | None
     max_speed, t_peak = peaks[effector]
     v_ref = speed_ref(ref, effector)
     quality = speed_quality(measured, effector, max_speed, t_peak)
-    # The chain and balance follow the whole body: they rest on the performer's checks alone.
-    performer = performer_quality(measured)
+    # The chain and balance follow the whole body: they rest on the performer's checks; balance also on depth.
+    performer, steady = performer_quality(measured), balance_quality(measured)
 
     chains = L.PUNCH_CHAINS if family == "punch" else L.KICK_CHAINS
     chain = analyse_chain(kin, chains[effector], t_peak, order_resolution_ms(sm.video_fs))
@@ -130,19 +131,20 @@ def analyze_motion(motion: Motion, *, body_mass_kg: float, technique: str | None
     # repetition (balance.py); a clip without a detected repetition is judged over every frame.
     reps = find_repetitions(kin, family)
     starts = [r.start_s for r in reps[1:]] + [None]
-    bal = balance(kin.pos, dt=kin.dt, windows=settle_windows(kin.t, [r.end_s for r in reps], starts) if reps else None)
+    bal = balance(kin.pos, dt=kin.dt, windows=settle_windows(kin.t, [r.end_s for r in reps], starts) if reps else None,
+                  vel=kin.vel)
 
     raw = combine(
         speed=capped(speed_score(max_speed, v_ref), quality),
         force=capped(force_score(kinetic.peak_force_n, f_ref), quality),
         timing=capped(10.0 * chain.timing_fraction, performer),
-        balance=capped(balance_score(bal.fraction_outside, bal.max_excursion_m), performer),
+        balance=capped(balance_score(bal.fraction_outside, bal.max_excursion_m), steady),
         coordination=capped(10.0 * chain.order_fraction, performer),
     )
     corrections, recommendations, correction_times = feedback(Findings(
         ref=ref, effector=effector, max_speed=max_speed, speed_ref=v_ref, peak_force=kinetic.peak_force_n,
         force_ref=f_ref, mean_power=kinetic.mean_power_w, chain=chain, balance=bal, speed_quality=quality,
-        performer_quality=performer, t_peak_s=t_peak))
+        performer_quality=performer, balance_quality=steady, t_peak_s=t_peak))
     kce = chain.efficiency if chain.measured else 50.0
 
     details: dict[str, Any] = {
@@ -181,7 +183,7 @@ def analyze_motion(motion: Motion, *, body_mass_kg: float, technique: str | None
                                                                     "follows": "max_speed"},
                     "performer": performer.as_dict(),
                     "kinetic_chain": {"verdict": performer.verdict, "follows": "performer"},
-                    "balance": {"verdict": performer.verdict, "follows": "performer"},
+                    "balance": steady.as_dict(),
                     "effector_faults": {k: v for k, v in faults.items() if v}},
         "scores_raw": {k: _f(v) for k, v in raw.as_dict().items()}, "score_weights": dict(WEIGHTS),
     }
@@ -192,4 +194,5 @@ def analyze_motion(motion: Motion, *, body_mass_kg: float, technique: str | None
                                    balance=round(raw.balance, 1), coordination=round(raw.coordination, 1)),
         overall_score=round(raw.overall, 1), effector=effector, technique_family=family,
         corrections=corrections, recommendations=recommendations, details=details,
-        correction_times_s=correction_times, speed_quality=quality, performer_quality=performer)
+        correction_times_s=correction_times, speed_quality=quality, performer_quality=performer,
+        balance_quality=steady)

@@ -77,7 +77,8 @@ def _prepare(motion: Motion, family: str, label: str, reference: ReferencePerfor
 
 
 def compare(student: Motion, reference: ReferencePerformance, *, family: str, body_mass_kg: float,
-            speed_quality: Quality | None = None, performer_quality: Quality | None = None) -> Comparison:
+            speed_quality: Quality | None = None, performer_quality: Quality | None = None,
+            balance_quality: Quality | None = None) -> Comparison:
     """Each student repetition against the coach's closest repetition (DTW on normalised poses).
 
     speed_quality: how far the student's measured speed can be trusted (biomechanics/quality.py, from the
@@ -85,7 +86,8 @@ def compare(student: Motion, reference: ReferencePerformance, *, family: str, bo
     capped scores when uncertain, neutral when unreliable, and no correction or drill built on them unless
     reliable, as in the analysis against the norms. performer_quality (quality.performer_quality): whether the
     body measured is the performer's at all (one performer, found, large enough); every difference rests on
-    it, so when it is not reliable every aspect is capped alike and no correction is made."""
+    it, so when it is not reliable every aspect is capped alike and no correction is made. balance_quality
+    (quality.balance_quality): balance is compared, corrected and drilled only as far as it allows."""
     _check_request(reference, family, body_mass_kg)
     label = _label(reference.technique, family)
     stu = _prepare(student, family, label, None)
@@ -119,14 +121,21 @@ def compare(student: Motion, reference: ReferencePerformance, *, family: str, bo
     trusted = speed_quality is None or speed_quality.verdict == "reliable"
     if speed_quality is not None:
         means.update(speed=capped(means["speed"], speed_quality), force=capped(means["force"], speed_quality))
+    steady = balance_quality is None or balance_quality.reliable
+    if not steady:
+        means["balance"] = capped(means["balance"], balance_quality)
     body_trusted = performer_quality is None or performer_quality.reliable
     if not body_trusted:
         means = {a: capped(v, performer_quality) for a, v in means.items()}
     scores = combine(**means)
     if body_trusted:
-        fixes = corrections(compared, coach=reference.coach_name, family=family, label=label, speed_trusted=trusted)
+        fixes = corrections(compared, coach=reference.coach_name, family=family, label=label, speed_trusted=trusted,
+                            balance_trusted=steady)
         recs = recommendations(compared, scores.as_dict(), fixes, coach=reference.coach_name, family=family,
-                               label=label, speed_trusted=trusted)
+                               label=label, speed_trusted=trusted, balance_trusted=steady)
+        if not steady:
+            recs.append(f"Balance is {balance_quality.verdict} ({'; '.join(balance_quality.reasons)}): it is not "
+                        f"corrected against {reference.coach_name}'s.")
     else:
         fixes, recs = [], [f"Not corrected against {reference.coach_name}'s reference: the figures are "
                            f"{performer_quality.verdict} ({'; '.join(performer_quality.reasons)})."]

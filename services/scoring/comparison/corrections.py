@@ -231,9 +231,10 @@ def _distal_peak_s(r: RepetitionComparison, joint: str) -> float | None:
 
 
 def corrections(reps: list[RepetitionComparison], *, coach: str, family: str, label: str,
-                speed_trusted: bool = True) -> list[Correction]:
+                speed_trusted: bool = True, balance_trusted: bool = True) -> list[Correction]:
     """Corrections beyond their thresholds, largest (in thresholds) first, each with its moment; none on
-    speed or force unless the student's speed was measured reliably (speed_trusted)."""
+    speed or force unless the student's speed was measured reliably (speed_trusted), none on balance unless
+    the student's balance was (balance_trusted: quality.balance_quality)."""
     words = _words(family)
     found = _angle_corrections(reps, coach, family) + _timing_corrections(reps, coach, words, label)
     found += _chain_corrections(reps, coach, words)
@@ -253,7 +254,7 @@ def corrections(reps: list[RepetitionComparison], *, coach: str, family: str, la
                       f"Your peak {words['limb']} force is {force * 100:.0f} % of {coach}'s at your body mass "
                       f"({fs:.0f} vs {fc:.0f} N): accelerate through the whole movement, not only at its end.",
                       _most(reps, lambda r: -r.force_ratio, lambda r: r.student.rep.peak_s)))
-    excess = _mean(r.com_excursion_diff_m for r in reps)
+    excess = _mean(r.com_excursion_diff_m for r in reps) if balance_trusted else math.nan
     s = _mean(r.student.balance.max_excursion_m for r in reps)
     c = _mean(r.coach.balance.max_excursion_m for r in reps)
     limit = max(COM_EXCESS_M, COM_EXCESS_FRACTION * c) if math.isfinite(c) else COM_EXCESS_M
@@ -266,7 +267,8 @@ def corrections(reps: list[RepetitionComparison], *, coach: str, family: str, la
 
 
 def recommendations(reps: list[RepetitionComparison], scores: dict[str, float], corrections_given: list, *,
-                    coach: str, family: str, label: str, speed_trusted: bool = True) -> list[str]:
+                    coach: str, family: str, label: str, speed_trusted: bool = True,
+                    balance_trusted: bool = True) -> list[str]:
     words = _words(family)
     sim = _mean(r.similarity_pct for r in reps)
     joint_error: dict[str, list[float]] = defaultdict(list)
@@ -297,8 +299,8 @@ def recommendations(reps: list[RepetitionComparison], scores: dict[str, float], 
         "balance": "Single-leg balance drills: 30 s holds, then chambering the technique on one leg.",
     }
     for aspect, drill in drills.items():
-        if aspect in ("speed", "force") and not speed_trusted:
-            continue  # a drill aimed at a speed that was not measured reliably would rest on nothing
+        if (aspect in ("speed", "force") and not speed_trusted) or (aspect == "balance" and not balance_trusted):
+            continue  # a drill aimed at a figure that was not measured reliably would rest on nothing
         if scores.get(aspect, 10.0) < RECOMMEND_BELOW:
             recs.append(f"{aspect.capitalize()} {scores[aspect]:.1f}/10 against {coach}: {drill}")
     if not corrections_given:

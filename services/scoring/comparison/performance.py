@@ -152,7 +152,8 @@ def measure(perf: Performance, rep: Repetition, family: str, body_mass_kg: float
         seen={m: {name: angle_seen(perf.planes, _index(kin, moments[m]), name, side)
                   for name in COMPARED_ANGLES[family]} for m in MOMENTS},
         peak_speed_m_s=float(rep.peak_speed_m_s), peak_force_n=float(kinetic.peak_force_n),
-        body_mass_kg=float(body_mass_kg), chain=analyse_chain(kin, chains[rep.effector], rep.peak_s, perf.order_resolution_ms),
+        body_mass_kg=float(body_mass_kg),
+        chain=analyse_chain(kin, chains[rep.effector], rep.peak_s, perf.order_resolution_ms),
         balance=settled_balance(perf, rep, step), dt_s=float(kin.dt))
 
 
@@ -161,4 +162,5 @@ def settled_balance(perf: Performance, rep: Repetition, step: int) -> Balance:
     the physics report judges it; one sample either side so the CoM velocity exists at the window's ends."""
     kin = perf.kin
     lo, hi = _index(kin, rep.end_s), _index(kin, rep.end_s + SETTLE_S)
-    return balance(kin.pos[max(0, lo - step):hi + step + 1:step], dt=kin.dt * step, vertical=perf.vertical)
+    frames = slice(max(0, lo - step), hi + step + 1, step)
+    return balance(kin.pos[frames], dt=kin.dt * step, vertical=perf.vertical, vel=kin.vel[frames])

@@ -8,7 +8,7 @@ import numpy as np
 
 from services.scoring.biomechanics import analyze_motion
 from services.scoring.biomechanics.quality import FOUND_RELIABLE, RIVAL_UNCERTAIN
-from testkit.skeleton import KICK_CHAIN, kick, motion
+from testkit.skeleton import KICK_CHAIN, kick, motion, still
 
 
 def quality_of(m) -> dict:
@@ -68,3 +68,22 @@ def test_the_performer_checks_are_those_of_the_speed_without_the_effectors():
     speed, performer = report.details["quality"]["max_speed"], report.details["quality"]["performer"]
     assert set(performer["reasons"]) <= set(speed["reasons"]) and performer["reasons"]
     assert "effector_seen_fraction" in speed and "effector_seen_fraction" not in performer
+
+
+def test_balance_from_one_camera_is_reported_not_corrected():
+    """The same leaning stance (feet 0.5 m behind the body) from motion capture and from one camera: on video
+    the feet and the CoM are placed along the camera's axis by its depth, so balance is uncertain there."""
+    t, w = still(60)
+    off = w.copy()
+    off[:, [27, 28, 29, 30, 31, 32], 2] += 0.5
+    lab = analyze_motion(motion(t, off), body_mass_kg=75)
+    assert lab.details["quality"]["balance"]["verdict"] == "reliable"
+    assert any("outside your base of support" in c for c in lab.corrections)
+    filmed = replace(motion(t, off), image=500.0 + 400.0 * off[..., :2])   # px: a side-on camera's image plane
+    video = analyze_motion(filmed, body_mass_kg=75)
+    q = video.details["quality"]["balance"]
+    assert q["verdict"] == "uncertain" and any("one camera" in r for r in q["reasons"])
+    assert video.details["com_outside_fraction"] == 1.0                   # still measured and reported
+    assert not any("base of support" in c for c in video.corrections)
+    assert any(r.startswith("Balance is uncertain: measured from one camera") for r in video.recommendations)
+    assert video.aspect_scores.balance <= 8.0
