@@ -203,10 +203,10 @@ async def test_analyse_a_clip_and_read_its_result(chromium, dojo, shots):
     assert speed_line.lower().startswith("speed") and verdict in speed_line
     assert verdict in await page.inner_text("#measures li:first-child")
     chain = stored["details"]["quality"]["kinetic_chain"]["verdict"]   # coordination follows the performer
-    assert (await page.inner_text("#scores li:nth-child(6)")).startswith("coordination")
+    assert (await page.inner_text("#scores li:nth-child(6)")).lower().startswith("coordination")
     assert await page.inner_text("#scores li:nth-child(6) .badge") == chain
     balance = stored["details"]["quality"]["balance"]                  # from one camera: uncertain, with why
-    assert (await page.inner_text("#scores li:nth-child(5)")).startswith("balance")
+    assert (await page.inner_text("#scores li:nth-child(5)")).lower().startswith("balance")
     assert await page.inner_text("#scores li:nth-child(5) .badge") == balance["verdict"] == "uncertain"
     assert "one camera" in await page.inner_text("#scores li:nth-child(5) .why")
 

@@ -94,7 +94,7 @@ def feedback(f: Findings) -> tuple[list[str], list[str], list[float | None]]:
     found_here = []
     if body.reliable:
         found_here.append(_chain_feedback(f.chain, action, at_peak_of))
-        if steady.reliable:
+        if steady.reliable or f.balance.frames_used == 0:   # not measured at all: say why, whatever its quality
             found_here.append(_balance_feedback(f.balance))
         else:
             recs.append(f"Balance is {steady.verdict}: {'; '.join(steady.reasons)}. It is reported, not corrected.")
