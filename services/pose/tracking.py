@@ -1,10 +1,9 @@
 """Who is who across frames: people linked into tracks, tracks stitched, and the performer rule.
 
 Linking: duplicate detections of one person are merged first (services.pose.pose_nms); then each
-frame's people are assigned
-to the open tracks by the Hungarian method (scipy.optimize.linear_sum_assignment) on a cost of box
-overlap, centre distance and clothing colour (services.pose.appearance), so identities survive
-crossings and fast changes of shape. A track unseen for MAX_GAP_MS is closed.
+frame's people are assigned to the open tracks by the Hungarian method (scipy.optimize.linear_sum_assignment)
+on a cost of box overlap, centre distance and clothing colour (services.pose.appearance), so identities
+survive crossings and fast changes of shape. A track unseen for MAX_GAP_MS is closed.
 
 Stitching: a person lost for a moment (mid-flip, occluded) comes back as a new track. Tracks that
 do not overlap in time, follow within MAX_STITCH_GAP_MS, look alike (appearance similarity at

@@ -217,9 +217,16 @@ def _typical_excursion(pos: np.ndarray, down: np.ndarray) -> float:
     pos = pos[::step]
     com, feet, basis = whole_body_com(pos), pos[:, list(FOOT_LANDMARKS)], horizontal_basis(down)
     contact = _in_contact(feet, down)
-    beyond = [max(0.0, distance_to_hull(com[k] @ basis.T, convex_hull(feet[k, contact[k]] @ basis.T))
-                  - FOOT_HALF_WIDTH_M) for k in range(len(pos)) if np.all(np.isfinite(com[k])) and contact[k].any()]
+    beyond = [_beyond_support(com[k] @ basis.T, feet[k, contact[k]] @ basis.T)[0]
+              for k in range(len(pos)) if np.all(np.isfinite(com[k])) and contact[k].any()]
     return float(np.median(beyond)) if beyond else float("nan")
+
+
+def _beyond_support(point: np.ndarray, contacts: np.ndarray) -> tuple[float, np.ndarray]:
+    """(excursion e, m, of a horizontal point beyond the base of support of the contact points [K,2]: 0 within
+    FOOT_HALF_WIDTH_M of their hull; the hull)."""
+    hull = convex_hull(contacts)
+    return max(0.0, distance_to_hull(point, hull) - FOOT_HALF_WIDTH_M), hull
 
 
 def base_of_support(feet: np.ndarray, down: np.ndarray = DOWN) -> np.ndarray | None:
@@ -285,8 +292,7 @@ def balance(pos: np.ndarray, dt: float | None = None, windows: Sequence[slice] |
     for k in np.flatnonzero(judged):
         if not (np.all(np.isfinite(com[k])) and contact[k].any()):
             continue
-        hull = convex_hull(feet[k, contact[k]] @ basis.T)
-        exc[k] = max(0.0, distance_to_hull(xcom[k], hull) - FOOT_HALF_WIDTH_M)
+        exc[k], hull = _beyond_support(xcom[k], feet[k, contact[k]] @ basis.T)
         rel[k] = com[k] @ basis.T - hull.mean(axis=0)
     used = np.isfinite(exc)
     phases = "all frames" if windows is None else "settled stance after each repetition"

@@ -59,8 +59,8 @@ class Chain:
 
     @property
     def reversed_pairs(self) -> list[Pair]:
-        """The pairs whose distal peak measurably leads the proximal one."""
-        return [p for p in self.pairs if p.lag_ms <= -self.resolution_ms]
+        """The pairs whose distal peak measurably leads the proximal one (order score 0, analyse_chain)."""
+        return [p for p in self.pairs if p.order_score == 0.0]
 
     @property
     def measured(self) -> bool:

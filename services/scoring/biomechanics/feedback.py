@@ -115,10 +115,10 @@ def feedback(f: Findings) -> tuple[list[str], list[str], list[float | None]]:
     return corrections, recs, times
 
 
-Found = tuple[list[str], list["float | None"], list[str]]   # corrections, their moments (s), recommendations
+FeedbackParts = tuple[list[str], list["float | None"], list[str]]   # corrections, their moments (s), recommendations
 
 
-def _chain_feedback(chain: Chain, action: str, at_peak_of: Callable[[str], "float | None"]) -> Found:
+def _chain_feedback(chain: Chain, action: str, at_peak_of: Callable[[str], "float | None"]) -> FeedbackParts:
     """Corrections for pairs measurably out of order (chain.reversed_pairs) or too slow to link, and the
     sequencing recommendation."""
     corrections: list[str] = []
@@ -145,7 +145,7 @@ def _chain_feedback(chain: Chain, action: str, at_peak_of: Callable[[str], "floa
     return corrections, times, recs
 
 
-def _balance_feedback(b: Balance) -> Found:
+def _balance_feedback(b: Balance) -> FeedbackParts:
     """The balance correction (CoM outside the support) and the sway recommendation."""
     if b.frames_used == 0:
         return [], [], ["The feet were not tracked well enough to measure balance: keep both feet in the frame."]

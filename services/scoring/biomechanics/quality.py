@@ -70,6 +70,9 @@ class Quality:
     reasons: list[str] = field(default_factory=list)
     measured: dict = field(default_factory=dict)
 
+    def copy(self) -> "Quality":
+        return Quality(self.verdict, list(self.reasons), dict(self.measured))
+
     def worsen(self, verdict: str, reason: str) -> None:
         if RANK[verdict] > RANK[self.verdict]:
             self.verdict = verdict
@@ -137,14 +140,15 @@ def performer_quality(measured: Measured) -> Quality:
     return _performer_checks(Quality(measured={"method": measured.source}), measured)
 
 
-def balance_quality(measured: Measured) -> Quality:
+def balance_quality(measured: Measured, performer: Quality | None = None) -> Quality:
     """How far the balance figures can be trusted: the performer's checks, and from one camera never reliable.
     The base of support and the centre of mass are placed along the camera's axis by one camera's depth,
     uncertain by 0.10-0.16 m at the feet (learning/video_like.py's table), as much as a foot is wide. Measured
     on the pose2sim balancing trial (bench/balance_vs_truth.py): its four views put the static centre of mass
     beyond the support in 85-100 % of the frames (up to 0.19-0.21 m), the triangulated markers through the
-    same code in 24 % (up to 0.08 m); the XCoM up to 0.23-0.83 m against 0.36 m."""
-    q = performer_quality(measured)
+    same code in 24 % (up to 0.08 m); the XCoM up to 0.23-0.83 m against 0.36 m. performer: performer_quality
+    of the same measurement when the caller has it already."""
+    q = performer_quality(measured) if performer is None else performer.copy()
     if measured.source == "image_plane":
         q.worsen("uncertain", "measured from one camera, whose depth places the feet and the centre of mass "
                  "only to within about 15 cm, as much as a foot is wide")

@@ -118,7 +118,8 @@ def analyze_motion(motion: Motion, *, body_mass_kg: float, technique: str | None
     v_ref = speed_ref(ref, effector)
     quality = speed_quality(measured, effector, max_speed, t_peak)
     # The chain and balance follow the whole body: they rest on the performer's checks; balance also on depth.
-    performer, steady = performer_quality(measured), balance_quality(measured)
+    performer = performer_quality(measured)
+    steady = balance_quality(measured, performer)
 
     chains = L.PUNCH_CHAINS if family == "punch" else L.KICK_CHAINS
     chain = analyse_chain(kin, chains[effector], t_peak, order_resolution_ms(sm.video_fs))
