@@ -27,23 +27,12 @@ from services.scoring.biomechanics import landmarks as L  # noqa: E402
 from services.scoring.biomechanics.measurement import SPREAD_LIMIT_M  # noqa: E402
 from services.scoring.learning.video_like import VIDEO  # noqa: E402
 from services.scoring.mocap.cmu import load_clips, repetitions  # noqa: E402
+from testkit.filmed_mocap import filmed  # noqa: E402
 
 FRAME_RATES = (23.0, 25.0, 30.0, 48.0, 60.0)
 YAWS_DEG = (0.0, 45.0, 90.0, 135.0)
 EFFECTORS = [L.EFFECTORS[name] for name in ("left_toe", "right_toe", "left_wrist", "right_wrist")]
 WINDOW_S = 0.1
-
-
-def filmed(t: np.ndarray, world: np.ndarray, yaw_deg: float, fps: float, rng: np.random.Generator, jitter_m: float):
-    """(frame times, [N,33,2] image-plane metres with frame jitter) of the capture seen from yaw_deg."""
-    yaw = np.radians(yaw_deg)
-    across = np.cos(yaw) * world[..., 0] + np.sin(yaw) * world[..., 2]
-    plane = np.stack([across, world[..., 1]], axis=-1)
-    frames = np.arange(t[0], t[-1], 1.0 / fps)
-    flat = plane.reshape(len(t), -1)
-    out = np.stack([np.interp(frames, t, flat[:, j]) for j in range(flat.shape[1])], axis=1)
-    out = out.reshape(len(frames), *plane.shape[1:])
-    return frames, out + rng.normal(0.0, jitter_m, out.shape)
 
 
 def main() -> None:

@@ -39,8 +39,8 @@ export function reliability(details) {
   const speedR = { verdict: speed.verdict, reasons: speed.reasons || [] };
   const forceR = { verdict: force.verdict,
     reasons: force.verdict && force.verdict !== 'reliable' ? ['it follows from the peak speed'] : [] };
-  const chain = measured(d.chain_measured, 'the joints of the kinetic chain were not seen well enough', '',
-    quality.kinetic_chain);
+  const chain = measured(d.chain_measured,
+    d.chain_not_measured_because || 'the joints of the kinetic chain were not seen well enough', '', quality.kinetic_chain);
   const balance = measured(d.balance_measured, 'no settled stance was seen',
     d.balance_frames ? `from ${d.balance_frames} frames` : '', quality.balance);
   return { max_speed: speedR, peak_force: forceR, mean_power: forceR, kinetic_chain_efficiency: chain,

@@ -108,9 +108,11 @@ def feedback(f: Findings) -> tuple[list[str], list[str], list[float | None]]:
         times += found[1]
         recs += found[2]
     if not corrections and trusted:
-        judged = ("the kinetic chain and balance were within their reference ranges" if steady.reliable
-                  else "the kinetic chain was within its reference range")
-        recs.append(f"No major fault measured ({speed_txt.lower()}; {judged}): increase the difficulty, e.g. "
+        within = [name for name, judged in (("the kinetic chain", f.chain.measured), ("balance", steady.reliable))
+                  if judged and body.reliable]
+        judged = (f"; {' and '.join(within)} {'were' if len(within) > 1 else 'was'} within "
+                  f"{'their reference ranges' if len(within) > 1 else 'its reference range'}" if within else "")
+        recs.append(f"No major fault measured ({speed_txt.lower()}{judged}): increase the difficulty, e.g. "
                     "combinations or a moving target.")
     return corrections, recs, times
 
@@ -129,19 +131,20 @@ def _chain_feedback(chain: Chain, action: str, at_peak_of: Callable[[str], "floa
             corrections.append(f"Your {p.distal} reached peak speed {abs(p.lag_ms):.0f} ms before your {p.proximal}: "
                                f"start the {action} by driving the {p.proximal}, then let the {p.distal} follow.")
             times.append(at_peak_of(p.distal))
-        elif p.lag_ms > LAG_MAX_MS:
+        elif p.lag_ms > LAG_MAX_MS + chain.resolution_ms:   # measurably longer than the window
             corrections.append(f"Your {p.distal} peaked {p.lag_ms:.0f} ms after your {p.proximal}, longer than the "
                                f"{LAG_MIN_MS:.0f}-{LAG_MAX_MS:.0f} ms of a linked sequence: do not pause between "
                                "the two, let one motion flow into the next.")
             times.append(at_peak_of(p.distal))
     if chain.measured and chain.reversed_pairs:
-        recs.append(f"Only {chain.order_fraction * 100:.0f} % of your segment pairs moved in proximal-to-distal "
+        recs.append(f"Only {chain.order_fraction * 100:.0f} % of your timed joint pairs moved in proximal-to-distal "
                     f"order (observed: {' -> '.join(chain.observed_order)}; peaks within {chain.resolution_ms:.0f} "
-                    f"ms count as together): practise the {action} slowly, hip first, then speed it up keeping "
-                    "the order.")
+                    f"ms count as together): practise the {action} slowly, {chain.joints[0]} first, then speed it "
+                    "up keeping the order.")
     elif not chain.measured:
-        recs.append("The striking limb was not tracked well enough to measure its sequencing: film the whole "
-                    "body, side-on, in good light.")
+        fix = " Film the whole body, side-on, in good light." if chain.joints else ""
+        recs.append(f"Sequencing is not measured: {chain.why_not_measured}; timing and coordination score "
+                    f"neutral.{fix}")
     return corrections, times, recs
 
 

@@ -1,4 +1,4 @@
-"""BlazePose 33-landmark indices and the body chains built from them (left = odd indices)."""
+"""BlazePose 33-landmark indices and the striking effectors (left = odd indices)."""
 
 from __future__ import annotations
 
@@ -32,19 +32,7 @@ NAMES: dict[int, str] = {
     LEFT_TOE: "left_toe", RIGHT_TOE: "right_toe",
 }
 
-# Striking end effectors and the proximal-to-distal chain of each (Putnam 1993: striking skills
-# sequence the segments of the striking limb from the trunk outwards).
-PUNCH_CHAINS: dict[str, tuple[int, ...]] = {
-    "left_wrist": (LEFT_HIP, LEFT_SHOULDER, LEFT_ELBOW, LEFT_WRIST),
-    "right_wrist": (RIGHT_HIP, RIGHT_SHOULDER, RIGHT_ELBOW, RIGHT_WRIST),
-}
-KICK_CHAINS: dict[str, tuple[int, ...]] = {
-    "left_toe": (LEFT_HIP, LEFT_KNEE, LEFT_ANKLE, LEFT_TOE),
-    "right_toe": (RIGHT_HIP, RIGHT_KNEE, RIGHT_ANKLE, RIGHT_TOE),
-    # Fallback when the toe is not tracked well enough: the chain ends at the ankle.
-    "left_ankle": (LEFT_HIP, LEFT_KNEE, LEFT_ANKLE),
-    "right_ankle": (RIGHT_HIP, RIGHT_KNEE, RIGHT_ANKLE),
-}
+# Striking end effectors (the chain timed for each: chain.timed_chain).
 EFFECTORS: dict[str, int] = {
     "left_wrist": LEFT_WRIST, "right_wrist": RIGHT_WRIST,
     "left_toe": LEFT_TOE, "right_toe": RIGHT_TOE,

@@ -31,9 +31,11 @@ KICK_STROKE_S = 0.30
 
 # Plausible lag between consecutive peak segment speeds in a proximal-to-distal sequence
 # (Putnam 1993, "Sequential motions of body segments in striking and throwing skills",
-# J Biomech 26 Suppl 1:125-135: distal peaks follow proximal ones by tens of milliseconds).
+# J Biomech 26 Suppl 1:125-135: distal peaks follow proximal ones by tens of milliseconds). The upper
+# bound holds every expert's kick: the knee -> ankle lag (chain.TIMED_PAIRS) of the captured kicks reaches
+# 172 ms, and 187 ms filmed at 30 fps (bench/chain_vs_mocap.py).
 LAG_MIN_MS = 10.0
-LAG_MAX_MS = 150.0
+LAG_MAX_MS = 190.0
 
 
 @dataclass(frozen=True)

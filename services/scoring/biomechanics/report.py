@@ -12,7 +12,7 @@ from services.kit.errors import InvalidRequest, ValidationFailed
 
 from . import landmarks as L
 from .balance import balance, settle_windows
-from .chain import analyse_chain, order_resolution_ms
+from .chain import order_resolution_ms, technique_chain
 from .feedback import Findings, feedback
 from .kinematics import measured_speed, peak
 from .measurement import measure
@@ -121,8 +121,7 @@ def analyze_motion(motion: Motion, *, body_mass_kg: float, technique: str | None
     performer = performer_quality(measured)
     steady = balance_quality(measured, performer)
 
-    chains = L.PUNCH_CHAINS if family == "punch" else L.KICK_CHAINS
-    chain = analyse_chain(kin, chains[effector], t_peak, order_resolution_ms(sm.video_fs))
+    chain = technique_chain(kin, family, effector, t_peak, order_resolution_ms(sm.video_fs))
     limb = limb_segments(effector)
     kinetic = limb_kinetics(kin, limb, body_mass_kg, kin.speed[:, L.EFFECTORS[effector]],
                             effector_segment(effector))
@@ -162,7 +161,8 @@ def analyze_motion(motion: Motion, *, body_mass_kg: float, technique: str | None
         "max_speed_m_s": _f(max_speed), "peak_force_n": _f(kinetic.peak_force_n, 2),
         "mean_power_w": _f(kinetic.mean_power_w, 2), "peak_kinetic_energy_j": _f(kinetic.peak_kinetic_energy_j),
         "active_phase_s": [_f(x) for x in kinetic.active_phase_s],
-        "chain_measured": chain.measured, "chain_joints": chain.joints,
+        "chain_measured": chain.measured, "chain_not_measured_because": chain.why_not_measured,
+        "chain_joints": chain.joints,
         "chain_order": chain.observed_order,
         "chain_peak_times_ms": {k: _f(v, 1) for k, v in chain.peak_times_ms.items()},
         "chain_order_resolution_ms": _f(chain.resolution_ms, 1),
@@ -183,7 +183,8 @@ def analyze_motion(motion: Motion, *, body_mass_kg: float, technique: str | None
         "quality": {"max_speed": quality.as_dict(), "peak_force": {"verdict": quality.verdict,
                                                                     "follows": "max_speed"},
                     "performer": performer.as_dict(),
-                    "kinetic_chain": {"verdict": performer.verdict, "follows": "performer"},
+                    "kinetic_chain": ({"verdict": performer.verdict, "follows": "performer"} if chain.measured
+                                      else {"verdict": "not_measured", "reasons": [chain.why_not_measured]}),
                     "balance": steady.as_dict(),
                     "effector_faults": {k: v for k, v in faults.items() if v}},
         "scores_raw": {k: _f(v) for k, v in raw.as_dict().items()}, "score_weights": dict(WEIGHTS),

@@ -10,11 +10,13 @@ compared with itself scores 10 everywhere; exceeding the coach (faster, stronger
                  chamber -> extension -> retraction -> end): the mean absolute phase-time error
                  relative to the coach's mean phase duration. A student 25 % slower in every phase
                  scores 7.5; the same total time with the time spent in the wrong phases also loses.
-- coordination = 10 * mean over the chain's consecutive pairs (hip-knee, knee-ankle, ... chain.py)
-                 of (o + w) / 2, o = 1 if the pair is in the same order (proximal first or not) as
-                 the coach's, w = clip(1 - |lag_s - lag_c| / LAG_MAX_MS): the structure of
-                 chain.py's efficiency (Putnam 1993), measured against the coach instead of a norm.
-                 LAG_MAX_MS (150 ms) is the widest plausible lag between two segments' peaks.
+- coordination = 10 * mean over the chain's timed pairs (knee -> ankle in a kick, chain.TIMED_PAIRS; a
+                 punch has none and scores neutral) of (o + w) / 2, o = 1 if the pair is in the same
+                 order (proximal first or not) as the coach's, w = clip(1 - max(0, |lag_s - lag_c| -
+                 VIEW_LAG_SPREAD_MS) / LAG_MAX_MS): the structure of chain.py's efficiency (Putnam
+                 1993), measured against the coach instead of a norm. A difference within
+                 VIEW_LAG_SPREAD_MS (135 ms) is what two views of one kick can read, so it costs
+                 nothing; LAG_MAX_MS (190 ms) is the widest lag of the experts' kicks.
 - balance      = 10 * clip(1 - max(0, e_s - e_c) / max(e_c, BALANCE_EXCURSION_REF_M)), e = the
                  maximum CoM excursion outside the base of support over the repetition (m,
                  balance.py). Only what goes beyond the coach's own excursion counts (a technique
@@ -30,6 +32,7 @@ from __future__ import annotations
 
 import math
 
+from services.scoring.biomechanics.chain import VIEW_LAG_SPREAD_MS
 from services.scoring.biomechanics.norms import LAG_MAX_MS
 from services.scoring.biomechanics.scores import BALANCE_EXCURSION_REF_M, Scores, combine
 
@@ -56,7 +59,8 @@ def coordination_score(pairs: list[tuple[bool, float]]) -> float:
     """pairs: (same order, lag difference in ms) per chain pair measured in both."""
     if not pairs:
         return float("nan")
-    parts = [0.5 * (1.0 if same else 0.0) + 0.5 * clip01(1.0 - abs(d) / LAG_MAX_MS) for same, d in pairs]
+    parts = [0.5 * (1.0 if same else 0.0) + 0.5 * clip01(1.0 - max(0.0, abs(d) - VIEW_LAG_SPREAD_MS) / LAG_MAX_MS)
+             for same, d in pairs]
     return 10.0 * sum(parts) / len(parts)
 
 

@@ -14,8 +14,9 @@ Thresholds (design choices, stated with why):
 - SPEED_RATIO_LOW = 0.9: a peak speed below 90 % of the coach's (CMU 135's own front kicks are
   within 6 % of each other); FORCE_RATIO_LOW = 0.7: the peak limb force comes from second
   derivatives and varies by up to ~30 % between his own front kicks;
-- CHAIN_LAG_MS = 40 ms: a lag difference beyond one 30 fps frame and a bit; any change of the
-  proximal-to-distal order is a correction;
+- CHAIN_LAG_MS = chain.VIEW_LAG_SPREAD_MS (135 ms): the same expert kick filmed from two sides reads its
+  knee -> ankle lag this far apart (95th percentile, bench/chain_vs_mocap.py), so a smaller difference may
+  be the cameras'; any measurable change of the proximal-to-distal order is a correction;
 - balance: a maximum CoM excursion outside the support beyond the coach's by more than
   COM_EXCESS_M = 0.05 m (half a foot width) or COM_EXCESS_FRACTION = 30 % of the coach's excursion,
   whichever is larger (CMU 135's own front kicks spread by ~7 cm on 29-36 cm excursions).
@@ -33,7 +34,7 @@ from typing import Callable, NamedTuple
 
 import numpy as np
 
-from services.scoring.biomechanics.chain import reordered
+from services.scoring.biomechanics.chain import VIEW_LAG_SPREAD_MS, reordered
 
 from .model import RepetitionComparison
 
@@ -42,7 +43,7 @@ TIMING_MIN_MS = 50.0
 TIMING_FRACTION = 0.2
 SPEED_RATIO_LOW = 0.9
 FORCE_RATIO_LOW = 0.7
-CHAIN_LAG_MS = 40.0
+CHAIN_LAG_MS = VIEW_LAG_SPREAD_MS
 COM_EXCESS_M = 0.05
 COM_EXCESS_FRACTION = 0.3
 RECOMMEND_BELOW = 7.0       # aspect score (0-10) under which a training recommendation is given

@@ -42,7 +42,7 @@ def _angle_differences(student: dict[str, float], coach: dict[str, float], seen:
 # tens of ms or more): the repetition's phase timings are then not compared at all.
 MIN_PHASE_MS = 20.0
 # Peak-speed lags beyond this are two separate movements, not a sequence (Putnam 1993: tens of ms;
-# norms.LAG_MAX_MS = 150): they are not compared either.
+# norms.LAG_MAX_MS = 190): they are not compared either.
 MAX_COMPARED_LAG_MS = 300.0
 
 

@@ -10,7 +10,7 @@ Every value here comes from the biomechanics core, computed on the repetition's 
   (pelvis_rotation is + when the right hip is ahead, so it is negated for a left-side technique);
 - peak effector speed (m/s): Repetition.peak_speed_m_s;
 - peak net force of the striking limb (N): kinetics.limb_kinetics with de Leva segment masses;
-- kinetic chain (chain.analyse_chain): peak-speed times and proximal-to-distal lags (ms);
+- kinetic chain (chain.technique_chain): peak-speed times and proximal-to-distal lags (ms) of the timed pairs;
 - balance (balance.py) of the settled stance after the repetition, evaluated at BALANCE_RATE_HZ (see below).
 """
 
@@ -23,7 +23,7 @@ import numpy as np
 from services.scoring.biomechanics import landmarks as L
 from services.scoring.biomechanics.angles import joint_angles
 from services.scoring.biomechanics.balance import SETTLE_S, Balance, Vertical, balance, estimate_vertical
-from services.scoring.biomechanics.chain import ORDER_RESOLUTION_MS, Chain, analyse_chain, order_resolution_ms
+from services.scoring.biomechanics.chain import ORDER_RESOLUTION_MS, Chain, order_resolution_ms, technique_chain
 from services.scoring.biomechanics.kinematics import Kinematics
 from services.scoring.biomechanics.kinetics import limb_kinetics
 from services.scoring.biomechanics.measurement import measure as measure_motion
@@ -141,7 +141,6 @@ def measure(perf: Performance, rep: Repetition, family: str, body_mass_kg: float
     effector = L.EFFECTORS[rep.effector]
     kinetic = limb_kinetics(part, limb_segments(rep.effector), body_mass_kg, part.speed[:, effector],
                             effector_segment(rep.effector))
-    chains = L.KICK_CHAINS if family == "kick" else L.PUNCH_CHAINS
     step = max(1, int(round(1.0 / (BALANCE_RATE_HZ * kin.dt))))
     phases = dict(rep.phases_ms())
     phases["total"] = 1000.0 * (rep.end_s - rep.start_s)
@@ -153,7 +152,7 @@ def measure(perf: Performance, rep: Repetition, family: str, body_mass_kg: float
                   for name in COMPARED_ANGLES[family]} for m in MOMENTS},
         peak_speed_m_s=float(rep.peak_speed_m_s), peak_force_n=float(kinetic.peak_force_n),
         body_mass_kg=float(body_mass_kg),
-        chain=analyse_chain(kin, chains[rep.effector], rep.peak_s, perf.order_resolution_ms),
+        chain=technique_chain(kin, family, rep.effector, rep.peak_s, perf.order_resolution_ms),
         balance=settled_balance(perf, rep, step), dt_s=float(kin.dt))
 
 

@@ -6,17 +6,19 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from bench.tracker_spread_kicks import EFFECTORS, filmed
 from services.kit.paths import CMU_KARATE
 from services.kit.tracker_spread import tracker_spread
 from services.pose.decode_protocol import tracker_count
 from services.scoring.mocap.cmu import load_clips, repetitions
 from services.scoring.biomechanics import Motion, analyze_motion
 from services.scoring.biomechanics.measurement import SPREAD_LIMIT_M, measure
+from services.scoring.biomechanics import landmarks as L
+from testkit.filmed_mocap import filmed
 from testkit.skeleton import KICK_CHAIN, REACH, smooth_step, still
 
 FPS, PX_PER_M, TOE = 30.0, 500.0, 32
 ORIGIN = np.array([640.0, 900.0])
+EFFECTORS = [L.EFFECTORS[name] for name in ("left_toe", "right_toe", "left_wrist", "right_wrist")]
 
 
 def filmed_kick(zigzag_m: float = 0.0) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
