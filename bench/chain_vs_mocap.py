@@ -6,8 +6,8 @@ spin kick and punch) are measured by the project's own path (measurement.measure
 capture's 3-D and filmed by an ideal camera at 4 yaws, 30 and 60 fps, with BlazePose's frame jitter
 (testkit.filmed_mocap). For every candidate pair of the striking limb (Putnam 1993's proximal-to-distal chain,
 and the hip, knee or shoulder against the effector) it prints the lag (ms, distal peak - proximal peak) and
-the share of repetitions in which the distal peak measurably follows (lag >= the footage's resolution,
-chain.order_resolution_ms), comes with it (|lag| < resolution) or measurably leads (lag <= -resolution).
+the share of repetitions in which the distal peak measurably follows, comes with it, or measurably leads
+(chain.order_of: every lag the footage allows, chain.lag_range, positive / neither / negative).
 A pair whose order experts reverse cannot be asked of a student: the analysis times only the pairs that
 no expert reverses in the capture and hardly any view does (chain.TIMED_PAIRS). The last table is how far
 one repetition's lag moves between views, which bounds a comparison of two performances filmed differently
@@ -25,7 +25,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from services.kit.paths import CMU_KARATE, DEEPMIMIC  # noqa: E402
 from services.scoring.biomechanics import landmarks as L  # noqa: E402
-from services.scoring.biomechanics.chain import ORDER_RESOLUTION_MS, order_resolution_ms, peak_times_ms  # noqa: E402
+from services.scoring.biomechanics.chain import (ORDER_RESOLUTION_MS, lag_range, order_of,  # noqa: E402
+                                                 order_resolution_ms, peaks_ms)
 from services.scoring.biomechanics.measurement import measure  # noqa: E402
 from services.scoring.biomechanics.motion import Motion  # noqa: E402
 from services.scoring.biomechanics.repetitions import Repetition, find_repetitions  # noqa: E402
@@ -56,21 +57,26 @@ def strikes() -> list[tuple[str, str, Motion]]:
     return out
 
 
-def lags(motion: Motion, family: str, rep: Repetition) -> tuple[dict[tuple[str, str], float], float]:
-    """(pair -> lag ms, order resolution ms) of one repetition, its effector and peak taken from the capture."""
+def lags(motion: Motion, family: str, rep: Repetition) -> dict[tuple[str, str], tuple[float, int]]:
+    """pair -> (lag ms, chain.order_of) of one repetition, its effector and peak taken from the capture."""
     measured = measure(motion)
     side = L.side_of(rep.effector).upper()
     joints = tuple(getattr(L, f"{side}_{name.upper()}") for name in CANDIDATES[family])
     resolution = order_resolution_ms(measured.smoothed.video_fs) if motion.image is not None else ORDER_RESOLUTION_MS
-    times = peak_times_ms(measured.kinematics, joints, rep.peak_s)
-    return {(a, b): times[b] - times[a] for a, b in PAIRS[family] if a in times and b in times}, resolution
+    found = peaks_ms(measured.kinematics, joints, rep.peak_s)
+    out = {}
+    for a, b in PAIRS[family]:
+        if a in found and b in found:
+            lag = found[b][0] - found[a][0]
+            out[(a, b)] = lag, order_of(lag_range(lag, found[a][1:], found[b][1:], resolution))
+    return out
 
 
 def main() -> None:
     rng = np.random.default_rng(0)
     views = [("capture", None, None)] + [(f"{fps:g} fps", yaw, fps) for fps in FRAME_RATES for yaw in YAWS_DEG
                                          for _ in range(JITTER_SEEDS)]
-    rows: dict[tuple[str, str, tuple[str, str]], list[tuple[float, float]]] = {}   # (family, view, pair) -> lags
+    rows: dict[tuple[str, str, tuple[str, str]], list[tuple[float, int]]] = {}   # (family, view, pair) -> lags
     per_rep: dict[tuple[str, tuple[str, str]], list[list[float]]] = {}            # (family, pair) -> lags per view
     n_reps = {"kick": 0, "punch": 0}
     for name, family, capture in strikes():
@@ -81,10 +87,8 @@ def main() -> None:
         for rep in reps:
             seen: dict[tuple[str, str], list[float]] = {}
             for (view, _, _), motion in zip(views, filmed):
-                found, resolution = lags(motion, family, rep)
-                for pair, lag in found.items():
-                    rows.setdefault((family, view, pair), []).append(
-                        (lag, resolution))
+                for pair, (lag, order) in lags(motion, family, rep).items():
+                    rows.setdefault((family, view, pair), []).append((lag, order))
                     seen.setdefault(pair, []).append(lag)
             for pair, values in seen.items():
                 per_rep.setdefault((family, pair), []).append(values)
@@ -96,9 +100,9 @@ def main() -> None:
     for (family, view, pair), found in sorted(rows.items(), key=lambda kv: (kv[0][0], PAIRS[kv[0][0]].index(kv[0][2]),
                                                                             kv[0][1])):
         lag = np.array([v for v, _ in found])
-        res = np.array([r for _, r in found])
-        print(f"| {family} | {pair[0]}->{pair[1]} | {view} | {lag.size} | {np.mean(lag >= res):.2f} | "
-              f"{np.mean(np.abs(lag) < res):.2f} | {np.mean(lag <= -res):.2f} | {np.median(lag):.0f} | "
+        order = np.array([o for _, o in found])
+        print(f"| {family} | {pair[0]}->{pair[1]} | {view} | {lag.size} | {np.mean(order > 0):.2f} | "
+              f"{np.mean(order == 0):.2f} | {np.mean(order < 0):.2f} | {np.median(lag):.0f} | "
               f"{np.percentile(lag, 1):.0f} | {np.percentile(lag, 5):.0f} .. {np.percentile(lag, 95):.0f} | {lag.min():.0f} .. {lag.max():.0f} |")
     print(f"\nOne repetition in every view (capture and {len(views) - 1} filmed): how far its lag moves")
     print("| family | pair | repetitions | median range ms | 95th pct range ms | |view - capture| median ms | "

@@ -36,6 +36,7 @@ class Findings:
     speed_quality: Quality = field(default_factory=Quality)  # force comes from the same trajectory
     performer_quality: Quality = field(default_factory=Quality)  # what the chain and balance rest on
     balance_quality: Quality = field(default_factory=Quality)    # the performer's, and one camera's depth
+    chain_quality: Quality = field(default_factory=Quality)      # the performer's, and the pairs' orders measurable
     t_peak_s: float = math.nan  # s, the effector's peak (the motion's clock): the moment a correction points at
 
 
@@ -108,8 +109,8 @@ def feedback(f: Findings) -> tuple[list[str], list[str], list[float | None]]:
         times += found[1]
         recs += found[2]
     if not corrections and trusted:
-        within = [name for name, judged in (("the kinetic chain", f.chain.measured), ("balance", steady.reliable))
-                  if judged and body.reliable]
+        within = [name for name, judged in (("the kinetic chain", f.chain.measured and f.chain_quality.reliable),
+                                            ("balance", steady.reliable)) if judged and body.reliable]
         judged = (f"; {' and '.join(within)} {'were' if len(within) > 1 else 'was'} within "
                   f"{'their reference ranges' if len(within) > 1 else 'its reference range'}" if within else "")
         recs.append(f"No major fault measured ({speed_txt.lower()}{judged}): increase the difficulty, e.g. "
@@ -131,7 +132,7 @@ def _chain_feedback(chain: Chain, action: str, at_peak_of: Callable[[str], "floa
             corrections.append(f"Your {p.distal} reached peak speed {abs(p.lag_ms):.0f} ms before your {p.proximal}: "
                                f"start the {action} by driving the {p.proximal}, then let the {p.distal} follow.")
             times.append(at_peak_of(p.distal))
-        elif p.lag_ms > LAG_MAX_MS + chain.resolution_ms:   # measurably longer than the window
+        elif p.lag_range_ms[0] > LAG_MAX_MS:   # measurably longer than the window
             corrections.append(f"Your {p.distal} peaked {p.lag_ms:.0f} ms after your {p.proximal}, longer than the "
                                f"{LAG_MIN_MS:.0f}-{LAG_MAX_MS:.0f} ms of a linked sequence: do not pause between "
                                "the two, let one motion flow into the next.")

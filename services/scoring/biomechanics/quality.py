@@ -46,6 +46,7 @@ import numpy as np
 from services.kit.image_scale import SEGMENTS
 
 from . import landmarks as L
+from .chain import Chain
 from .measurement import Measured
 from .sampling import sample_mask
 
@@ -152,6 +153,20 @@ def balance_quality(measured: Measured, performer: Quality | None = None) -> Qua
     if measured.source == "image_plane":
         q.worsen("uncertain", "measured from one camera, whose depth places the feet and the centre of mass "
                  "only to within about 15 cm, as much as a foot is wide")
+    return q
+
+
+def chain_quality(chain: Chain, performer: Quality) -> Quality:
+    """How far the kinetic chain's scores can be trusted: the performer's checks (performer_quality), and every
+    timed pair's order measurable (chain.order_of). Peaks closer than the footage can order may be in the
+    experts' order or not, so they are uncertain: scored, never full marks."""
+    q = performer.copy()
+    for p in chain.pairs:
+        if p.order == 0:
+            low, high = p.lag_range_ms
+            q.worsen("uncertain", f"the {p.proximal}'s and the {p.distal}'s peaks are closer than the footage can "
+                     f"order: the {p.distal} anywhere from {-low:.0f} ms before to {high:.0f} ms after the "
+                     f"{p.proximal}")
     return q
 
 

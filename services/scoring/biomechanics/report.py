@@ -16,7 +16,8 @@ from .chain import order_resolution_ms, technique_chain
 from .feedback import Findings, feedback
 from .kinematics import measured_speed, peak
 from .measurement import measure
-from .quality import Quality, balance_quality, capped, performer_quality, physiological_fault, speed_quality
+from .quality import (Quality, balance_quality, capped, chain_quality, performer_quality, physiological_fault,
+                      speed_quality)
 from .kinetics import limb_kinetics
 from .motion import Motion
 from .norms import acc_ref, family_ref, speed_ref, technique_ref
@@ -122,6 +123,7 @@ def analyze_motion(motion: Motion, *, body_mass_kg: float, technique: str | None
     steady = balance_quality(measured, performer)
 
     chain = technique_chain(kin, family, effector, t_peak, order_resolution_ms(sm.video_fs))
+    sequenced = chain_quality(chain, performer)
     limb = limb_segments(effector)
     kinetic = limb_kinetics(kin, limb, body_mass_kg, kin.speed[:, L.EFFECTORS[effector]],
                             effector_segment(effector))
@@ -137,14 +139,14 @@ def analyze_motion(motion: Motion, *, body_mass_kg: float, technique: str | None
     raw = combine(
         speed=capped(speed_score(max_speed, v_ref), quality),
         force=capped(force_score(kinetic.peak_force_n, f_ref), quality),
-        timing=capped(10.0 * chain.timing_fraction, performer),
+        timing=capped(10.0 * chain.timing_fraction, sequenced),
         balance=capped(balance_score(bal.fraction_outside, bal.max_excursion_m), steady),
-        coordination=capped(10.0 * chain.order_fraction, performer),
+        coordination=capped(10.0 * chain.order_fraction, sequenced),
     )
     corrections, recommendations, correction_times = feedback(Findings(
         ref=ref, effector=effector, max_speed=max_speed, speed_ref=v_ref, peak_force=kinetic.peak_force_n,
         force_ref=f_ref, mean_power=kinetic.mean_power_w, chain=chain, balance=bal, speed_quality=quality,
-        performer_quality=performer, balance_quality=steady, t_peak_s=t_peak))
+        performer_quality=performer, balance_quality=steady, chain_quality=sequenced, t_peak_s=t_peak))
     kce = chain.efficiency if chain.measured else 50.0
 
     details: dict[str, Any] = {
@@ -167,7 +169,9 @@ def analyze_motion(motion: Motion, *, body_mass_kg: float, technique: str | None
         "chain_peak_times_ms": {k: _f(v, 1) for k, v in chain.peak_times_ms.items()},
         "chain_order_resolution_ms": _f(chain.resolution_ms, 1),
         "chain_lags_ms": [{"proximal": p.proximal, "distal": p.distal, "lag_ms": _f(p.lag_ms, 1),
-                           "order_score": p.order_score, "timing_score": _f(p.timing_score)} for p in chain.pairs],
+                           "lag_range_ms": [_f(x, 1) for x in p.lag_range_ms], "order": p.order,
+                           "order_score": p.order_score,
+                           "timing_score": _f(p.timing_score)} for p in chain.pairs],
         "kinetic_chain_efficiency_pct": _f(kce),
         "balance_measured": bal.frames_used > 0, "balance_frames": bal.frames_used,
         "com_outside_fraction": _f(bal.fraction_outside), "com_max_excursion_m": _f(bal.max_excursion_m),
@@ -183,7 +187,7 @@ def analyze_motion(motion: Motion, *, body_mass_kg: float, technique: str | None
         "quality": {"max_speed": quality.as_dict(), "peak_force": {"verdict": quality.verdict,
                                                                     "follows": "max_speed"},
                     "performer": performer.as_dict(),
-                    "kinetic_chain": ({"verdict": performer.verdict, "follows": "performer"} if chain.measured
+                    "kinetic_chain": ({**sequenced.as_dict(), "follows": "performer"} if chain.measured
                                       else {"verdict": "not_measured", "reasons": [chain.why_not_measured]}),
                     "balance": steady.as_dict(),
                     "effector_faults": {k: v for k, v in faults.items() if v}},

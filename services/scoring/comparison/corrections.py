@@ -34,7 +34,7 @@ from typing import Callable, NamedTuple
 
 import numpy as np
 
-from services.scoring.biomechanics.chain import VIEW_LAG_SPREAD_MS, reordered
+from services.scoring.biomechanics.chain import VIEW_LAG_SPREAD_MS
 
 from .model import RepetitionComparison
 
@@ -191,14 +191,13 @@ def _chain_corrections(reps, coach: str, words: dict[str, str]) -> Found:
     for r in reps:
         for p in r.chain:
             pairs[(p.proximal, p.distal)].append(p)
-    # Peaks closer than the coarser footage's resolution are simultaneous as far as the video can tell
-    # (chain.order_resolution_ms): an order is only reversed when both lags are beyond it.
-    resolution = max((m.chain.resolution_ms for r in reps for m in (r.student, r.coach)), default=0.0)
     out = []
     for (prox, dist), ps in pairs.items():
         s, c = _mean(p.student_lag_ms for p in ps), _mean(p.coach_lag_ms for p in ps)
         diff = s - c
-        swapped = reordered(s, c, resolution)
+        # The order differs when most repetitions put the peaks in opposite orders, each measurably
+        # (chain.Pair.order: beyond the footage's resolution, the peaks' tops apart), and so do the means.
+        swapped = 2 * sum(not p.same_order for p in ps) > len(ps) and (s > 0) != (c > 0)
         if not (swapped or abs(diff) > CHAIN_LAG_MS):
             continue
 

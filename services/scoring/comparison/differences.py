@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import math
 
-from services.scoring.biomechanics.chain import reordered
 
 from .alignment import Alignment
 from .aspects import aspect_scores
@@ -53,9 +52,8 @@ def _phase_differences(student: RepMeasures, coach: RepMeasures) -> dict[str, fl
 
 def chain_differences(student: RepMeasures, coach: RepMeasures) -> list[ChainPairDifference]:
     """Per consecutive chain pair measured in both: lags (ms, distal peak - proximal peak) and their
-    difference; the order is the same unless the two put the peaks in opposite orders, both by more than
-    the coarser footage's resolution (chain.reordered)."""
-    resolution = max(student.chain.resolution_ms, coach.chain.resolution_ms)
+    difference; the order is the same unless the two put the peaks in opposite orders, each measurably
+    (chain.Pair.order)."""
     coach_pairs = {(p.proximal, p.distal): p for p in coach.chain.pairs}
     out = []
     for p in student.chain.pairs:
@@ -63,7 +61,7 @@ def chain_differences(student: RepMeasures, coach: RepMeasures) -> list[ChainPai
         if c is None or max(abs(p.lag_ms), abs(c.lag_ms)) > MAX_COMPARED_LAG_MS:
             continue
         out.append(ChainPairDifference(p.proximal, p.distal, p.lag_ms, c.lag_ms, p.lag_ms - c.lag_ms,
-                                       not reordered(p.lag_ms, c.lag_ms, resolution)))
+                                       p.order * c.order >= 0))
     return out
 
 

@@ -32,7 +32,7 @@ class ChainPairDifference:
     student_lag_ms: float         # t_peak(distal) - t_peak(proximal), student
     coach_lag_ms: float           # the same, coach
     lag_diff_ms: float            # student - coach
-    same_order: bool              # both in, or both out of, proximal-to-distal order
+    same_order: bool              # not in measurably opposite orders (chain.Pair.order)
 
 
 @dataclass(frozen=True)
