@@ -129,7 +129,8 @@ def run_assessment(prepared: Prepared, *, technique: str, body_mass_kg: float, c
     if references:
         try:
             compared = _compare_nearest(prepared, references, technique, coach_name, body_mass_kg, models,
-                                        report.speed_quality, report.performer_quality, report.balance_quality)
+                                        report.speed_quality, report.performer_quality, report.balance_quality,
+                                        report.force_quality)
         except ValidationFailed as exc:
             # No repetition to align (in the video or the reference): the physics still stand, scored
             # against the norms, and the answer says why the coach's reference was not used.
@@ -170,7 +171,7 @@ def run_assessment(prepared: Prepared, *, technique: str, body_mass_kg: float, c
 
 def _compare_nearest(prepared: Prepared, references: list, technique: str, coach_name: str, body_mass_kg: float,
                      models: ModelSet | None, speed_quality=None, performer_quality=None,
-                     balance_quality=None):
+                     balance_quality=None, force_quality=None):
     """Compare with the reference the style encoder finds closest (the newest when there is no encoder)."""
     from services.scoring.comparison import ReferencePerformance, compare
 
@@ -184,7 +185,7 @@ def _compare_nearest(prepared: Prepared, references: list, technique: str, coach
                                 reference_id=chosen.id, body_mass_kg=chosen.body_mass_kg or None)
     comparison = compare(prepared.motion, perf, family=prepared.family, body_mass_kg=body_mass_kg,
                          speed_quality=speed_quality, performer_quality=performer_quality,
-                         balance_quality=balance_quality)
+                         balance_quality=balance_quality, force_quality=force_quality)
     if models is not None:
         chosen_focus = focus.get(chosen.id) or prepare(chosen.motion, technique).focus
         sim = models.similarity(prepared.focus, chosen_focus)

@@ -37,8 +37,8 @@ export function reliability(details) {
     return { verdict: 'reliable', reasons: how ? [how] : [] };
   };
   const speedR = { verdict: speed.verdict, reasons: speed.reasons || [] };
-  const forceR = { verdict: force.verdict,
-    reasons: force.verdict && force.verdict !== 'reliable' ? ['it follows from the peak speed'] : [] };
+  const forceR = { verdict: force.verdict, reasons: force.verdict && force.verdict !== 'reliable'
+    ? (force.reasons && force.reasons.length ? force.reasons : ['it follows from the peak speed']) : [] };
   const chain = measured(d.chain_measured,
     d.chain_not_measured_because || 'the joints of the kinetic chain were not seen well enough', '', quality.kinetic_chain);
   const balance = measured(d.balance_measured, 'no settled stance was seen',

@@ -37,6 +37,7 @@ class Findings:
     performer_quality: Quality = field(default_factory=Quality)  # what the chain and balance rest on
     balance_quality: Quality = field(default_factory=Quality)    # the performer's, and one camera's depth
     chain_quality: Quality = field(default_factory=Quality)      # the performer's, and the pairs' orders measurable
+    force_quality: Quality | None = None   # the speed's, and one camera's hidden axis; None: the speed's
     t_peak_s: float = math.nan  # s, the effector's peak (the motion's clock): the moment a correction points at
 
 
@@ -83,7 +84,11 @@ def feedback(f: Findings) -> tuple[list[str], list[str], list[float | None]]:
     elif r_speed >= SPEED_GOOD:
         recs.append(f"{speed_txt}: keep it while working on the other aspects.")
 
-    if trusted and math.isfinite(f.force_ref) and f.force_ref > 0 and f.peak_force / f.force_ref < FORCE_LOW:
+    strength = f.force_quality or f.speed_quality
+    if not strength.reliable and trusted:
+        recs.append(f"The peak limb force ({f.peak_force:.0f} N) is {strength.verdict}: {'; '.join(strength.reasons)}. "
+                    "It is reported, not corrected.")
+    if strength.reliable and math.isfinite(f.force_ref) and f.force_ref > 0 and f.peak_force / f.force_ref < FORCE_LOW:
         corrections.append(f"Peak limb force was {f.peak_force:.0f} N, {f.peak_force / f.force_ref * 100:.0f} % of the "
                            f"{f.force_ref:.0f} N expected for your body mass in a {f.ref.label}: accelerate through "
                            "the whole movement instead of only at its end.")

@@ -16,13 +16,13 @@ from .chain import order_resolution_ms, technique_chain
 from .feedback import Findings, feedback
 from .kinematics import measured_speed, peak
 from .measurement import measure
-from .quality import (Quality, balance_quality, capped, chain_quality, performer_quality, physiological_fault,
-                      speed_quality)
+from .quality import (Quality, balance_quality, capped, chain_quality, force_quality, performer_quality,
+                      physiological_fault, speed_quality)
 from .kinetics import limb_kinetics
 from .motion import Motion
 from .norms import acc_ref, family_ref, speed_ref, technique_ref
 from .repetitions import find_repetitions
-from .scores import WEIGHTS, balance_score, combine, force_score, speed_score
+from .scores import NEUTRAL, WEIGHTS, balance_score, combine, force_score, speed_score
 from .segments import effector_segment, limb_segments
 
 MIN_DETECTED_FRAMES = 5
@@ -59,6 +59,7 @@ class BiomechanicsReport:
     # How far max_speed (and the force from it) can be trusted: the comparison with a coach's reference
     # scores speed and force within the same limits (comparison/compare.py).
     speed_quality: Quality | None = None
+    force_quality: Quality | None = None     # the speed's, and one camera's hidden axis (peak_force, mean_power)
     # How far the figures of the whole body (chain, balance; against a coach, every comparison) can be trusted.
     performer_quality: Quality | None = None
     balance_quality: Quality | None = None   # the performer's, and one camera's depth
@@ -118,6 +119,7 @@ def analyze_motion(motion: Motion, *, body_mass_kg: float, technique: str | None
     max_speed, t_peak = peaks[effector]
     v_ref = speed_ref(ref, effector)
     quality = speed_quality(measured, effector, max_speed, t_peak)
+    strength = force_quality(quality, measured)
     # The chain and balance follow the whole body: they rest on the performer's checks; balance also on depth.
     performer = performer_quality(measured)
     steady = balance_quality(measured, performer)
@@ -138,7 +140,7 @@ def analyze_motion(motion: Motion, *, body_mass_kg: float, technique: str | None
 
     raw = combine(
         speed=capped(speed_score(max_speed, v_ref), quality),
-        force=capped(force_score(kinetic.peak_force_n, f_ref), quality),
+        force=capped(force_score(kinetic.peak_force_n, f_ref), strength),
         timing=capped(10.0 * chain.timing_fraction, sequenced),
         balance=capped(balance_score(bal.fraction_outside, bal.max_excursion_m), steady),
         coordination=capped(10.0 * chain.order_fraction, sequenced),
@@ -146,8 +148,11 @@ def analyze_motion(motion: Motion, *, body_mass_kg: float, technique: str | None
     corrections, recommendations, correction_times = feedback(Findings(
         ref=ref, effector=effector, max_speed=max_speed, speed_ref=v_ref, peak_force=kinetic.peak_force_n,
         force_ref=f_ref, mean_power=kinetic.mean_power_w, chain=chain, balance=bal, speed_quality=quality,
-        performer_quality=performer, balance_quality=steady, chain_quality=sequenced, t_peak_s=t_peak))
-    kce = chain.efficiency if chain.measured else 50.0
+        force_quality=strength, performer_quality=performer, balance_quality=steady, chain_quality=sequenced,
+        t_peak_s=t_peak))
+    # The response's field is a number: an unmeasured chain reads the neutral middle, as an unmeasured aspect
+    # scores neutral (scores.NEUTRAL); details say it was not measured and carry no figure.
+    kce = chain.efficiency if chain.measured else 10.0 * NEUTRAL
 
     details: dict[str, Any] = {
         "axes": ("camera axes, metres: x right, y down (image plane, scaled by the performer's bone lengths), "
@@ -172,7 +177,7 @@ def analyze_motion(motion: Motion, *, body_mass_kg: float, technique: str | None
                            "lag_range_ms": [_f(x, 1) for x in p.lag_range_ms], "order": p.order,
                            "order_score": p.order_score,
                            "timing_score": _f(p.timing_score)} for p in chain.pairs],
-        "kinetic_chain_efficiency_pct": _f(kce),
+        "kinetic_chain_efficiency_pct": _f(chain.efficiency),
         "balance_measured": bal.frames_used > 0, "balance_frames": bal.frames_used,
         "com_outside_fraction": _f(bal.fraction_outside), "com_max_excursion_m": _f(bal.max_excursion_m),
         "com_mean_excursion_m": _f(bal.mean_excursion_m), "com_sway_rms_m": _f(bal.sway_rms_m),
@@ -184,8 +189,9 @@ def analyze_motion(motion: Motion, *, body_mass_kg: float, technique: str | None
         "analysis_rate_hz": _f(sm.fs, 3),
         "duration_s": _f(float(kin.t[-1] - kin.t[0])),
         "filter": {k: (_f(v) if isinstance(v, float) else v) for k, v in measured.settings().items()},
-        "quality": {"max_speed": quality.as_dict(), "peak_force": {"verdict": quality.verdict,
-                                                                    "follows": "max_speed"},
+        "quality": {"max_speed": quality.as_dict(),
+                    "peak_force": {"verdict": strength.verdict, "reasons": list(strength.reasons),
+                                   "follows": "max_speed"},
                     "performer": performer.as_dict(),
                     "kinetic_chain": ({**sequenced.as_dict(), "follows": "performer"} if chain.measured
                                       else {"verdict": "not_measured", "reasons": [chain.why_not_measured]}),
@@ -200,5 +206,5 @@ def analyze_motion(motion: Motion, *, body_mass_kg: float, technique: str | None
                                    balance=round(raw.balance, 1), coordination=round(raw.coordination, 1)),
         overall_score=round(raw.overall, 1), effector=effector, technique_family=family,
         corrections=corrections, recommendations=recommendations, details=details,
-        correction_times_s=correction_times, speed_quality=quality, performer_quality=performer,
+        correction_times_s=correction_times, speed_quality=quality, force_quality=strength, performer_quality=performer,
         balance_quality=steady)

@@ -78,7 +78,7 @@ def _prepare(motion: Motion, family: str, label: str, reference: ReferencePerfor
 
 def compare(student: Motion, reference: ReferencePerformance, *, family: str, body_mass_kg: float,
             speed_quality: Quality | None = None, performer_quality: Quality | None = None,
-            balance_quality: Quality | None = None) -> Comparison:
+            balance_quality: Quality | None = None, force_quality: Quality | None = None) -> Comparison:
     """Each student repetition against the coach's closest repetition (DTW on normalised poses).
 
     speed_quality: how far the student's measured speed can be trusted (biomechanics/quality.py, from the
@@ -87,7 +87,8 @@ def compare(student: Motion, reference: ReferencePerformance, *, family: str, bo
     reliable, as in the analysis against the norms. performer_quality (quality.performer_quality): whether the
     body measured is the performer's at all (one performer, found, large enough); every difference rests on
     it, so when it is not reliable every aspect is capped alike and no correction is made. balance_quality
-    (quality.balance_quality): balance is compared, corrected and drilled only as far as it allows."""
+    (quality.balance_quality): balance is compared, corrected and drilled only as far as it allows; so is force
+    by force_quality (quality.force_quality; the speed's when not given)."""
     _check_request(reference, family, body_mass_kg)
     label = _label(reference.technique, family)
     stu = _prepare(student, family, label, None)
@@ -119,8 +120,12 @@ def compare(student: Motion, reference: ReferencePerformance, *, family: str, bo
     means = {a: float(np.mean([getattr(r.scores, a) for r in compared]))
              for a in ("speed", "force", "timing", "balance", "coordination")}
     trusted = speed_quality is None or speed_quality.verdict == "reliable"
+    force_quality = force_quality or speed_quality
+    strong = force_quality is None or force_quality.reliable
     if speed_quality is not None:
-        means.update(speed=capped(means["speed"], speed_quality), force=capped(means["force"], speed_quality))
+        means["speed"] = capped(means["speed"], speed_quality)
+    if force_quality is not None:
+        means["force"] = capped(means["force"], force_quality)
     steady = balance_quality is None or balance_quality.reliable
     if not steady:
         means["balance"] = capped(means["balance"], balance_quality)
@@ -130,9 +135,9 @@ def compare(student: Motion, reference: ReferencePerformance, *, family: str, bo
     scores = combine(**means)
     if body_trusted:
         fixes = corrections(compared, coach=reference.coach_name, family=family, label=label, speed_trusted=trusted,
-                            balance_trusted=steady)
+                            force_trusted=strong, balance_trusted=steady)
         recs = recommendations(compared, scores.as_dict(), fixes, coach=reference.coach_name, family=family,
-                               label=label, speed_trusted=trusted, balance_trusted=steady)
+                               label=label, speed_trusted=trusted, force_trusted=strong, balance_trusted=steady)
         if not steady:
             recs.append(f"Balance is {balance_quality.verdict} ({'; '.join(balance_quality.reasons)}): it is not "
                         f"corrected against {reference.coach_name}'s.")

@@ -231,10 +231,12 @@ def _distal_peak_s(r: RepetitionComparison, joint: str) -> float | None:
 
 
 def corrections(reps: list[RepetitionComparison], *, coach: str, family: str, label: str,
-                speed_trusted: bool = True, balance_trusted: bool = True) -> list[Correction]:
+                speed_trusted: bool = True, force_trusted: bool = True,
+                balance_trusted: bool = True) -> list[Correction]:
     """Corrections beyond their thresholds, largest (in thresholds) first, each with its moment; none on
-    speed or force unless the student's speed was measured reliably (speed_trusted), none on balance unless
-    the student's balance was (balance_trusted: quality.balance_quality)."""
+    speed unless the student's speed was measured reliably (speed_trusted), none on force unless it and its
+    force were (force_trusted: quality.force_quality), none on balance unless the student's balance was
+    (balance_trusted: quality.balance_quality)."""
     words = _words(family)
     found = _angle_corrections(reps, coach, family) + _timing_corrections(reps, coach, words, label)
     found += _chain_corrections(reps, coach, words)
@@ -246,7 +248,7 @@ def corrections(reps: list[RepetitionComparison], *, coach: str, family: str, la
                       f"Your {part} speed is {speed * 100:.0f} % of {coach}'s ({s:.1f} vs {c:.1f} m/s): relax until "
                       f"the last moment and snap the {words['action']} out and back.",
                       _most(reps, lambda r: -r.speed_ratio, lambda r: r.student.rep.peak_s)))
-    force = _mean(r.force_ratio for r in reps) if speed_trusted else math.nan  # force follows the speed
+    force = _mean(r.force_ratio for r in reps) if speed_trusted and force_trusted else math.nan
     if force < FORCE_RATIO_LOW:
         fs = _mean(r.student.peak_force_n for r in reps)
         fc = _mean(r.coach.force_per_kg * r.student.body_mass_kg for r in reps)
@@ -267,7 +269,7 @@ def corrections(reps: list[RepetitionComparison], *, coach: str, family: str, la
 
 
 def recommendations(reps: list[RepetitionComparison], scores: dict[str, float], corrections_given: list, *,
-                    coach: str, family: str, label: str, speed_trusted: bool = True,
+                    coach: str, family: str, label: str, speed_trusted: bool = True, force_trusted: bool = True,
                     balance_trusted: bool = True) -> list[str]:
     words = _words(family)
     sim = _mean(r.similarity_pct for r in reps)
@@ -292,14 +294,16 @@ def recommendations(reps: list[RepetitionComparison], scores: dict[str, float], 
         "timing": f"Practise the {label} to {coach}'s count: chamber {coach_ms['start_to_chamber']:.0f} ms, "
                   f"extension {coach_ms['chamber_to_extension']:.0f} ms, retraction "
                   f"{coach_ms['extension_to_retraction']:.0f} ms; film and compare again.",
-        "coordination": f"Slow-motion {words['action']}s that start from the hip, then speed up keeping {coach}'s "
-                        "order of hip, knee and foot." if family == "kick" else
-                        f"Slow-motion {words['action']}s that start from the hip, then shoulder, elbow and fist, "
-                        f"speeding up while keeping {coach}'s order.",
+        "coordination": f"Slow-motion {words['action']}s that drive the knee first and then snap the lower leg, "
+                        f"speeding up while keeping {coach}'s timing of knee and ankle.",
         "balance": "Single-leg balance drills: 30 s holds, then chambering the technique on one leg.",
     }
+    unfounded = {"speed": not speed_trusted, "force": not (speed_trusted and force_trusted),
+                 "balance": not balance_trusted,
+                 # a chain is compared only where one is timed (chain.TIMED_PAIRS: none in a punch)
+                 "coordination": not any(r.chain for r in reps)}
     for aspect, drill in drills.items():
-        if (aspect in ("speed", "force") and not speed_trusted) or (aspect == "balance" and not balance_trusted):
+        if unfounded.get(aspect, False):
             continue  # a drill aimed at a figure that was not measured reliably would rest on nothing
         if scores.get(aspect, 10.0) < RECOMMEND_BELOW:
             recs.append(f"{aspect.capitalize()} {scores[aspect]:.1f}/10 against {coach}: {drill}")

@@ -173,6 +173,7 @@ def test_a_punchs_chain_is_not_timed_and_scores_neutral():
     details = report.details
     assert details["chain_measured"] is False and details["chain_lags_ms"] == []
     assert details["chain_not_measured_because"] == NOT_TIMED["punch"]
+    assert details["kinetic_chain_efficiency_pct"] is None and report.kinetic_chain_efficiency == 10 * NEUTRAL
     assert details["scores_raw"]["timing"] == details["scores_raw"]["coordination"] == NEUTRAL
     assert not any("peak speed" in c and "before your" in c for c in report.corrections)
     assert any(r.startswith("Sequencing is not measured: no order of the punching arm") for r in report.recommendations)

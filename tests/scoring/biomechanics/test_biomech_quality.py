@@ -88,3 +88,21 @@ def test_balance_from_one_camera_is_reported_not_corrected():
     assert not any("base of support" in c for c in video.corrections)
     assert any(r.startswith("Balance is uncertain: measured from one camera") for r in video.recommendations)
     assert video.aspect_scores.balance <= 8.0
+
+
+def test_force_from_one_camera_is_reported_not_corrected():
+    """The same weak kick from motion capture and filmed side-on: the video's speed is as reliable, but its
+    force and power come from accelerations whose part along the camera's axis is not seen (quality.force_quality)."""
+    t, w = kick(KICK_CHAIN)
+    lab = analyze_motion(motion(t, w), body_mass_kg=70.0)
+    assert lab.details["quality"]["peak_force"]["verdict"] == "reliable"
+    assert any(c.startswith("Peak limb force was") for c in lab.corrections)
+    side_on = replace(motion(t, w), image=500.0 + 400.0 * w[..., [2, 1]])   # px: the kick runs across the image
+    video = analyze_motion(side_on, body_mass_kg=70.0)
+    q = video.details["quality"]
+    assert q["max_speed"]["verdict"] == "reliable"
+    assert q["peak_force"]["verdict"] == "uncertain" and any("one camera" in r for r in q["peak_force"]["reasons"])
+    assert video.peak_force > 0 and video.details["peak_force_n"] > 0           # still measured and reported
+    assert not any("limb force" in c for c in video.corrections)
+    assert any(r.startswith(f"The peak limb force ({video.peak_force:.0f} N) is uncertain") for r in video.recommendations)
+    assert video.aspect_scores.force <= 8.0

@@ -199,6 +199,15 @@ def test_speed_and_force_are_compared_only_as_far_as_the_speed_measurement_allow
     unreliable = compare(slower, coach(reference), family="kick", body_mass_kg=MASS,
                          speed_quality=Quality("unreliable", ["x"]))
     assert unreliable.scores.speed == 5.0 and unreliable.scores.force == 5.0  # neutral, as against the norms
+    # From one camera the force is uncertain while the speed may be reliable (quality.force_quality): the speed
+    # is still corrected and drilled, the force only reported.
+    assert any("force is" in t for t in trusted.corrections)
+    one_camera = compare(slower, coach(reference), family="kick", body_mass_kg=MASS, speed_quality=Quality(),
+                         force_quality=Quality("uncertain", ["measured from one camera"]))
+    assert any("speed is" in t for t in one_camera.corrections)
+    assert not any("force is" in t for t in one_camera.corrections)
+    assert not any(r.startswith("Force ") for r in one_camera.recommendations)
+    assert one_camera.scores.force <= UNCERTAIN_SCORE_CAP and one_camera.scores.speed == trusted.scores.speed
 
 
 
@@ -227,9 +236,10 @@ def test_hand_techniques_are_compared_on_the_arm():
     assert r.student.rep.effector.endswith("wrist") and r.coach.rep.effector == r.student.rep.effector
     assert 70.0 < c.similarity_pct < 99.9
     assert "elbow_flexion" in r.angle_diff_deg["extension"] and "hip_flexion" not in r.angle_diff_deg["extension"]
-    # no order of the arm's joints holds across experts' punches (chain.NOT_TIMED): none is compared
+    # no order of the arm's joints holds across experts' punches (chain.NOT_TIMED): none is compared or drilled
     assert r.chain == [] and r.student.chain.why_not_measured == NOT_TIMED["punch"]
     assert c.scores.coordination == NEUTRAL
+    assert not any(rec.startswith("Coordination ") for rec in c.recommendations)
     details = json.loads(json.dumps(c.details))
     assert details["repetitions"][0]["student"]["effector"] == r.student.rep.effector
 
