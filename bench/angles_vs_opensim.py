@@ -197,6 +197,27 @@ def extract(cam: int, workers: int = 2):
                          workers=workers)
 
 
+def video_motions(cams=range(1, 5)):
+    """(cam, Motion) of each pose2sim view through the whole analysis path: the pose service's extraction (two
+    workers, one pool) and the scoring service's depth lifter, as /analyze would read them."""
+    from services.pose.extract import extract_poses
+    from services.pose.landmarker import bundle_path
+    from services.pose.servicer import to_proto
+    from services.pose.workers import WorkerLimits, WorkerPool
+    from services.scoring.clients import motion_from_sequence
+    from services.scoring.learning.lifting import DepthLifter
+
+    bundle = bundle_path(REPO / "models")
+    pool = WorkerPool(bundle, WorkerLimits(), 2)
+    lifter = DepthLifter.from_dir(REPO / "models" / "scoring")
+    try:
+        for cam in cams:
+            seq = to_proto(extract_poses(VIDEOS / f"pose2sim-balancing-cam0{cam}.mp4", bundle, workers=2, pool=pool))
+            yield cam, motion_from_sequence(seq, lifter)
+    finally:
+        pool.close()
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--cams", type=int, nargs="+", default=[1])

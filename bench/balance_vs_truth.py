@@ -21,16 +21,9 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from bench import angles_vs_opensim as opensim  # noqa: E402
-from services.kit.paths import REPO, VIDEOS  # noqa: E402
-from services.pose.extract import extract_poses  # noqa: E402
-from services.pose.landmarker import bundle_path  # noqa: E402
-from services.pose.servicer import to_proto  # noqa: E402
-from services.pose.workers import WorkerLimits, WorkerPool  # noqa: E402
 from services.scoring.biomechanics import analyze_motion  # noqa: E402
 from services.scoring.biomechanics.balance import Vertical, balance, estimate_vertical  # noqa: E402
 from services.scoring.biomechanics.measurement import measure  # noqa: E402
-from services.scoring.clients import motion_from_sequence  # noqa: E402
-from services.scoring.learning.lifting import DepthLifter  # noqa: E402
 
 
 def row(name: str, pos: np.ndarray, dt: float, vertical: Vertical | None = None, reported: str = "",
@@ -50,20 +43,12 @@ def main() -> None:
     truth, dt = opensim.trc_body(names, markers), float(np.median(np.diff(t)))
     print(row("truth (.trc), lab vertical", truth, dt, Vertical(np.array([0.0, 1.0, 0.0]), 0.0, "lab", 0)))
     print(row("truth (.trc), estimated vertical", truth, dt))
-    bundle = bundle_path(REPO / "models")
-    pool = WorkerPool(bundle, WorkerLimits(), 2)
-    lifter = DepthLifter.from_dir(REPO / "models" / "scoring")
-    try:
-        for cam in range(1, 5):
-            seq = to_proto(extract_poses(VIDEOS / f"pose2sim-balancing-cam0{cam}.mp4", bundle, workers=2, pool=pool))
-            motion = motion_from_sequence(seq, lifter)
-            kin = measure(motion).kinematics
-            d = analyze_motion(motion, body_mass_kg=70.0).details
-            reported = (f"{d['com_outside_fraction']} / {d['com_max_excursion_m']}, {d['balance_frames']} "
-                        f"({d['balance_phases']})")
-            print(row(f"cam0{cam} video", kin.pos, kin.dt, reported=reported, vel=kin.vel), flush=True)
-    finally:
-        pool.close()
+    for cam, motion in opensim.video_motions():
+        kin = measure(motion).kinematics
+        d = analyze_motion(motion, body_mass_kg=70.0).details
+        reported = (f"{d['com_outside_fraction']} / {d['com_max_excursion_m']}, {d['balance_frames']} "
+                    f"({d['balance_phases']})")
+        print(row(f"cam0{cam} video", kin.pos, kin.dt, reported=reported, vel=kin.vel), flush=True)
 
 
 if __name__ == "__main__":

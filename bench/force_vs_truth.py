@@ -23,18 +23,12 @@ from scipy.linalg import rq
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from bench import angles_vs_opensim as opensim  # noqa: E402
-from services.kit.paths import CMU_KARATE, REPO, VIDEOS  # noqa: E402
-from services.pose.extract import extract_poses  # noqa: E402
-from services.pose.landmarker import bundle_path  # noqa: E402
-from services.pose.servicer import to_proto  # noqa: E402
-from services.pose.workers import WorkerLimits, WorkerPool  # noqa: E402
+from services.kit.paths import CMU_KARATE  # noqa: E402
 from services.scoring.biomechanics import Motion  # noqa: E402
 from services.scoring.biomechanics import landmarks as L  # noqa: E402
 from services.scoring.biomechanics.kinetics import limb_kinetics  # noqa: E402
 from services.scoring.biomechanics.measurement import measure  # noqa: E402
 from services.scoring.biomechanics.segments import effector_segment, limb_segments  # noqa: E402
-from services.scoring.clients import motion_from_sequence  # noqa: E402
-from services.scoring.learning.lifting import DepthLifter  # noqa: E402
 from services.scoring.learning.video_like import VIDEO  # noqa: E402
 from services.scoring.mocap.cmu import load_clips, repetitions  # noqa: E402
 from testkit.filmed_mocap import filmed_motion  # noqa: E402
@@ -76,26 +70,17 @@ def pose2sim() -> None:
     print("| source | " + " | ".join(f"{e}: N / W (share of 3-D)" for e in LIMBS) + " |")
     print("|---|" + "---|" * len(LIMBS))
     print("| markers 3-D | " + " | ".join(f"{f:.0f} / {p:.0f}" for f, p in full.values()) + " |")
-    bundle = bundle_path(REPO / "models")
-    pool = WorkerPool(bundle, WorkerLimits(), 2)
-    lifter = DepthLifter.from_dir(REPO / "models" / "scoring")
-    try:
-        for cam in range(1, 5):
-            seq = to_proto(extract_poses(VIDEOS / f"pose2sim-balancing-cam0{cam}.mp4", bundle, workers=2, pool=pool))
-            motion = motion_from_sequence(seq, lifter)
-            lag, _ = opensim.find_lag(motion.image, names, markers)
-            P, err = opensim.fit_camera(motion.image, names, markers, lag)
-            plane = {eff: kinetics_of(as_motion(t, camera_plane(P, truth)), eff) for eff in LIMBS}
-            video = {eff: kinetics_of(motion, eff) for eff in LIMBS}
-            fit = "" if err <= GOOD_FIT_PX else f" (camera fit {err:.0f} px: not a true plane)"
-            print(f"| cam0{cam} markers, image plane{fit} | " + " | ".join(
-                f"{plane[e][0]:.0f} / {plane[e][1]:.0f} ({plane[e][0] / full[e][0]:.2f})" for e in LIMBS) + " |")
-            print(f"| cam0{cam} video | " + " | ".join(
-                f"{video[e][0]:.0f} / {video[e][1]:.0f} ({video[e][0] / full[e][0]:.2f})" for e in LIMBS) + " |",
-                flush=True)
-    finally:
-        pool.close()
-
+    for cam, motion in opensim.video_motions():
+        lag, _ = opensim.find_lag(motion.image, names, markers)
+        P, err = opensim.fit_camera(motion.image, names, markers, lag)
+        plane = {eff: kinetics_of(as_motion(t, camera_plane(P, truth)), eff) for eff in LIMBS}
+        video = {eff: kinetics_of(motion, eff) for eff in LIMBS}
+        fit = "" if err <= GOOD_FIT_PX else f" (camera fit {err:.0f} px: not a true plane)"
+        print(f"| cam0{cam} markers, image plane{fit} | " + " | ".join(
+            f"{plane[e][0]:.0f} / {plane[e][1]:.0f} ({plane[e][0] / full[e][0]:.2f})" for e in LIMBS) + " |")
+        print(f"| cam0{cam} video | " + " | ".join(
+            f"{video[e][0]:.0f} / {video[e][1]:.0f} ({video[e][0] / full[e][0]:.2f})" for e in LIMBS) + " |",
+            flush=True)
 
 def filmed_cmu() -> None:
     rng = np.random.default_rng(0)
