@@ -14,7 +14,8 @@ from services.scoring.biomechanics.report import BODY_MASS_RANGE_KG, MIN_DETECTE
 from services.scoring.biomechanics.scores import combine
 
 from .alignment import align
-from .corrections import corrections, recommendations
+from .corrections import corrections
+from .drills import recommendations
 from .details import comparison_details
 from .differences import compare_repetitions
 from .model import Comparison, ReferencePerformance, RepetitionComparison

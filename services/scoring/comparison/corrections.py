@@ -1,4 +1,5 @@
-"""Corrections and recommendations from the student-coach differences, naming numbers and the coach.
+"""Corrections from the student-coach differences, naming numbers and the coach (drills.py: the training
+recommendations that follow them).
 
 Differences are averaged over the student's repetitions (student values, coach values and their
 difference separately), so a fault shows when it is systematic, not when it comes and goes. A
@@ -46,10 +47,6 @@ FORCE_RATIO_LOW = 0.7
 CHAIN_LAG_MS = VIEW_LAG_SPREAD_MS
 COM_EXCESS_M = 0.05
 COM_EXCESS_FRACTION = 0.3
-RECOMMEND_BELOW = 7.0       # aspect score (0-10) under which a training recommendation is given
-# A joint whose RMS distance from the coach's along the DTW path exceeds this (torso lengths, ~5 cm)
-# is worth pointing at; below it the "largest difference" would be noise.
-NOTABLE_JOINT_ERROR = 0.1
 
 MOMENT_WORDS = {"chamber": "the chamber", "extension": "full extension", "retraction": "the retraction"}
 # compared angle -> (what, more, less): "your {what} {more|less}"
@@ -114,7 +111,8 @@ PHASE_STARTS = {"start_to_chamber": "start", "chamber_to_extension": "chamber",
                 "extension_to_retraction": "extension", "retraction_to_end": "retraction", "total": "start"}
 
 
-def _mean(values) -> float:
+def finite_mean(values) -> float:
+    """The mean of the finite values, NaN when there is none."""
     v = [x for x in values if x is not None and math.isfinite(x)]
     return float(np.mean(v)) if v else float("nan")
 
@@ -125,7 +123,8 @@ def _circular_mean(values) -> float:
     return float(np.degrees(np.arctan2(np.sin(v).mean(), np.cos(v).mean()))) if v.size else float("nan")
 
 
-def _words(family: str) -> dict[str, str]:
+def family_words(family: str) -> dict[str, str]:
+    """What a kick or a strike is made with, for the messages."""
     kick = family == "kick"
     return {"limb": "leg" if kick else "arm", "part": "foot" if kick else "fist",
             "action": "kick" if kick else "strike"}
@@ -142,7 +141,7 @@ def _angle_corrections(reps: list[RepetitionComparison], coach: str, family: str
                 continue
             if family == "punch" and name == "knee_flexion":
                 what = "knee on the punching side is bent"
-            diff = _mean(r.angle_diff_deg[moment][name] for r in reps)
+            diff = finite_mean(r.angle_diff_deg[moment][name] for r in reps)
             if not (math.isfinite(diff) and abs(diff) > ANGLE_DEG):
                 continue
             s = _circular_mean(r.student.angles[moment][name] for r in reps)
@@ -166,9 +165,9 @@ def timing_threshold_ms(coach_ms: float) -> float:
 def _timing_corrections(reps, coach: str, words: dict[str, str], label: str) -> Found:
     out = []
     for phase in (*PHASE_WORDS, "total"):
-        diff = _mean(r.phase_diff_ms[phase] for r in reps)
-        c = _mean(r.coach.phases_ms[phase] for r in reps)
-        s = _mean(r.student.phases_ms[phase] for r in reps)
+        diff = finite_mean(r.phase_diff_ms[phase] for r in reps)
+        c = finite_mean(r.coach.phases_ms[phase] for r in reps)
+        s = finite_mean(r.student.phases_ms[phase] for r in reps)
         limit = timing_threshold_ms(c)
         # The whole-technique time is only named when no single phase explains it.
         if phase == "total" and out:
@@ -193,7 +192,7 @@ def _chain_corrections(reps, coach: str, words: dict[str, str]) -> Found:
             pairs[(p.proximal, p.distal)].append(p)
     out = []
     for (prox, dist), ps in pairs.items():
-        s, c = _mean(p.student_lag_ms for p in ps), _mean(p.coach_lag_ms for p in ps)
+        s, c = finite_mean(p.student_lag_ms for p in ps), finite_mean(p.coach_lag_ms for p in ps)
         diff = s - c
         # The order differs when most repetitions put the peaks in opposite orders, each measurably
         # (chain.Pair.order: beyond the footage's resolution, the peaks' tops apart), and so do the means.
@@ -237,28 +236,28 @@ def corrections(reps: list[RepetitionComparison], *, coach: str, family: str, la
     speed unless the student's speed was measured reliably (speed_trusted), none on force unless it and its
     force were (force_trusted: quality.force_quality), none on balance unless the student's balance was
     (balance_trusted: quality.balance_quality)."""
-    words = _words(family)
+    words = family_words(family)
     found = _angle_corrections(reps, coach, family) + _timing_corrections(reps, coach, words, label)
     found += _chain_corrections(reps, coach, words)
     part = words["part"] if family == "kick" else "hand"
-    speed = _mean(r.speed_ratio for r in reps) if speed_trusted else math.nan
+    speed = finite_mean(r.speed_ratio for r in reps) if speed_trusted else math.nan
     if speed < SPEED_RATIO_LOW:
-        s, c = _mean(r.student.peak_speed_m_s for r in reps), _mean(r.coach.peak_speed_m_s for r in reps)
+        s, c = finite_mean(r.student.peak_speed_m_s for r in reps), finite_mean(r.coach.peak_speed_m_s for r in reps)
         found.append(((1 - speed) / (1 - SPEED_RATIO_LOW),
                       f"Your {part} speed is {speed * 100:.0f} % of {coach}'s ({s:.1f} vs {c:.1f} m/s): relax until "
                       f"the last moment and snap the {words['action']} out and back.",
                       _most(reps, lambda r: -r.speed_ratio, lambda r: r.student.rep.peak_s)))
-    force = _mean(r.force_ratio for r in reps) if speed_trusted and force_trusted else math.nan
+    force = finite_mean(r.force_ratio for r in reps) if speed_trusted and force_trusted else math.nan
     if force < FORCE_RATIO_LOW:
-        fs = _mean(r.student.peak_force_n for r in reps)
-        fc = _mean(r.coach.force_per_kg * r.student.body_mass_kg for r in reps)
+        fs = finite_mean(r.student.peak_force_n for r in reps)
+        fc = finite_mean(r.coach.force_per_kg * r.student.body_mass_kg for r in reps)
         found.append(((1 - force) / (1 - FORCE_RATIO_LOW),
                       f"Your peak {words['limb']} force is {force * 100:.0f} % of {coach}'s at your body mass "
                       f"({fs:.0f} vs {fc:.0f} N): accelerate through the whole movement, not only at its end.",
                       _most(reps, lambda r: -r.force_ratio, lambda r: r.student.rep.peak_s)))
-    excess = _mean(r.com_excursion_diff_m for r in reps) if balance_trusted else math.nan
-    s = _mean(r.student.balance.max_excursion_m for r in reps)
-    c = _mean(r.coach.balance.max_excursion_m for r in reps)
+    excess = finite_mean(r.com_excursion_diff_m for r in reps) if balance_trusted else math.nan
+    s = finite_mean(r.student.balance.max_excursion_m for r in reps)
+    c = finite_mean(r.coach.balance.max_excursion_m for r in reps)
     limit = max(COM_EXCESS_M, COM_EXCESS_FRACTION * c) if math.isfinite(c) else COM_EXCESS_M
     if excess > limit:
         found.append((excess / limit,
@@ -266,48 +265,3 @@ def corrections(reps: list[RepetitionComparison], *, coach: str, family: str, la
                       f"{coach}'s ({s * 100:.0f} vs {c * 100:.0f} cm): keep your weight over the supporting foot.",
                       _most(reps, lambda r: r.com_excursion_diff_m, lambda r: r.student.rep.end_s)))
     return [Correction(text, at) for _, text, at in sorted(found, key=lambda f: -f[0])]
-
-
-def recommendations(reps: list[RepetitionComparison], scores: dict[str, float], corrections_given: list, *,
-                    coach: str, family: str, label: str, speed_trusted: bool = True, force_trusted: bool = True,
-                    balance_trusted: bool = True) -> list[str]:
-    words = _words(family)
-    sim = _mean(r.similarity_pct for r in reps)
-    joint_error: dict[str, list[float]] = defaultdict(list)
-    for r in reps:
-        for j, e in r.alignment.joint_error.items():
-            joint_error[j].append(e)
-    worst = [j for j in sorted(joint_error, key=lambda j: -_mean(joint_error[j]))[:2]
-             if _mean(joint_error[j]) > NOTABLE_JOINT_ERROR]
-    summary = (f"Your {label} matches {coach}'s form at {sim:.0f} % (pose similarity over {len(reps)} "
-               f"repetition{'s' if len(reps) != 1 else ''})")
-    if worst:
-        summary += (f"; the largest differences are at your {' and '.join(w.replace('_', ' ') for w in worst)}: "
-                    f"watch {coach}'s reference side by side with yours at slow speed")
-    recs = [summary + "."]
-    cs = _mean(r.coach.peak_speed_m_s for r in reps)
-    coach_ms = {p: _mean(r.coach.phases_ms[p] for r in reps) for p in PHASE_WORDS}
-    drills = {
-        "speed": f"Fast shadow {words['action']}s, 3 x 10 at full speed with full recovery, aiming at {coach}'s "
-                 f"{cs:.1f} m/s; add plyometric drills.",
-        "force": "Heavy-bag rounds and explosive resistance work (medicine-ball throws, jump squats) to build force.",
-        "timing": f"Practise the {label} to {coach}'s count: chamber {coach_ms['start_to_chamber']:.0f} ms, "
-                  f"extension {coach_ms['chamber_to_extension']:.0f} ms, retraction "
-                  f"{coach_ms['extension_to_retraction']:.0f} ms; film and compare again.",
-        "coordination": f"Slow-motion {words['action']}s that drive the knee first and then snap the lower leg, "
-                        f"speeding up while keeping {coach}'s timing of knee and ankle.",
-        "balance": "Single-leg balance drills: 30 s holds, then chambering the technique on one leg.",
-    }
-    unfounded = {"speed": not speed_trusted, "force": not (speed_trusted and force_trusted),
-                 "balance": not balance_trusted,
-                 # a chain is compared only where one is timed (chain.TIMED_PAIRS: none in a punch)
-                 "coordination": not any(r.chain for r in reps)}
-    for aspect, drill in drills.items():
-        if unfounded.get(aspect, False):
-            continue  # a drill aimed at a figure that was not measured reliably would rest on nothing
-        if scores.get(aspect, 10.0) < RECOMMEND_BELOW:
-            recs.append(f"{aspect.capitalize()} {scores[aspect]:.1f}/10 against {coach}: {drill}")
-    if not corrections_given:
-        recs.append(f"No difference from {coach}'s {label} beyond the thresholds: keep this form while raising "
-                    "the difficulty (combinations, a moving target).")
-    return recs
