@@ -222,7 +222,10 @@ def speed_quality(measured: Measured, effector: str, speed_m_s: float, t_peak_s:
     kin = measured.kinematics
     at = int(np.argmin(np.abs(kin.t - t_peak_s)))
     # Speeds are the image plane's (measurement.py); this says how much of the effector's motion at its
-    # peak went along the camera's axis (from the depth's rate), i.e. what the speed does not count.
+    # peak went along the camera's axis (from the depth's rate), i.e. what the speed does not count. It is a
+    # lower bound: one camera's depth, low-passed, under-reads that motion (pose2sim cam01's toes: 0.03 and
+    # 0.15 where the markers give 0.47 and 0.74; the rate of any one-camera depth tried follows the markers'
+    # at r 0.2-0.6), so a speed it leaves reliable may still be under-read (cam01's right toe by 16 %).
     v = np.r_[kin.vel[at, landmark, :2], measured.depth_velocity[at, landmark]]
     share = float(abs(v[2]) / np.linalg.norm(v)) if np.all(np.isfinite(v)) and np.linalg.norm(v) > 0 else float("nan")
     q.measured["speed_share_along_camera_axis"] = round(share, 3) if math.isfinite(share) else None
