@@ -23,7 +23,8 @@ from services.pose import container, laterality, video
 from services.kit.tracker_spread import frame_lanes
 from services.pose.decode_protocol import INFO, MAX_TRACKERS, POSES, LaneJob, analysis_stride, tracker_count
 from services.pose.landmarker import LANDMARK_FIELDS, MODEL_NAME, NUM_LANDMARKS
-from services.pose.workers import Cancelled, CoreBudget, PoseWorker, WorkerLimits, WorkerPool
+from services.pose.core_budget import Cancelled, CoreBudget
+from services.pose.workers import PoseWorker, WorkerLimits, WorkerPool
 from services.pose.tracking import PeopleTracker
 
 MAX_FRAME_STRIDE = 1000

@@ -20,7 +20,8 @@ from services.kit.readiness import SetAtWarmUp
 from services.kit import landmark_signal
 from services.kit.progress_stream import with_progress
 from services.pose import extract, fetch, landmarker, metrics, video
-from services.pose.workers import CoreBudget, WorkerLimits, WorkerPool
+from services.pose.core_budget import CoreBudget
+from services.pose.workers import WorkerLimits, WorkerPool
 from services.pose.live_servicer import LiveStreams, add_landmarks
 
 

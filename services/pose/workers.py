@@ -1,4 +1,5 @@
-"""Pose worker processes: spawning, a warm pool, and reading a worker's records with limits enforced.
+"""Pose worker processes: spawning, a warm pool, and reading a worker's records with limits enforced (the cores
+they may use: core_budget.py).
 
 Each worker (services.pose.pose_worker) is a sandboxed process that has loaded the model and waits
 for one job. The pool keeps a few of them warm, so a request does not wait for a model to load, and
@@ -21,6 +22,7 @@ from pathlib import Path
 from typing import Callable, Iterator
 
 from services.kit import errors
+from services.pose.core_budget import Cancelled
 from services.pose.decode_protocol import DONE, ERROR, INFO, POSES, READY, RECORD, LaneJob, read_poses
 from services.pose.video import VideoInfo
 
@@ -202,35 +204,6 @@ class PoseWorker:
         assert self._proc.stderr is not None
         for line in self._proc.stderr:
             self._stderr_tail = (self._stderr_tail + line)[-4096:]
-
-
-class Cancelled(Exception):
-    """The caller stopped waiting (polled `cancelled` turned true); the workers are being retired."""
-
-
-class CoreBudget:
-    """The cores shared by concurrent extractions: each takes one per worker process, so requests run in
-    parallel on a many-core machine and queue instead of oversubscribing a small one."""
-
-    def __init__(self, total: int) -> None:
-        self.total = max(1, total)
-        self._free = threading.Semaphore(self.total)
-        self._taking = threading.Lock()  # one request gathers its cores at a time: no deadlock
-
-    def acquire(self, n: int, cancelled: Callable[[], bool] | None = None) -> int:
-        n, held = max(1, min(n, self.total)), 0
-        with self._taking:
-            while held < n:
-                if self._free.acquire(timeout=0.1):
-                    held += 1
-                elif cancelled is not None and cancelled():
-                    self.release(held)
-                    raise Cancelled()
-        return n
-
-    def release(self, n: int) -> None:
-        for _ in range(n):
-            self._free.release()
 
 
 def _corrupt(what: str) -> errors.InvalidRequest:
