@@ -149,11 +149,9 @@ def balance_quality(measured: Measured, performer: Quality | None = None) -> Qua
     beyond the support in 85-100 % of the frames (up to 0.19-0.21 m), the triangulated markers through the
     same code in 24 % (up to 0.08 m); the XCoM up to 0.23-0.83 m against 0.36 m. performer: performer_quality
     of the same measurement when the caller has it already."""
-    q = performer_quality(measured) if performer is None else performer.copy()
-    if measured.source == "image_plane":
-        q.worsen("uncertain", "measured from one camera, whose depth places the feet and the centre of mass "
-                 "only to within about 15 cm, as much as a foot is wide")
-    return q
+    return _from_one_camera(performer_quality(measured) if performer is None else performer, measured,
+                            "measured from one camera, whose depth places the feet and the centre of mass only "
+                            "to within about 15 cm, as much as a foot is wide")
 
 
 def force_quality(speed: Quality, measured: Measured) -> Quality:
@@ -163,10 +161,16 @@ def force_quality(speed: Quality, measured: Measured) -> Quality:
     markers' own image plane held 0.44-0.58 of their 3-D peak force, and the videos read 0.09-1.24 of it;
     experts' kicks and punches filmed by an ideal camera read 0.68-1.25 of theirs (10th-90th percentiles,
     bench/force_vs_truth.py), about the width of the 70 % below which a force would be corrected."""
-    q = speed.copy()
+    return _from_one_camera(speed, measured, "measured from one camera: force and power come from the limb's "
+                            "accelerations, whose part along the camera's axis it cannot see (half of it on a trial "
+                            "with markers)")
+
+
+def _from_one_camera(base: Quality, measured: Measured, reason: str) -> Quality:
+    """A copy of base, uncertain for `reason` when the measurement is one camera's (a video's image plane)."""
+    q = base.copy()
     if measured.source == "image_plane":
-        q.worsen("uncertain", "measured from one camera: force and power come from the limb's accelerations, "
-                 "whose part along the camera's axis it cannot see (half of it on a trial with markers)")
+        q.worsen("uncertain", reason)
     return q
 
 
