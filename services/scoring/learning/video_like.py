@@ -22,10 +22,22 @@ the camera's axes (x right, y down, z away from the camera), with BlazePose's er
    | leg landmarks below visibility 0.5        | 1 %   | 0 %   | 23 %  | 0 %   |
    | frames where swapping left/right legs fits the truth better | 0 | 0 | 0 | 0 |
 
+   The errors are not independent per landmark (cam01 and cam02, whose fitted cameras reproject to 12 and
+   36 px; cam03's and cam04's do not fit: 387 and 237 px). Depth errors of one limb move together (knee and
+   ankle correlate +0.72 to +0.79, elbow and wrist +0.60 to +0.80), and the body leans toward or away
+   from the camera as a whole (left and right knee +0.70 / +0.79, shoulder and knee -0.69 / -0.39: a
+   rotation about the hips' horizontal axis). Split per frame (`bench/pose_error_structure.py`: a lean fitted
+   to the landmarks' height above the hips, then each limb's mean, then the rest), the depth error's variance is
+   0.48 / 0.27 lean (7-8 degrees RMS), 0.40 / 0.57 limb, 0.11 / 0.16 landmark; the image plane's 0.12-0.17
+   lean, 0.28-0.67 limb, 0.21-0.56 landmark.
+
    Modelled as: image-plane error of RMS SIGMA_XY_M (drawn per view, scaled by distance / 4 m since a
-   pixel error grows in metres with the distance), depth error of RMS SIGMA_Z_M; both slowly varying
-   (white noise averaged over CORRELATION_S, as errors that survive the 10 Hz filter are), plus frame
-   jitter JITTER_M; depth jumps (DEPTH_JUMPS_PER_S events, each moving one limb's depth by up to
+   pixel error grows in metres with the distance), depth error of RMS SIGMA_Z_M; each the sum of a part
+   shared by the whole body (depth: a lean, error proportional to the height above the hips), a part
+   shared by each limb and a part of each landmark, in the shares DEPTH_SHARES and PLANE_SHARES; all
+   slowly varying (white noise averaged over CORRELATION_S, as errors that survive the 10 Hz filter
+   are), plus frame jitter JITTER_M. Until 2026-12-07 every landmark's error was drawn apart, which bent
+   and stretched the limbs as BlazePose does not (a shank's length moved by ~0.2 m); depth jumps (DEPTH_JUMPS_PER_S events, each moving one limb's depth by up to
    DEPTH_JUMP_M over 3-10 frames, then back: the 0.3 m jumps of the pose issue); occlusions (a limb
    lost, NaN and visibility 0, for a run of frames, in up to OCCLUSION_MAX of the frames: cam03's 23 %);
    left/right label swaps of the legs or arms for a run of frames (p = SWAP_PROBABILITY per view: not
@@ -59,6 +71,9 @@ class VideoModel:
     sigma_xy_m: tuple[float, float] = (0.03, 0.07)    # image-plane RMS at the reference distance
     sigma_z_m: tuple[float, float] = (0.10, 0.20)     # depth RMS (legs 0.107-0.161, arms 0.160-0.208)
     correlation_s: float = 0.15                       # errors left by the 10 Hz low-pass vary over ~0.1-0.2 s
+    # Variance shares of (the body's lean, each limb, each landmark), measured on cam01 / cam02 (docstring)
+    depth_shares: tuple[float, float, float] = (0.35, 0.45, 0.20)
+    plane_shares: tuple[float, float, float] = (0.0, 0.6, 0.4)
     jitter_m: float = 0.01
     depth_jumps_per_s: float = 1.0
     depth_jump_m: float = 0.3
@@ -74,6 +89,12 @@ LIMBS = ((L.LEFT_SHOULDER, L.LEFT_ELBOW, L.LEFT_WRIST, L.LEFT_PINKY, L.LEFT_INDE
          (L.LEFT_KNEE, L.LEFT_ANKLE, L.LEFT_HEEL, L.LEFT_TOE),
          (L.RIGHT_KNEE, L.RIGHT_ANKLE, L.RIGHT_HEEL, L.RIGHT_TOE))
 SWAPS = ((LIMBS[0], LIMBS[1]), (LIMBS[2], LIMBS[3]))
+# The groups whose errors move together: head and shoulders, each arm, the hips, each leg.
+GROUPS = (tuple(range(0, 11)) + (L.LEFT_SHOULDER, L.RIGHT_SHOULDER), LIMBS[0][1:], LIMBS[1][1:],
+          (L.LEFT_HIP, L.RIGHT_HIP), LIMBS[2], LIMBS[3])
+GROUP_OF = np.zeros(L.N_LANDMARKS, dtype=int)
+for _g, _members in enumerate(GROUPS):
+    GROUP_OF[list(_members)] = _g
 
 
 def camera_rotation(yaw: float, pitch: float, roll: float) -> np.ndarray:
@@ -143,19 +164,35 @@ def video_view(sample: Sample, rng: np.random.Generator, model: VideoModel = VID
     fps = float(np.exp(rng.uniform(*np.log(model.fps))))
     if (t[-1] - t[0]) * fps >= MIN_FRAMES:
         t, world, vis = resample(t, world, vis, fps, rng)
-    world = world + _errors(rng, t, world.shape[1], model)
+    world = world + _errors(rng, t, world, model)
     world, vis = _swaps_and_occlusions(rng, world, vis.copy(), model)
     return replace(sample, t=t - t[0], world=world, visibility=vis)
 
 
-def _errors(rng: np.random.Generator, t: np.ndarray, n_landmarks: int, model: VideoModel) -> np.ndarray:
-    """[T,33,3] BlazePose-like position errors in the camera's axes."""
+def _correlated(rng: np.random.Generator, t: np.ndarray, n_axes: int, rms: float, shares: tuple[float, float, float],
+                height: np.ndarray, correlation_s: float) -> np.ndarray:
+    """[T,33,n_axes] error of the given RMS: a lean of the whole body (proportional to the height above the
+    hips, [T,33] m), a part shared by each landmark group (GROUPS) and a part of each landmark, their
+    variances in `shares`."""
+    lean, group, own = shares
+    scale = max(float(np.sqrt(np.nanmean(height ** 2))), 0.1)      # the lean's RMS error over the body
+    err = np.sqrt(own) * _smooth_noise(rng, t, (height.shape[1], n_axes), rms, correlation_s)
+    err += np.sqrt(group) * _smooth_noise(rng, t, (len(GROUPS), n_axes), rms, correlation_s)[:, GROUP_OF]
+    if lean > 0:
+        angle = _smooth_noise(rng, t, (n_axes,), np.sqrt(lean) * rms / scale, correlation_s)   # rad
+        err += angle[:, None, :] * np.nan_to_num(height)[..., None]
+    return err
+
+
+def _errors(rng: np.random.Generator, t: np.ndarray, world: np.ndarray, model: VideoModel) -> np.ndarray:
+    """[T,33,3] BlazePose-like position errors in the camera's axes of world [T,33,3] (hip-centred, y down)."""
     distance = rng.uniform(*model.distance_m)
     sigma_xy = rng.uniform(*model.sigma_xy_m) * distance / model.reference_distance_m
     sigma_z = rng.uniform(*model.sigma_z_m)
-    err = np.empty((t.size, n_landmarks, 3))
-    err[..., :2] = _smooth_noise(rng, t, (n_landmarks, 2), sigma_xy, model.correlation_s)
-    err[..., 2] = _smooth_noise(rng, t, (n_landmarks,), sigma_z, model.correlation_s)
+    height = -world[..., 1]
+    err = np.empty(world.shape)
+    err[..., :2] = _correlated(rng, t, 2, sigma_xy, model.plane_shares, height, model.correlation_s)
+    err[..., 2] = _correlated(rng, t, 1, sigma_z, model.depth_shares, height, model.correlation_s)[..., 0]
     err += rng.normal(0.0, model.jitter_m, err.shape) * np.array([1.0, 1.0, 2.0])
     for _ in range(rng.poisson(model.depth_jumps_per_s * (t[-1] - t[0]))):
         limb = list(LIMBS[int(rng.integers(len(LIMBS)))])

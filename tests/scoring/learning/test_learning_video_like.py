@@ -41,18 +41,45 @@ def test_frame_rates_span_ten_to_sixty_fps(rep):
     assert min(rates) < 15 and max(rates) > 40
 
 
-def test_depth_errors_exceed_image_plane_errors_as_measured():
+def _standing(t: np.ndarray, rep: Sample) -> np.ndarray:
+    """[T,33,3] the repetition's first pose held still, hip-centred, facing a camera 0.3 rad off its front."""
+    world = np.asarray(rep.world, float)[0]
+    world = world - 0.5 * (world[L.LEFT_HIP] + world[L.RIGHT_HIP])
+    return np.repeat((world @ V.camera_rotation(0.3, 0.0, 0.0).T)[None], t.size, axis=0)
+
+
+def test_depth_errors_exceed_image_plane_errors_as_measured(rep):
     """Noise alone (no camera, no swaps, no occlusion): depth RMS about 2-3x the image-plane RMS."""
     model = V.VideoModel(swap_probability=0.0, occlusion_max=0.0)
     t = np.arange(0.0, 2.0, 1 / 60)
+    world = _standing(t, rep)
     xy, z = [], []
     for seed in range(30):
-        err = V._errors(np.random.default_rng(seed), t, 33, model)
+        err = V._errors(np.random.default_rng(seed), t, world, model)
         xy.append(np.sqrt(np.mean(err[..., :2] ** 2)))
         z.append(np.sqrt(np.mean(err[..., 2] ** 2)))
     assert 0.02 < np.median(xy) < 0.12
     assert 0.10 < np.median(z) < 0.30
     assert np.median(z) > 1.5 * np.median(xy)
+
+
+def test_depth_errors_move_together_as_measured(rep):
+    """As on pose2sim cam01 / cam02 against the .trc: one limb's depth errors move together (knee-ankle +0.72 to
+    +0.79) and the body leans as a whole (shoulder-knee negative); landmark by landmark apart they would not."""
+    model = V.VideoModel(swap_probability=0.0, occlusion_max=0.0, depth_jumps_per_s=0.0, jitter_m=0.0)
+    t = np.arange(0.0, 3.0, 1 / 60)
+    world = _standing(t, rep)
+    same_limb, shoulder_knee = [], []
+    for seed in range(30):
+        z = V._errors(np.random.default_rng(seed), t, world, model)[..., 2]
+        c = np.corrcoef(z[:, [L.LEFT_KNEE, L.LEFT_ANKLE, L.LEFT_SHOULDER]].T)
+        same_limb.append(c[0, 1])
+        shoulder_knee.append(c[0, 2])
+    assert np.mean(same_limb) > 0.6
+    assert np.mean(shoulder_knee) < -0.1
+    apart = V.VideoModel(depth_shares=(0.0, 0.0, 1.0), depth_jumps_per_s=0.0, jitter_m=0.0)
+    z = V._errors(np.random.default_rng(0), t, world, apart)[..., 2]
+    assert abs(np.corrcoef(z[:, L.LEFT_KNEE], z[:, L.LEFT_ANKLE])[0, 1]) < 0.4
 
 
 def test_swaps_exchange_left_and_right_limbs_and_occlusions_hide_them():
