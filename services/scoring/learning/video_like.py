@@ -28,17 +28,21 @@ the camera's axes (x right, y down, z away from the camera), with BlazePose's er
    from the camera as a whole (left and right knee +0.70 / +0.79, shoulder and knee -0.69 / -0.39: a
    rotation about the hips' horizontal axis). Split per frame (`bench/pose_error_structure.py`: a lean fitted
    to the landmarks' height above the hips, then each limb's mean, then the rest), the depth error's variance is
-   0.48 / 0.27 lean (7-8 degrees RMS), 0.40 / 0.57 limb, 0.11 / 0.16 landmark; the image plane's 0.12-0.17
-   lean, 0.28-0.67 limb, 0.21-0.56 landmark.
+   0.48 / 0.27 lean (7-8 degrees RMS), 0.40 / 0.57 limb, 0.11 / 0.16 landmark; image x's 0.16 / 0.12 lean,
+   0.62 / 0.67 limb, 0.22 / 0.21 landmark.
 
    Modelled as: image-plane error of RMS SIGMA_XY_M (drawn per view, scaled by distance / 4 m since a
    pixel error grows in metres with the distance), depth error of RMS SIGMA_Z_M; each the sum of a part
    shared by the whole body (depth: a lean, error proportional to the height above the hips), a part
    shared by each limb and a part of each landmark, in the shares DEPTH_SHARES and PLANE_SHARES; all
    slowly varying (white noise averaged over CORRELATION_S, as errors that survive the 10 Hz filter
-   are), plus frame jitter JITTER_M. Until 2026-12-07 every landmark's error was drawn apart, which bent
-   and stretched the limbs as BlazePose does not (a shank's length moved by ~0.2 m); depth jumps (DEPTH_JUMPS_PER_S events, each moving one limb's depth by up to
-   DEPTH_JUMP_M over 3-10 frames, then back: the 0.3 m jumps of the pose issue); occlusions (a limb
+   are), plus frame jitter JITTER_M. On a standing pose (test_learning_video_like.py) the shares give
+   knee-ankle +0.72 and elbow-wrist +0.71, as measured, but left-right knee +0.19 and shoulder-knee -0.21
+   against +0.70 / +0.79 and -0.69 / -0.39: the legs' shared part is not all modelled.
+   Until 2026-12-07 every landmark's error was drawn apart: a knee's and its ankle's depths then moved
+   apart by sigma x sqrt(2), 0.14-0.28 m RMS, bending the shank as BlazePose does not (open_set_experiments.md
+   has what the change did to recognition). Then depth jumps (DEPTH_JUMPS_PER_S events, each moving one
+   limb's depth by up to DEPTH_JUMP_M over 3-10 frames, then back: the 0.3 m jumps of the pose issue); occlusions (a limb
    lost, NaN and visibility 0, for a run of frames, in up to OCCLUSION_MAX of the frames: cam03's 23 %);
    left/right label swaps of the legs or arms for a run of frames (p = SWAP_PROBABILITY per view: not
    seen on these clips, but BlazePose's known failure in side views, so trained for);
