@@ -179,7 +179,8 @@ def _correlated(rng: np.random.Generator, t: np.ndarray, n_axes: int, rms: float
     hips, [T,33] m), a part shared by each landmark group (GROUPS) and a part of each landmark, their
     variances in `shares`."""
     lean, group, own = shares
-    scale = max(float(np.sqrt(np.nanmean(height ** 2))), 0.1)      # the lean's RMS error over the body
+    # RMS height above the hips (m): the lean's angle is drawn so that its error has the share's RMS.
+    scale = max(float(np.sqrt(np.nanmean(height ** 2))), 0.1)
     err = np.sqrt(own) * _smooth_noise(rng, t, (height.shape[1], n_axes), rms, correlation_s)
     err += np.sqrt(group) * _smooth_noise(rng, t, (len(GROUPS), n_axes), rms, correlation_s)[:, GROUP_OF]
     if lean > 0:
