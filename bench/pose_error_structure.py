@@ -36,6 +36,7 @@ LIMBS = {"left arm": (L.LEFT_ELBOW, L.LEFT_WRIST), "right arm": (L.RIGHT_ELBOW, 
          "right leg": (L.RIGHT_KNEE, L.RIGHT_ANKLE, L.RIGHT_HEEL, L.RIGHT_TOE),
          "head and shoulders": (L.LEFT_SHOULDER, L.RIGHT_SHOULDER, L.NOSE)}
 ORDER = [j for limb in LIMBS.values() for j in limb]
+COLUMN = {j: i for i, j in enumerate(ORDER)}   # landmark -> its column in ORDER
 PAIRS = {"knee-ankle": [(L.LEFT_KNEE, L.LEFT_ANKLE), (L.RIGHT_KNEE, L.RIGHT_ANKLE)],
          "elbow-wrist": [(L.LEFT_ELBOW, L.LEFT_WRIST), (L.RIGHT_ELBOW, L.RIGHT_WRIST)],
          "left-right knee": [(L.LEFT_KNEE, L.RIGHT_KNEE)],
@@ -80,9 +81,8 @@ def main() -> None:
             ok = np.isfinite(e).all(axis=1) & np.isfinite(height).all(axis=1)
             e, height = e[ok], height[ok]
             centred = e - e.mean(axis=0)
-            column = {j: i for i, j in enumerate(ORDER)}
             corr = np.corrcoef(centred.T)
-            pairs = [np.mean([corr[column[a], column[b]] for a, b in p]) for p in PAIRS.values()]
+            pairs = [np.mean([corr[COLUMN[a], COLUMN[b]] for a, b in p]) for p in PAIRS.values()]
             split = variance_split(e, height)
             print(f"| cam0{cam} | {reprojection:.0f} | {axis} | {np.sqrt(np.mean(centred ** 2)):.3f} | "
                   + " | ".join(f"{c:+.2f}" for c in pairs) + " | " + " / ".join(f"{s:.2f}" for s in split) + " |")

@@ -36,7 +36,7 @@ the camera's axes (x right, y down, z away from the camera), with BlazePose's er
    shared by the whole body (depth: a lean, error proportional to the height above the hips), a part
    shared by each limb and a part of each landmark, in the shares DEPTH_SHARES and PLANE_SHARES; all
    slowly varying (white noise averaged over CORRELATION_S, as errors that survive the 10 Hz filter
-   are), plus frame jitter JITTER_M. On a standing pose (test_learning_video_like.py) the shares give
+   are), plus frame jitter JITTER_M. On a pose held still (test_learning_video_like.py) the shares give
    knee-ankle +0.72 and elbow-wrist +0.71, as measured, but left-right knee +0.19 and shoulder-knee -0.21
    against +0.70 / +0.79 and -0.69 / -0.39: the legs' shared part is not all modelled.
    Until 2026-12-07 every landmark's error was drawn apart: a knee's and its ankle's depths then moved
