@@ -1,6 +1,7 @@
 # KataForge: `make run` starts everything on embedded defaults; `make test` runs the whole suite.
 PYTHON ?= python3
 VENV ?= .venv
+PY_SPY_VERSION = 0.4.3
 PY := $(VENV)/bin/python
 PIP := $(VENV)/bin/pip
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
@@ -16,7 +17,7 @@ CMU_EXERCISE := ../shared/data/mocap/cmu-13-exercise
 # The depth lifter (services/scoring/learning/lifting.py), trained from all the shared motion capture.
 LIFTER := $(SCORING_MODELS_DIR)/depth_lifter.onnx
 
-.PHONY: run test install proto proto-check model scoring-models clean-state redis chromium
+.PHONY: run test install proto proto-check model scoring-models clean-state redis chromium wrk
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -70,6 +71,13 @@ redis:
 chromium:
 	@command -v chromium >/dev/null || { $(SUDO) apt-get update -qq && \
 	  DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq --no-install-recommends chromium >/dev/null; }
+
+# The load client of bench/api_path.py (Debian's wrk) and the sampling profiler of its --profile (py-spy,
+# pinned): benchmarks only, not installed for the tests.
+wrk: install
+	@command -v wrk >/dev/null || { $(SUDO) apt-get update -qq && \
+	  DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq --no-install-recommends wrk >/dev/null; }
+	$(VENV)/bin/pip install -q py-spy==$(PY_SPY_VERSION)
 
 run: install $(MODEL) $(SCORING_MODELS) $(LIFTER)
 	$(VENV)/bin/kataforge serve

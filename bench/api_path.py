@@ -4,13 +4,13 @@ Starts the real system (`kataforge serve` on a fresh state directory, its own po
 user with a JWT and an API key; then a bare echo of the same shape: a grpc.aio server (its own process) that
 answers GetCoach with the very record the real coach service returned, behind a FastAPI app on uvicorn with
 the edge's server settings (its own process). The same load client (wrk, Debian's package: `make wrk`) runs
-against each in one run, at 16 and 64 connections, and the table gives requests/s, their ratio to the echo,
+against each in one run (the edge and Envoy in front of the same services), at 16 and 64 connections, and the table gives requests/s, their ratio to the echo,
 and p50/p99 latency. The edge's rate limit stays on (its cost is part of the path), set high enough not to
 refuse. Goal (issue 11): >= 0.8x the echo, p99 < 100 ms at 64 connections, on 2 cores.
 
 Usage: .venv/bin/python bench/api_path.py [--seconds 10] [--profile edge.txt] [--profile-service coach]
   --profile: also samples a service (the edge unless --profile-service names another) with py-spy during a
-  64-connection run (pip install py-spy), writes its top functions to the file, and prints the CPU share of
+  64-connection run through the edge (or Envoy: --profile-via envoy) (pip install py-spy), writes its top functions to the file, and prints the CPU share of
   every process of the system during that run.
 """
 
@@ -150,16 +150,18 @@ def main() -> None:
     parser.add_argument("--seconds", type=int, default=10)
     parser.add_argument("--profile", help="write a py-spy profile (64 connections, JWT) here")
     parser.add_argument("--profile-service", default="edge", choices=("edge", "auth", "coach"))
+    parser.add_argument("--profile-via", default="edge", choices=("edge", "envoy"),
+                        help="the gateway the profiled load goes through")
     args = parser.parse_args()
     state = Path(tempfile.mkdtemp(prefix="kataforge-api-path-"))
-    api_port = free_port()
+    api_port, envoy_port = free_port(), free_port()
     env = {**os.environ, "DOJO_STATE_DIR": str(state), "DOJO_API_PORT": str(api_port), "DOJO_LOG_LEVEL": "WARNING",
            "DOJO_RATE_LIMIT_REQUESTS": "100000000",
            **{f"DOJO_{name.upper()}_ADDR": f"127.0.0.1:{free_port()}" for name in ("auth", "coach", "pose", "scoring")}}
     os.environ.update(env)
     procs: list[subprocess.Popen] = []
     try:
-        procs.append(subprocess.Popen([str(REPO / ".venv" / "bin" / "kataforge"), "serve"], cwd=REPO, env=env,
+        procs.append(subprocess.Popen([str(REPO / ".venv" / "bin" / "kataforge"), "serve", "--envoy-port", str(envoy_port)], cwd=REPO, env=env,
                                       stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
                                       start_new_session=True))
         base = f"http://127.0.0.1:{api_port}"
@@ -177,13 +179,17 @@ def main() -> None:
         real = httpx.get(f"{base}/coaches/{coach_id}", headers=jwt_headers).json()
         bare = httpx.get(f"{echo}/coaches/{coach_id}").json()
         print(f"record: {len(record)} bytes of protobuf; JSON {len(str(real))} (edge) / {len(str(bare))} (echo) chars")
+        envoy = f"http://127.0.0.1:{envoy_port}"
+        wait_for(f"{envoy}/", lambda r: r.status_code == 200)
         for label, headers in (("JWT", jwt_headers), ("API key", api_headers)):
-            reply = httpx.get(f"{base}/coaches/{coach_id}", headers=headers)
-            assert reply.status_code == 200, f"{label}: {reply.status_code} {reply.text}"
+            for url in (base, envoy):  # the same answer through both gateways
+                reply = httpx.get(f"{url}/coaches/{coach_id}", headers=headers)
+                assert reply.status_code == 200 and reply.json() == real, f"{label}: {reply.status_code} {reply.text}"
         rows = []
         for connections in (16, 64):
             for label, url, headers in (("bare echo", echo, {}), ("edge, JWT", base, jwt_headers),
-                                        ("edge, API key", base, api_headers)):
+                                        ("edge, API key", base, api_headers), ("Envoy, JWT", envoy, jwt_headers),
+                                        ("Envoy, API key", envoy, api_headers)):
                 wrk(f"{url}/coaches/{coach_id}", connections, 2, headers)  # warm the path
                 rows.append((connections, label, wrk(f"{url}/coaches/{coach_id}", connections, args.seconds, headers)))
         print(f"\nGET /coaches/{{id}}, wrk -t2, {args.seconds} s per row, 2 cores shared by server and client")
@@ -194,7 +200,8 @@ def main() -> None:
             print(f"| {connections} | {label} | {r['rps']:.0f} | {r['rps'] / echo_rps:.2f}x | {r['p50']:.1f} | "
                   f"{r['p99']:.1f} | {r['non2xx']} {r['errors']} |")
         if args.profile:
-            profile(base, coach_id, jwt_headers, args.profile, args.seconds, args.profile_service)
+            profile(envoy if args.profile_via == "envoy" else base, coach_id, jwt_headers, args.profile, args.seconds,
+                    args.profile_service)
     finally:
         for proc in reversed(procs):
             if proc.poll() is None:
@@ -216,29 +223,32 @@ def profile(base: str, coach_id: str, headers: dict[str, str], out: str, seconds
 
     def ours(p: psutil.Process) -> bool:  # this run's processes only (other systems may run on the machine)
         try:
-            return p.environ().get("DOJO_STATE_DIR") == os.environ["DOJO_STATE_DIR"] or "postgres" in p.name()
+            return (p.environ().get("DOJO_STATE_DIR") == os.environ["DOJO_STATE_DIR"] or "postgres" in p.name()
+                    or ("envoy" in p.name() and os.environ["DOJO_STATE_DIR"] in " ".join(p.cmdline())))
         except (psutil.NoSuchProcess, psutil.AccessDenied):
             return False
 
     procs = {p: " ".join(p.info["cmdline"] or []) for p in psutil.process_iter(["cmdline"]) if ours(p)}
     target = next(p for p, cmd in procs.items() if f"services.{service}.main" in cmd)
     watched = {p: next((n for n in ("edge", "auth", "coach", "pose", "scoring") if f"services.{n}.main" in cmd),
-                       "postgres" if os.environ["DOJO_STATE_DIR"] in cmd else None) for p, cmd in procs.items()}
+                       "postgres" if "postgres" in p.name() else "envoy" if "envoy" in p.name() else None)
+               for p, cmd in procs.items()}
     watched = {p: n for p, n in watched.items() if n}
     for p in watched:
         p.cpu_percent(None)
     spy = subprocess.Popen([str(Path(sys.executable).parent / "py-spy"), "record", "--pid", str(target.pid),
                             "--duration", str(seconds), "--format", "raw", "--output", out + ".raw", "--rate", "200"],
                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    wrk(f"{base}/coaches/{coach_id}", 64, seconds, headers)
+    load = wrk(f"{base}/coaches/{coach_id}", 64, seconds, headers)
     shares: dict[str, float] = {}
     for p, name in watched.items():
         try:
             shares[name] = shares.get(name, 0.0) + p.cpu_percent(None)
         except psutil.NoSuchProcess:
             pass
-    print("CPU during the profiled run (% of one core): " + ", ".join(f"{n} {v:.0f}" for n, v in sorted(
-        shares.items(), key=lambda kv: -kv[1])))
+    busy = sorted(((n, v) for n, v in shares.items() if v >= 0.5), key=lambda kv: -kv[1])
+    print(f"CPU during the profiled run ({load['rps']:.0f} requests/s; % of one core, and CPU ms per request, "
+          "py-spy's sampling included): " + ", ".join(f"{n} {v:.0f} % ({10 * v / load['rps']:.2f} ms)" for n, v in busy))
     spy.wait(60)
     totals: dict[str, int] = {}
     own: dict[str, int] = {}

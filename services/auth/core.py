@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import hashlib
+from dataclasses import dataclass, field
 
 import asyncpg
+from cachetools import TTLCache
 
 from services.auth import apikeys, keys, passwords, refresh, reset, throttle, tokens, users
 from services.auth.mailer import Mailer
@@ -14,7 +16,7 @@ from services.kit.context import Principal
 from services.kit.errors import InvalidRequest, Unauthorized
 from services.kit.gateway import TRANSCODED_SERVICES as GATEWAY_AUDIENCES
 from services.kit.service_identity import MAY_CALL, secret_matches
-from services.kit.tokens import METHODS, ROLES
+from services.kit.tokens import API_KEY_KEPT_SECONDS, API_KEYS_KEPT, METHODS, ROLES
 
 LOGIN_FAILED = "Invalid username or password"
 
@@ -34,6 +36,10 @@ class AuthCore:
     keyring: keys.Keyring
     mailer: Mailer
     static_keys: apikeys.StaticKeys
+    # Internal tokens exchanged for API keys, by (the key's SHA-256, audience): Envoy asks for every call, and a
+    # client's stream of calls then costs one key lookup and one RS256 signature every few seconds, not one each
+    # (and the backend verifies the same token from its cache). Kept no longer than the edge keeps a verified key.
+    exchanged: TTLCache = field(default_factory=lambda: TTLCache(maxsize=API_KEYS_KEPT, ttl=API_KEY_KEPT_SECONDS))
 
     @classmethod
     def create(cls, pool: asyncpg.Pool, settings: Settings, mailer: Mailer) -> "AuthCore":
@@ -136,6 +142,7 @@ class AuthCore:
         if not principal.is_admin:  # admins (static operator keys included) may revoke any key
             await users.me(self.pool, principal)
         await apikeys.revoke(self.pool, key_id, principal)
+        self.exchanged.clear()  # a key revoked here is refused here at once
 
     async def jwks(self) -> list[dict[str, str]]:
         # Retired keys stay published for one access-token lifetime (+1 min of margin).
@@ -150,10 +157,15 @@ class AuthCore:
         holder of a valid key no more than the key itself does: that user, on that service, for 5 minutes."""
         if audience not in GATEWAY_AUDIENCES:
             raise errors.Forbidden(f"No gateway calls the {audience} service", details={"audience": audience})
-        subject = await self.verify_api_key(key)
-        signing = await self.keyring.active()
-        return tokens.issue_internal_token(self.settings, signing, subject=subject, audience=audience,
-                                           issued_to="gateway")
+        kept = (hashlib.sha256(key.encode()).digest(), audience)  # never the key itself
+        token = self.exchanged.get(kept)
+        if token is None:
+            subject = await self.verify_api_key(key)
+            signing = await self.keyring.active()
+            token = tokens.issue_internal_token(self.settings, signing, subject=subject, audience=audience,
+                                                issued_to="gateway")
+            self.exchanged[kept] = token  # only for keys that verified (a refusal raised above)
+        return token
 
     async def issue_internal_token(self, service: str, secret: str, subject: Principal, audience: str) -> str:
         """A token for `service` to call `audience` as `subject`: only with the service's own credential, and

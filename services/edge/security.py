@@ -16,7 +16,7 @@ from fastapi import Request
 
 from kataforge.auth.v1 import auth_pb2
 from services.kit.service_identity import jwks_from_auth
-from services.kit.tokens import TokenVerifier
+from services.kit.tokens import API_KEY_KEPT_SECONDS, API_KEYS_KEPT, TokenVerifier
 from services.kit import errors
 from services.kit.config import Settings
 from services.kit.context import ANONYMOUS_ADMIN, Principal
@@ -25,8 +25,6 @@ from services.edge.backends import Backends
 log = logging.getLogger(__name__)
 
 _UNSET = object()
-API_KEY_KEPT_SECONDS = 10.0
-API_KEYS_KEPT = 10_000
 
 
 class Authenticator:

@@ -147,12 +147,21 @@ class KitServerInterceptor(grpc.aio.ServerInterceptor):
 
     def __init__(self, verifier: TokenVerifier | None = None, public: frozenset[str] = frozenset()) -> None:
         self.verifier, self.public = verifier, public
+        # method -> its wrapped handler, made at the method's first call: the server's handlers never change,
+        # and wrapping anew cost every call a lookup and two new objects (bench/api_path.py's coach profile).
+        self._wrapped: dict[str, Any] = {}
 
     async def intercept_service(self, continuation, handler_call_details):
-        handler = await continuation(handler_call_details)
-        if handler is None:
-            return None
         method = handler_call_details.method
+        wrapped = self._wrapped.get(method)
+        if wrapped is None:
+            handler = await continuation(handler_call_details)
+            if handler is None:
+                return None  # unknown methods are not kept: their names are the caller's to choose
+            wrapped = self._wrapped[method] = self._wrap(method, handler)
+        return wrapped
+
+    def _wrap(self, method: str, handler):
         if method.startswith(("/grpc.health.", "/grpc.reflection.")):
             return handler
         kwargs = dict(request_deserializer=handler.request_deserializer,

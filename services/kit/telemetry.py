@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import functools
 from typing import Iterable, MutableMapping
 
 from opentelemetry import propagate, trace
+from opentelemetry.context import Context
 from opentelemetry.sdk.resources import Resource
 from opentelemetry.sdk.trace import TracerProvider
 from opentelemetry.sdk.trace.export import BatchSpanProcessor, ConsoleSpanExporter, SimpleSpanProcessor
@@ -34,7 +36,10 @@ def configure(service: str, exporter: str = "", endpoint: str = "") -> None:
     _configured = True
 
 
+@functools.cache
 def tracer(name: str) -> trace.Tracer:
+    # One per name: looking it up again costs a deprecation check and a new object on every call. Made before
+    # configure(), it is OpenTelemetry's proxy, which follows the provider set later.
     return trace.get_tracer(name)
 
 
@@ -42,6 +47,13 @@ def inject(carrier: MutableMapping[str, str]) -> None:
     propagate.inject(carrier)
 
 
+# What the propagators read (W3C trace context and baggage); a call carrying none of it starts a fresh context
+# without running them.
+_PROPAGATED = frozenset({"traceparent", "tracestate", "baggage"})
+
+
 def extract(metadata: Iterable[tuple[str, str | bytes]] | None):
     carrier = {k: v for k, v in (metadata or ()) if isinstance(v, str)}
+    if _PROPAGATED.isdisjoint(carrier):
+        return Context()
     return propagate.extract(carrier)

@@ -38,6 +38,10 @@ LEEWAY_SECONDS = 30
 MIN_KEY_BITS = 2048
 ROLES = frozenset({"admin", "coach", "student"})
 METHODS = frozenset({"jwt", "api_key", "static_api_key", "anonymous"})  # how the caller proved who they are
+# How long a gateway acts on an API key it had verified without asking the key store again: the edge for its
+# own callers, the auth service's exchange for Envoy's. A key revoked elsewhere keeps working that long at most.
+API_KEY_KEPT_SECONDS = 10.0
+API_KEYS_KEPT = 10_000
 INTERNAL_TTL_SECONDS = 300
 JWKS_REFRESH_INTERVAL_SECONDS = 30.0
 VERIFIED_KEPT = 10_000  # tokens kept verified per verifier (least recently used dropped first)

@@ -6,10 +6,12 @@ from __future__ import annotations
 import json
 
 import jwt
+import pytest
 from kataforge.gateway.v1 import ext_authz_pb2 as authz
 
 from services.auth.envoy_authz import EnvoyAuthorization, service_of
 from services.kit.context import Principal
+from services.kit.errors import Unauthorized
 from testkit.auth_users import register
 
 
@@ -50,3 +52,19 @@ async def test_an_api_key_becomes_a_token_for_the_one_service_called(core):
     # A service no gateway calls (pose has no REST route): refused, not minted.
     pose = await authz.Check(check("/kataforge.pose.v1.PoseService/ExtractPoses", **{"x-api-key": key}), None)
     assert pose.denied_response.status.code == 403
+
+
+async def test_a_key_exchanged_again_reuses_its_token_until_revoked_here(core):
+    """Envoy asks for every call: the second call within the keeping gets the same token (no second key
+    lookup or signature, and the backend's verified-token cache applies); another service gets its own;
+    a revocation through this auth service ends the keeping at once."""
+    user = await register(core, role="coach")
+    principal = Principal(user.id, user.username, user.role, "jwt")
+    record, key = await core.create_api_key(principal, "envoy")
+    first = await core.exchange_api_key(key, "coach")
+    assert await core.exchange_api_key(key, "coach") == first
+    other = await core.exchange_api_key(key, "scoring")
+    assert other != first and jwt.decode(other, options={"verify_signature": False})["aud"] == "kataforge-scoring"
+    await core.revoke_api_key(principal, record.id)
+    with pytest.raises(Unauthorized):
+        await core.exchange_api_key(key, "coach")

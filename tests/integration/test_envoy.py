@@ -200,3 +200,26 @@ async def test_api_key_callers_get_the_same_answers_through_envoy(both):
     await same(edge, envoy, "GET", "/models", headers=key)  # an edge route: the edge takes the key itself
     refused = await envoy.get(f"/coaches/{coach_id}", headers={"X-API-Key": "kf_not_a_real_key"})
     assert refused.status_code == 401 and refused.json()["error"]["code"] == "unauthorized"
+
+
+def authorization_checks(envoy) -> int:
+    """Calls Envoy's ext_authz filter has made to the auth service so far (its listener's admin statistics)."""
+    stats = envoy.admin("/stats?filter=^http\\.[a-z_]+\\.ext_authz\\.(ok|denied|error)$")
+    return sum(int(line.split(":")[1]) for line in stats.splitlines() if ":" in line)
+
+
+async def test_only_api_key_callers_cost_an_authorization_check(both, envoy):
+    """A bearer token that jwt_authn verified has nothing to swap: such calls skip ext_authz (each check is a
+    call to the auth service); a key still gets one."""
+    edge, through_envoy = both
+    _, owner = await new_user(edge, "coach")
+    key = {"X-API-Key": (await edge.post("/auth/api-keys", json={"name": "checks"}, headers=owner)).json()["key"]}
+    coach_id = f"checked_{uuid.uuid4().hex[:6]}"
+    assert (await edge.post("/coaches", json={"id": coach_id, "name": "C", "style": "Judo"},
+                            headers=owner)).status_code == 201
+    before = authorization_checks(envoy)
+    for _ in range(3):
+        assert (await through_envoy.get(f"/coaches/{coach_id}", headers=owner)).status_code == 200
+    assert authorization_checks(envoy) == before
+    assert (await through_envoy.get(f"/coaches/{coach_id}", headers=key)).status_code == 200
+    assert authorization_checks(envoy) == before + 1
