@@ -1,17 +1,19 @@
-"""Speed of the REST path: GET /coaches/{id} through the real edge against a bare FastAPI -> grpc.aio echo.
+"""Speed of the REST path: GET /coaches/{id} through the real edge and Envoy against a bare FastAPI -> grpc.aio echo.
 
-Starts the real system (`kataforge serve` on a fresh state directory, its own ports), registers a coach, a
-user with a JWT and an API key; then a bare echo of the same shape: a grpc.aio server (its own process) that
-answers GetCoach with the very record the real coach service returned, behind a FastAPI app on uvicorn with
+Starts the real system (`kataforge serve --envoy-port P` on a fresh state directory, its own ports), registers a
+coach, a user with a JWT and an API key; then a bare echo of the same shape: a grpc.aio server (its own process)
+that answers GetCoach with the very record the real coach service returned, behind a FastAPI app on uvicorn with
 the edge's server settings (its own process). The same load client (wrk, Debian's package: `make wrk`) runs
-against each in one run (the edge and Envoy in front of the same services), at 16 and 64 connections, and the table gives requests/s, their ratio to the echo,
-and p50/p99 latency. The edge's rate limit stays on (its cost is part of the path), set high enough not to
-refuse. Goal (issue 11): >= 0.8x the echo, p99 < 100 ms at 64 connections, on 2 cores.
+against each in one run, through the edge and through Envoy in front of the same services, at 16 and 64
+connections, and the table gives requests/s, their ratio to the echo, and p50/p99 latency. The rate limits stay
+on (their cost is part of the path), set high enough not to refuse. Goal (issue 11): >= 0.8x the echo, p99 <
+100 ms at 64 connections, on 2 cores.
 
 Usage: .venv/bin/python bench/api_path.py [--seconds 10] [--profile edge.txt] [--profile-service coach]
-  --profile: also samples a service (the edge unless --profile-service names another) with py-spy during a
-  64-connection run through the edge (or Envoy: --profile-via envoy) (pip install py-spy), writes its top functions to the file, and prints the CPU share of
-  every process of the system during that run.
+                                          [--profile-via envoy]
+  --profile: also samples a service (the edge unless --profile-service names another) with py-spy (`make wrk`
+  installs it) during a 64-connection run through the edge (or Envoy), writes its top functions to the file,
+  and prints every process's CPU share and CPU time per request during that run.
 """
 
 from __future__ import annotations
