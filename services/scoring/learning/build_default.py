@@ -28,9 +28,9 @@ SEED = 0
 FOLDS, JOBS = 4, 2
 # Per model: (epochs, batch size, learning rate). The classifier sees each of its ~225 technique and
 # background repetitions as 5-9 new video-like views per epoch; its open-set TPR grew with the epochs
-# (cross-validated, open_set: 0.718 at 14, 0.761 at 28, 0.794 at 42, 0.815 at 70) at ~7 s per fold and
-# epoch on one core, so 42 epochs take ~10 of the build's ~11 minutes on 2 cores (70 would take ~16).
-# The other two models train in ~25 s.
+# (cross-validated, open_set, GraphSAGE alone: 0.718 at 14, 0.761 at 28, 0.794 at 42, 0.815 at 70) at ~7 s
+# per fold and epoch on one core, so 42 epochs take ~10 of the build's ~11 minutes on 2 cores (70 would take
+# ~16); its temporal member (models.TechniqueClassifier) adds ~35 s. The other two models train in ~25 s.
 RECIPES: dict[str, tuple[int, int, float]] = {
     "graphsage": (42, 16, 2e-3),
     "form_assessor": (12, 16, 1e-3),

@@ -29,6 +29,15 @@ def loss(model_type: str, out: torch.Tensor, target: torch.Tensor) -> torch.Tens
     return F.l1_loss(out, target) if model_type == "form_assessor" else F.cross_entropy(out, target)
 
 
+def training_loss(model_type: str, model: torch.nn.Module, pose: torch.Tensor, context: torch.Tensor,
+                  target: torch.Tensor) -> torch.Tensor:
+    """What training minimises: the technique classifier's members each on their own cross-entropy (an
+    ensemble trained side by side, models.TechniqueClassifier); every other model its loss above."""
+    if model_type == "graphsage":
+        return sum(F.cross_entropy(logits, target) for logits in model.members(pose))
+    return loss(model_type, forward(model_type, model, pose, context), target)
+
+
 @torch.no_grad()
 def _embed(model: torch.nn.Module, pose: torch.Tensor) -> torch.Tensor:
     return torch.cat([model.encoder(pose[i:i + EVAL_BATCH]) for i in range(0, len(pose), EVAL_BATCH)])

@@ -16,9 +16,9 @@ from services.kit.errors import InvalidRequest, ValidationFailed
 from . import checkpoint, manifest
 from .batches import TrainingData, Tensors
 from .dataset import Sample, problem, split_by_fold, split_by_source
-from .evaluation import evaluate, form_breakdown, forward, loss, open_set_views
+from .evaluation import evaluate, form_breakdown, open_set_views, training_loss
 from .export import export_onnx
-from .models import build
+from .models import build, members
 from .open_set import BACKGROUND
 
 __all__ = ["MODEL_TYPES", "EpochReport", "Sample", "TrainConfig", "TrainedModel", "train_model"]
@@ -116,11 +116,11 @@ def _train_epoch(config: TrainConfig, model: torch.nn.Module, optimizer: torch.o
         if should_stop is not None and should_stop():
             return None
         idx = idx.to(data.pose.device)
-        step_loss = loss(config.model_type, forward(config.model_type, model, data.pose[idx], data.context[idx]),
-                         data.target[idx])
+        step_loss = training_loss(config.model_type, model, data.pose[idx], data.context[idx], data.target[idx])
         optimizer.zero_grad(set_to_none=True)
         step_loss.backward()
-        torch.nn.utils.clip_grad_norm_(model.parameters(), MAX_GRAD_NORM)
+        for part in members(model):   # each member of an ensemble clipped on its own, as if trained alone
+            torch.nn.utils.clip_grad_norm_(part.parameters(), MAX_GRAD_NORM)
         optimizer.step()
         total += float(step_loss.detach()) * len(idx)
     return total / max(len(data), 1)

@@ -29,7 +29,35 @@ def test_graphsage_gives_one_probability_per_class(batch):
     probs = models.inference_module("graphsage", m)(batch[0])
     assert probs.shape == (5, 4)
     assert torch.allclose(probs.sum(dim=1), torch.ones(5)) and bool((probs >= 0).all())
-    assert len(m.layers) == 3 and m.layers[1].self_linear.out_features == 128
+    assert len(m.graph.layers) == 3 and m.graph.layers[1].self_linear.out_features == 128
+
+
+def test_the_classifier_answers_its_members_normalised_geometric_mean(batch):
+    m = fresh("graphsage", 4)
+    graph, temporal = (torch.softmax(logits, dim=1) for logits in m.members(batch[0]))
+    assert not torch.allclose(graph, temporal, atol=1e-3)   # two models, not one counted twice
+    probs = models.inference_module("graphsage", m)(batch[0])
+    pooled = (graph * temporal).sqrt()
+    assert torch.allclose(probs, pooled / pooled.sum(dim=1, keepdim=True), atol=1e-6)
+    # one member sure of a class the other all but rules out: far less than the arithmetic mean would give
+    sure, against = torch.tensor([[0.97, 0.01, 0.01, 0.01]]), torch.tensor([[0.001, 0.333, 0.333, 0.333]])
+    m.members = lambda pose: (sure.log(), against.log())
+    assert float(m(batch[0][:1]).exp()[0, 0]) < 0.5 * float((sure + against)[0, 0] / 2)
+
+
+def test_each_member_learns_from_its_own_loss(batch):
+    """training_loss reaches both members' weights, and a member's gradient does not depend on the other."""
+    from services.scoring.learning.evaluation import training_loss
+    m = fresh("graphsage", 4).train()
+    target = torch.tensor([0, 1, 2, 3, 0])
+    torch.manual_seed(1)   # the same dropout masks in both passes (the graph member draws first)
+    training_loss("graphsage", m, batch[0], batch[1], target).backward()
+    graph_grad = m.graph.head.weight.grad.clone()
+    assert graph_grad.abs().sum() > 0 and m.temporal.head[1].weight.grad.abs().sum() > 0
+    m.zero_grad()
+    torch.manual_seed(1)
+    torch.nn.functional.cross_entropy(m.graph(batch[0]), target).backward()
+    assert torch.allclose(m.graph.head.weight.grad, graph_grad, atol=1e-6)
 
 
 def test_form_assessor_gives_five_scores_within_0_10(batch):
