@@ -163,8 +163,8 @@ def main() -> None:
     os.environ.update(env)
     procs: list[subprocess.Popen] = []
     try:
-        procs.append(subprocess.Popen([str(REPO / ".venv" / "bin" / "kataforge"), "serve", "--envoy-port", str(envoy_port)], cwd=REPO, env=env,
-                                      stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        serve = [str(REPO / ".venv" / "bin" / "kataforge"), "serve", "--envoy-port", str(envoy_port)]
+        procs.append(subprocess.Popen(serve, cwd=REPO, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
                                       start_new_session=True))
         base = f"http://127.0.0.1:{api_port}"
         wait_for(f"{base}/", lambda r: r.json().get("status") == "healthy")

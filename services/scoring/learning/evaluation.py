@@ -34,7 +34,7 @@ def training_loss(model_type: str, model: torch.nn.Module, pose: torch.Tensor, c
     """What training minimises: the technique classifier's members each on their own cross-entropy (an
     ensemble trained side by side, models.TechniqueClassifier); every other model its loss above."""
     if model_type == "graphsage":
-        return sum(F.cross_entropy(logits, target) for logits in model.members(pose))
+        return sum(F.cross_entropy(logits, target) for logits in model.member_logits(pose))
     return loss(model_type, forward(model_type, model, pose, context), target)
 
 

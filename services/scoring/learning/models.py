@@ -131,7 +131,7 @@ class TemporalConvolution(nn.Module):
 
 class TechniqueClassifier(nn.Module):
     """The technique classifier (GET /models' graphsage): the GraphSAGE above and a TemporalConvolution, each
-    trained on its own loss (members()), answering their normalised geometric mean: log-probabilities
+    trained on its own loss (member_logits()), answering their normalised geometric mean: log-probabilities
     log_softmax(mean of the members' log_softmax). A class, the background's opposite included, then needs
     both members' assent: one member sure of a technique the other rejects does not carry the answer.
     Why (4-fold cross-validation, the same held-out views; learning/open_set_experiments.md, 2026-12-07):
@@ -148,13 +148,13 @@ class TechniqueClassifier(nn.Module):
         self.graph = GraphSAGE(n_classes)
         self.temporal = TemporalConvolution(n_classes)
 
-    def members(self, pose: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+    def member_logits(self, pose: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
         """Each member's logits [B, classes]."""
         return self.graph(pose), self.temporal(pose)
 
     def forward(self, pose: torch.Tensor) -> torch.Tensor:
         """pose [B,64,33,4] -> log-probabilities [B, classes] of the members' normalised geometric mean."""
-        mean_log_p = torch.stack([F.log_softmax(m, dim=-1) for m in self.members(pose)]).mean(dim=0)
+        mean_log_p = torch.stack([F.log_softmax(m, dim=-1) for m in self.member_logits(pose)]).mean(dim=0)
         return F.log_softmax(mean_log_p, dim=-1)
 
 

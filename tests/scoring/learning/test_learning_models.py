@@ -34,14 +34,14 @@ def test_graphsage_gives_one_probability_per_class(batch):
 
 def test_the_classifier_answers_its_members_normalised_geometric_mean(batch):
     m = fresh("graphsage", 4)
-    graph, temporal = (torch.softmax(logits, dim=1) for logits in m.members(batch[0]))
+    graph, temporal = (torch.softmax(logits, dim=1) for logits in m.member_logits(batch[0]))
     assert not torch.allclose(graph, temporal, atol=1e-3)   # two models, not one counted twice
     probs = models.inference_module("graphsage", m)(batch[0])
     pooled = (graph * temporal).sqrt()
     assert torch.allclose(probs, pooled / pooled.sum(dim=1, keepdim=True), atol=1e-6)
     # one member sure of a class the other all but rules out: far less than the arithmetic mean would give
     sure, against = torch.tensor([[0.97, 0.01, 0.01, 0.01]]), torch.tensor([[0.001, 0.333, 0.333, 0.333]])
-    m.members = lambda pose: (sure.log(), against.log())
+    m.member_logits = lambda pose: (sure.log(), against.log())
     assert float(m(batch[0][:1]).exp()[0, 0]) < 0.5 * float((sure + against)[0, 0] / 2)
 
 
