@@ -31,7 +31,9 @@ CHECK_EVERY_S = 0.1   # stream time between two searches for an ended repetition
 SETTLE_S = 0.05       # a repetition ends this long before the newest frame before it is reported
 MIN_FRAMES = 15
 # A repetition first found long after its end (a stronger motion leaving the window lowered the bar
-# that find_repetitions sets relative to the fastest peak) is not told: its moment has passed.
+# that find_repetitions sets relative to the fastest peak) is not told: its moment has passed. Late is
+# judged against the search before (what it could already have found), not against the newest frame: on
+# a busy machine one search can take longer than this, and a strike that first settled while it ran is new.
 MAX_LATE_S = 1.0
 LEAD_S = 0.5          # measured before a repetition's start, so that its peak is well inside the cut
 
@@ -93,12 +95,17 @@ class LiveRepetitions:
             return (len(self._frames) >= MIN_FRAMES
                     and self._frames[-1].t - self.last_check_s >= CHECK_EVERY_S)
 
+    def unsearched(self) -> bool:
+        """Frames came after the last search began (the stream's end: one last search tells the last strike)."""
+        with self._lock:
+            return len(self._frames) >= MIN_FRAMES and self._frames[-1].t > self.last_check_s
+
     def check(self) -> list[Feedback]:
         """The repetitions that have ended since the last report (CPU work: run it off the event loop)."""
         began = time.perf_counter()
         with self._lock:
             frames, size = list(self._frames), self.size
-        newest = frames[-1].t
+        newest, searched_before = frames[-1].t, self.last_check_s
         self.last_check_s = newest
         motion = self._motion(frames, size)
         if int(np.count_nonzero(motion.detected)) < MIN_FRAMES:
@@ -111,7 +118,7 @@ class LiveRepetitions:
         for rep in prepared.repetitions:
             if rep.peak_s <= self.last_end_s or rep.end_s > newest - SETTLE_S:
                 continue
-            if rep.end_s < newest - MAX_LATE_S:
+            if rep.end_s < searched_before - MAX_LATE_S:
                 self.last_end_s = rep.end_s
                 continue
             feedback = self._feedback(motion, rep, prepared.family, began)

@@ -90,7 +90,9 @@ async def relay(analyzer: Analyzer, requests: AsyncIterator[scoring_pb2.LiveRequ
                 if live.due() and not (searching and not searching[-1].done()):
                     searching.append(asyncio.create_task(search()))
             if searching:
-                await searching[-1]  # the last repetition's feedback, before the stream ends
+                await searching[-1]
+            if live.unsearched():  # the frames that came while the last search ran: the last strike's feedback
+                await search()
             out.put_nowait(_END)
         except grpc.aio.AioRpcError as exc:
             out.put_nowait(from_rpc_error(exc))

@@ -31,13 +31,16 @@ def jpeg_frames(path, seconds: float) -> list[tuple[float, bytes]]:
 
 
 async def test_a_camera_stream_gets_landmarks_and_a_repetitions_feedback(http, system):
+    """Sports2D's first 4 s (a kick-like leg swing at 0.3-0.8 s, then more), at the clip's own 30 fps. On a
+    busy machine the pose service drops stale frames and the searches come further apart: the strike is
+    still told (tests/scoring/test_live.py has the searches' side)."""
     _, student = await new_user(http)
-    frames = jpeg_frames(VIDEOS / "pose2sim-balancing-cam01.mp4", 4.0)
+    frames = jpeg_frames(VIDEOS / "sports2d-demo.mp4", 4.0)
     async with connect(ws_url(system, "/ws/live"), additional_headers=student) as socket:
         await socket.send(json.dumps({"action": "start_live"}))
         for timestamp_ms, jpeg in frames:  # capture times in the frames: the speeds do not depend on the network
             await socket.send(struct.pack(">d", timestamp_ms) + jpeg)
-            await asyncio.sleep(1 / 60)
+            await asyncio.sleep(1 / 30)
         await socket.send(json.dumps({"action": "stop"}))
         got = await messages(socket)
         assert socket.close_code == 1000, got[-1:]
