@@ -9,8 +9,9 @@ connections, and the table gives requests/s, their ratio to the echo, and p50/p9
 on (their cost is part of the path), set high enough not to refuse. Goal (issue 11): >= 0.8x the echo, p99 <
 100 ms at 64 connections, on 2 cores.
 
-Usage: .venv/bin/python bench/api_path.py [--seconds 10] [--profile edge.txt] [--profile-service coach]
-                                          [--profile-via envoy]
+Usage: .venv/bin/python bench/api_path.py [--seconds 10] [--replicas coach=2] [--profile edge.txt]
+                                          [--profile-service coach] [--profile-via envoy]
+  --replicas: passed to `kataforge serve` (services/kit/topology.py): Envoy and the edge balance over them.
   --profile: also samples a service (the edge unless --profile-service names another) with py-spy (`make wrk`
   installs it) during a 64-connection run through the edge (or Envoy), writes its top functions to the file,
   and prints every process's CPU share and CPU time per request during that run.
@@ -36,7 +37,8 @@ import httpx
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from services.kit.paths import REPO  # noqa: E402
-from testkit.loopback import free_port  # noqa: E402
+from services.kit.topology import REPLICA_PORT_STEP  # noqa: E402
+from testkit.loopback import free_port, free_port_block  # noqa: E402
 
 
 def wait_for(url: str, ok, deadline_s: float = 180) -> None:
@@ -150,20 +152,25 @@ def setup_real(base: str) -> tuple[str, dict[str, str], dict[str, str], bytes]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seconds", type=int, default=10)
+    parser.add_argument("--replicas", default="", help="kataforge serve --replicas, e.g. coach=2")
     parser.add_argument("--profile", help="write a py-spy profile (64 connections, JWT) here")
     parser.add_argument("--profile-service", default="edge", choices=("edge", "auth", "coach"))
     parser.add_argument("--profile-via", default="edge", choices=("edge", "envoy"),
                         help="the gateway the profiled load goes through")
     args = parser.parse_args()
     state = Path(tempfile.mkdtemp(prefix="kataforge-api-path-"))
-    api_port, envoy_port = free_port(), free_port()
+    api_port, envoy_port = free_port_block(4, 1), free_port()
     env = {**os.environ, "DOJO_STATE_DIR": str(state), "DOJO_API_PORT": str(api_port), "DOJO_LOG_LEVEL": "WARNING",
            "DOJO_RATE_LIMIT_REQUESTS": "100000000",
-           **{f"DOJO_{name.upper()}_ADDR": f"127.0.0.1:{free_port()}" for name in ("auth", "coach", "pose", "scoring")}}
+           **{f"DOJO_{name.upper()}_ADDR": f"127.0.0.1:{free_port_block(4, REPLICA_PORT_STEP)}"
+              for name in ("auth", "coach", "pose", "scoring")}}
     os.environ.update(env)
     procs: list[subprocess.Popen] = []
     try:
         serve = [str(REPO / ".venv" / "bin" / "kataforge"), "serve", "--envoy-port", str(envoy_port)]
+        if args.replicas:
+            serve += ["--replicas", args.replicas]
+            print(f"replicas: {args.replicas}")
         procs.append(subprocess.Popen(serve, cwd=REPO, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
                                       start_new_session=True))
         base = f"http://127.0.0.1:{api_port}"

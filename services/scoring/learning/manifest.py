@@ -21,8 +21,9 @@ def utc_now() -> str:
 def description(model_type: str) -> str:
     if model_type == "graphsage":
         return ("GraphSAGE model for technique classification: 3 mean-aggregator SAGE layers over the 33-landmark "
-                "BlazePose skeleton, mean+max over time, its class probabilities pooled with those of a temporal "
-                "convolution over the pose sequence (normalised geometric mean; the two trained side by side). "
+                "BlazePose skeleton, mean+max over time, its class probabilities pooled with those of two temporal "
+                "convolutions over the pose sequence from other random weights (normalised geometric mean of the "
+                "three, trained side by side). "
                 "Accuracy: fraction of held-out "
                 "repetitions (as recorded and augmented views) classified correctly.")
     if model_type == "form_assessor":

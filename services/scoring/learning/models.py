@@ -129,28 +129,34 @@ class TemporalConvolution(nn.Module):
         return self.head(self.stack(pose))
 
 
+# Temporal members beside the graph: each starts from other random weights (an ensemble of one architecture,
+# Lakshminarayanan et al. 2017), so their errors are partly independent and the pool's are fewer.
+TEMPORAL_MEMBERS = 2
+
+
 class TechniqueClassifier(nn.Module):
-    """The technique classifier (GET /models' graphsage): the GraphSAGE above and a TemporalConvolution, each
-    trained on its own loss (member_logits()), answering their normalised geometric mean: log-probabilities
-    log_softmax(mean of the members' log_softmax). A class, the background's opposite included, then needs
-    both members' assent: one member sure of a technique the other rejects does not carry the answer.
+    """The technique classifier (GET /models' graphsage): the GraphSAGE above and TEMPORAL_MEMBERS
+    TemporalConvolutions, each trained on its own loss (member_logits()), answering their normalised
+    geometric mean: log-probabilities log_softmax(mean of the members' log_softmax). A class, the background's
+    opposite included, then needs the members' assent: one member sure of a technique the others reject does
+    not carry the answer.
     Why (4-fold cross-validation, the same held-out views; learning/open_set_experiments.md, 2026-12-07):
     GraphSAGE alone named 0.882 of the video-like technique views and accepted 0.811-0.821 at the 2 %-FPR
-    threshold; the temporal member alone 0.935 and 0.902-0.917, but one of its four fold models took the
-    Sports2D clip for a technique (0.95 over its 0.84 threshold); the geometric mean 0.931 and 0.902-0.906,
-    with every fold model under its threshold (0.63) on the five shared videos (the highest, 0.57, the same
-    fold on the same clip); the arithmetic mean read the same rates but let that clip over (0.64 over 0.60).
-    Trained as one model on the sum of their logits they read 0.943 and 0.868-0.904, and every fold model
-    took the pose2sim cam04 balancing drill for a front kick at 0.97-1.0."""
+    threshold; one temporal member alone 0.935 and 0.902-0.917, but one of its four fold models took the
+    Sports2D clip for a technique (0.95 over its 0.84 threshold); GraphSAGE and one temporal member 0.931 and
+    0.902-0.906, the five shared videos at most 0.57 against a threshold of 0.63; with a second temporal
+    member (kept) 0.939 and 0.913-0.923, the five videos at most 0.37 against 0.61. Trained as one model on
+    the sum of their logits, GraphSAGE and one temporal member read 0.943 and 0.868-0.904, and every fold
+    model took the pose2sim cam04 balancing drill for a front kick at 0.97-1.0."""
 
     def __init__(self, n_classes: int) -> None:
         super().__init__()
         self.graph = GraphSAGE(n_classes)
-        self.temporal = TemporalConvolution(n_classes)
+        self.temporal = nn.ModuleList(TemporalConvolution(n_classes) for _ in range(TEMPORAL_MEMBERS))
 
-    def member_logits(self, pose: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-        """Each member's logits [B, classes]."""
-        return self.graph(pose), self.temporal(pose)
+    def member_logits(self, pose: torch.Tensor) -> tuple[torch.Tensor, ...]:
+        """Each member's logits [B, classes], the graph's first."""
+        return (self.graph(pose), *(member(pose) for member in self.temporal))
 
     def forward(self, pose: torch.Tensor) -> torch.Tensor:
         """pose [B,64,33,4] -> log-probabilities [B, classes] of the members' normalised geometric mean."""
@@ -208,7 +214,7 @@ class Probabilities(nn.Module):
 
 def members(model: nn.Module) -> tuple[nn.Module, ...]:
     """The independently trained parts of a model: an ensemble's members, else the model itself."""
-    return (model.graph, model.temporal) if isinstance(model, TechniqueClassifier) else (model,)
+    return (model.graph, *model.temporal) if isinstance(model, TechniqueClassifier) else (model,)
 
 
 def build(model_type: str, n_classes: int) -> nn.Module:

@@ -34,26 +34,29 @@ def test_graphsage_gives_one_probability_per_class(batch):
 
 def test_the_classifier_answers_its_members_normalised_geometric_mean(batch):
     m = fresh("graphsage", 4)
-    graph, temporal = (torch.softmax(logits, dim=1) for logits in m.member_logits(batch[0]))
-    assert not torch.allclose(graph, temporal, atol=1e-3)   # two models, not one counted twice
+    answers = [torch.softmax(logits, dim=1) for logits in m.member_logits(batch[0])]
+    assert len(answers) == 1 + models.TEMPORAL_MEMBERS
+    for i, a in enumerate(answers):   # separate models, not one counted twice (the temporal ones too)
+        assert all(not torch.allclose(a, b, atol=1e-3) for b in answers[i + 1:])
     probs = models.inference_module("graphsage", m)(batch[0])
-    pooled = (graph * temporal).sqrt()
+    pooled = torch.stack(answers).prod(dim=0) ** (1 / len(answers))
     assert torch.allclose(probs, pooled / pooled.sum(dim=1, keepdim=True), atol=1e-6)
-    # one member sure of a class the other all but rules out: far less than the arithmetic mean would give
+    # one member sure of a class the others all but rule out: far less than the arithmetic mean would give
     sure, against = torch.tensor([[0.97, 0.01, 0.01, 0.01]]), torch.tensor([[0.001, 0.333, 0.333, 0.333]])
-    m.member_logits = lambda pose: (sure.log(), against.log())
-    assert float(m(batch[0][:1]).exp()[0, 0]) < 0.5 * float((sure + against)[0, 0] / 2)
+    m.member_logits = lambda pose: (sure.log(), *[against.log()] * models.TEMPORAL_MEMBERS)
+    arithmetic = (sure + models.TEMPORAL_MEMBERS * against)[0, 0] / (1 + models.TEMPORAL_MEMBERS)
+    assert float(m(batch[0][:1]).exp()[0, 0]) < 0.5 * float(arithmetic)
 
 
 def test_each_member_learns_from_its_own_loss(batch):
-    """training_loss reaches both members' weights, and a member's gradient does not depend on the other."""
+    """training_loss reaches every member's weights, and a member's gradient does not depend on the others."""
     from services.scoring.learning.evaluation import training_loss
     m = fresh("graphsage", 4).train()
     target = torch.tensor([0, 1, 2, 3, 0])
     torch.manual_seed(1)   # the same dropout masks in both passes (the graph member draws first)
     training_loss("graphsage", m, batch[0], batch[1], target).backward()
     graph_grad = m.graph.head.weight.grad.clone()
-    assert graph_grad.abs().sum() > 0 and m.temporal.head[1].weight.grad.abs().sum() > 0
+    assert graph_grad.abs().sum() > 0 and all(t.head[1].weight.grad.abs().sum() > 0 for t in m.temporal)
     m.zero_grad()
     torch.manual_seed(1)
     torch.nn.functional.cross_entropy(m.graph(batch[0]), target).backward()
