@@ -67,7 +67,7 @@ redis:
 	  DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq --no-install-recommends redis-server >/dev/null; }
 
 # Debian's chromium, driven by Playwright for Python through its executable path in the web page's tests
-# (tests/integration/test_web_app.py); Playwright's own browser download is never used. Installed once.
+# (tests/integration/web/); Playwright's own browser download is never used. Installed once.
 chromium:
 	@command -v chromium >/dev/null || { $(SUDO) apt-get update -qq && \
 	  DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq --no-install-recommends chromium >/dev/null; }

@@ -1,7 +1,7 @@
 """The web page's files (services/edge/web/) and how the edge serves them at /app: the strict CSP (no inline
 script or style, nothing from another origin, no eval), every asset referenced present and shipped with the
 package, every element the scripts look up present, and /app outside the versioned API and the rate limit.
-The page's behaviour is tested in a real browser: tests/integration/test_web_app.py."""
+The page's behaviour is tested in a real browser: tests/integration/web/."""
 
 from __future__ import annotations
 
