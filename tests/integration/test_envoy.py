@@ -202,15 +202,20 @@ async def test_api_key_callers_get_the_same_answers_through_envoy(both):
     assert refused.status_code == 401 and refused.json()["error"]["code"] == "unauthorized"
 
 
+def admin_count(envoy, pattern: str) -> int:
+    """The sum of Envoy's admin statistics matching pattern (a regular expression over their names)."""
+    stats = envoy.admin(f"/stats?filter={pattern}")
+    return sum(int(line.split(":")[1]) for line in stats.splitlines() if ":" in line)
+
+
 def authorization_checks(envoy) -> int:
     """Calls Envoy's ext_authz filter has made to the auth service so far (its listener's admin statistics)."""
-    stats = envoy.admin("/stats?filter=^http\\.[a-z_]+\\.ext_authz\\.(ok|denied|error)$")
-    return sum(int(line.split(":")[1]) for line in stats.splitlines() if ":" in line)
+    return admin_count(envoy, "^http\\.[a-z_]+\\.ext_authz\\.(ok|denied|error)$")
 
 
 async def test_only_api_key_callers_cost_an_authorization_check(both, envoy):
     """A bearer token that jwt_authn verified has nothing to swap: such calls skip ext_authz (each check is a
-    call to the auth service); a key still gets one."""
+    call to the auth service); a key still gets one. And a token is verified once, then kept."""
     edge, through_envoy = both
     _, owner = await new_user(edge, "coach")
     key = {"X-API-Key": (await edge.post("/auth/api-keys", json={"name": "checks"}, headers=owner)).json()["key"]}
@@ -218,8 +223,11 @@ async def test_only_api_key_callers_cost_an_authorization_check(both, envoy):
     assert (await edge.post("/coaches", json={"id": coach_id, "name": "C", "style": "Judo"},
                             headers=owner)).status_code == 201
     before = authorization_checks(envoy)
+    kept = admin_count(envoy, "^http\\.[a-z_]+\\.jwt_authn\\.jwt_cache_hit$")
     for _ in range(3):
         assert (await through_envoy.get(f"/coaches/{coach_id}", headers=owner)).status_code == 200
     assert authorization_checks(envoy) == before
+    # The token's signature is checked once (jwt_cache_config); the two calls after it find it kept.
+    assert admin_count(envoy, "^http\\.[a-z_]+\\.jwt_authn\\.jwt_cache_hit$") >= kept + 2
     assert (await through_envoy.get(f"/coaches/{coach_id}", headers=key)).status_code == 200
     assert authorization_checks(envoy) == before + 1
