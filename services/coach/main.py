@@ -9,6 +9,7 @@ import grpc
 
 from kataforge.coach.v1 import coach_pb2, coach_pb2_grpc
 from services.kit.pose_client import PoseClient
+from services.coach.record_cache import CoachRecordCache
 from services.coach.reference_store import ReferenceStore
 from services.coach.references import ReferenceLibrary
 from services.coach.registry import CoachRegistry
@@ -16,7 +17,7 @@ from services.coach.servicer import CoachServicer
 from services.coach.store import CoachStore
 from services.kit import config
 from services.kit.channels import channel
-from services.kit.db import open_pool
+from services.kit.db import database_url, open_pool
 from services.kit.service_identity import ServiceCredentials
 from services.kit.server import ServiceSpec, port_of, serve
 
@@ -42,12 +43,16 @@ def build(settings: config.Settings) -> ServiceSpec:
         nonlocal pool, pose_channel
         pool = await open_pool(settings, SCHEMA, MIGRATIONS)
         coaches.pool = references.store.pool = pool
+        coaches.cache = CoachRecordCache(database_url(settings))  # after the migrations: its trigger exists
+        await coaches.cache.open()
         # Channels belong to the running event loop, so it is made here rather than in build().
         pose_channel = channel(settings.pose_addr, audience="pose", credentials=credentials)
         references.pose = PoseClient(pose_channel)
 
     async def close() -> None:
         await credentials.close()
+        if coaches.cache is not None:
+            await coaches.cache.close()
         if pose_channel is not None:
             await pose_channel.close()
         if pool is not None:

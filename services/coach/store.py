@@ -7,6 +7,7 @@ from typing import Any, Callable
 
 import asyncpg
 
+from services.coach.record_cache import CoachRecordCache
 from services.coach.validation import EDITABLE_FIELDS
 from services.kit.db import PoolStore
 from services.kit.readiness import SetAtWarmUp
@@ -30,9 +31,18 @@ def _jsonb(value: dict[str, Any] | None) -> str | None:
 
 
 class CoachStore(PoolStore):
-    """Coach rows as plain dicts (keys as in the contract, timestamps as aware datetimes)."""
+    """Coach rows as plain dicts (keys as in the contract, timestamps as aware datetimes). With a `cache`
+    (record_cache.py) a read is answered from the records kept, and every write here drops its id."""
 
     pool = SetAtWarmUp("The coach registry is starting; try again shortly")
+
+    def __init__(self, pool: asyncpg.Pool | None = None, cache: CoachRecordCache | None = None) -> None:
+        super().__init__(pool)
+        self.cache = cache
+
+    def _changed(self, coach_id: str) -> None:
+        if self.cache is not None:
+            self.cache.changed(coach_id)
 
     async def insert(self, coach: dict[str, Any], owner_id: str) -> dict[str, Any]:
         """Insert a validated coach; created_at = updated_at = the database's now(). Conflict if the id exists."""
@@ -46,11 +56,23 @@ class CoachStore(PoolStore):
                 _jsonb(coach.get("teaching_philosophy")), owner_id)
         except asyncpg.UniqueViolationError:
             raise Conflict(f"Coach '{coach['id']}' already exists", details={"id": "Already taken"}) from None
+        self._changed(coach["id"])
         return _row(record)
 
     async def get(self, coach_id: str) -> dict[str, Any] | None:
+        cache = self.cache
+        if cache is not None:
+            await cache.ensure_listening()
+            if (kept := cache.get(coach_id)) is not None:
+                return kept
+            generation = cache.generation  # taken before the read: a change during it is not kept
         record = await self.pool.fetchrow(f"SELECT {_COLUMNS} FROM coaches WHERE id = $1", coach_id)
-        return None if record is None else _row(record)
+        if record is None:
+            return None
+        row = _row(record)
+        if cache is not None:
+            cache.keep(coach_id, row, generation)
+        return row
 
     async def list(self, limit: int, offset: int) -> tuple[list[dict[str, Any]], int]:
         """One page ordered by id, and the count of all coaches, read from one snapshot."""
@@ -84,7 +106,8 @@ class CoachStore(PoolStore):
             assignments.append("updated_at = now()")
             record = await conn.fetchrow(
                 f"UPDATE coaches SET {', '.join(assignments)} WHERE id = $1 RETURNING {_COLUMNS}", *args)
-            return _row(record)
+        self._changed(coach_id)  # committed: this replica answers the new row from now on
+        return _row(record)
 
     async def delete(self, coach_id: str, authorize: Callable[[dict[str, Any]], None]) -> bool:
         """Lock the row, let `authorize(current)` check it (it may raise), delete it. False if absent."""
@@ -94,4 +117,5 @@ class CoachStore(PoolStore):
                 return False
             authorize(_row(record))
             await conn.execute("DELETE FROM coaches WHERE id = $1", coach_id)
-            return True
+        self._changed(coach_id)
+        return True

@@ -48,7 +48,7 @@ async def test_a_released_connection_costs_no_reset_round_trip_and_no_open_trans
 SESSION_STATE = re.compile(r"pg_advisory_lock\(|[\"']LISTEN |add_listener\(|[\"']\s*(SET|RESET)\s+(?!LOCAL\b)")
 ALLOWED = {
     # connections of their own (asyncpg.connect), never a pool's
-    "services/kit/db.py", "services/scoring/training/runner.py", "services/scoring/training/changes.py",
+    "services/kit/db.py", "services/kit/db_notifications.py", "services/scoring/training/runner.py",
     # install_queue: its session lock is released in a finally on the same connection
     "services/scoring/batch_jobs.py",
 }

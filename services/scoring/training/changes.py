@@ -15,7 +15,7 @@ import logging
 from contextlib import asynccontextmanager
 from typing import AsyncIterator
 
-import asyncpg
+from services.kit.db_notifications import ChannelListener
 
 log = logging.getLogger("kataforge.training")
 
@@ -26,34 +26,22 @@ SAFETY_S = 5.0  # a watcher re-reads at least this often, notified or not
 class JobChanges:
     def __init__(self, dsn: str) -> None:
         self.dsn = dsn
-        self._conn: asyncpg.Connection | None = None
-        self._opening = asyncio.Lock()
+        self._listener = ChannelListener(dsn, CHANNEL, self._notified, self._lost)
         self._watchers: dict[str, set[asyncio.Event]] = {}
 
-    def _notified(self, _conn, _pid, _channel, job_id: str) -> None:
+    def _notified(self, job_id: str) -> None:
         for event in self._watchers.get(job_id, ()):
             event.set()
 
-    def _lost(self, _conn) -> None:
-        log.warning("training notifications: the LISTEN connection was lost; watchers re-read every %.0f s "
-                    "until it is opened again", SAFETY_S)
-        self._conn = None
+    def _lost(self) -> None:
+        log.warning("training notifications lost; watchers re-read every %.0f s until they are back", SAFETY_S)
         for events in self._watchers.values():
             for event in events:
                 event.set()  # re-read now: a change may have been missed
 
     async def _listen(self) -> None:
-        async with self._opening:
-            if self._conn is not None and not self._conn.is_closed():
-                return
-            try:
-                conn = await asyncpg.connect(self.dsn, timeout=5)
-                await conn.add_listener(CHANNEL, self._notified)
-            except (OSError, asyncpg.PostgresError, asyncio.TimeoutError) as exc:
-                log.warning("training notifications unavailable (%s); watchers re-read every %.0f s", exc, SAFETY_S)
-                return
-            conn.add_termination_listener(self._lost)
-            self._conn = conn
+        if not await self._listener.open():
+            log.warning("training watchers re-read every %.0f s", SAFETY_S)
 
     @asynccontextmanager
     async def watching(self, job_id: str) -> AsyncIterator[asyncio.Event]:
@@ -71,7 +59,7 @@ class JobChanges:
 
     async def wait(self, event: asyncio.Event) -> None:
         """Until the job changed or SAFETY_S passed; then clear, so a change during the re-read sets it again."""
-        if self._conn is None:
+        if not self._listener.listening:
             await self._listen()
         try:
             await asyncio.wait_for(event.wait(), SAFETY_S)
@@ -80,7 +68,4 @@ class JobChanges:
         event.clear()
 
     async def close(self) -> None:
-        if self._conn is not None:
-            conn, self._conn = self._conn, None
-            conn.remove_termination_listener(self._lost)
-            await conn.close()
+        await self._listener.close()
