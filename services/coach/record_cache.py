@@ -16,7 +16,8 @@ Never stale past a commit it could know of:
 - nothing is kept while the LISTEN connection is down, and everything kept is dropped when it is lost: a
   change missed in the gap cannot be served. Another replica may answer from before a commit for as long
   as its notification takes (milliseconds on one database).
-KEPT_SECONDS bounds how long a record unread by anyone stays in memory.
+KEPT_SECONDS bounds the rest: should notifications not arrive while the connection stays open (a DSN that
+points at a pooler in transaction mode, where LISTEN does not hold), a record is at most that old.
 """
 
 from __future__ import annotations
@@ -29,7 +30,7 @@ from cachetools import TTLCache
 from services.kit.db_notifications import ChannelListener
 
 CHANNEL = "kataforge_coach_changed"
-KEPT_SECONDS = 60.0
+KEPT_SECONDS = 10.0  # the oldest a record answered can be, should a notification never arrive
 KEPT = 10_000  # records, a few hundred bytes each
 REOPEN_S = 5.0  # while the LISTEN connection is down, a read tries to open it again at most this often
 
