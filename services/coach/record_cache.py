@@ -47,9 +47,14 @@ class CoachRecordCache:
         self._tried_at = time.monotonic()
         return await self._listener.open()
 
+    @property
+    def listening(self) -> bool:
+        """Records are kept and answered only while this holds."""
+        return self._listener.listening
+
     async def ensure_listening(self) -> None:
         """Before a read: if the connection was lost, try again (at most every REOPEN_S)."""
-        if not self._listener.listening and time.monotonic() - self._tried_at >= REOPEN_S:
+        if not self.listening and time.monotonic() - self._tried_at >= REOPEN_S:
             await self.open()
 
     async def close(self) -> None:
@@ -64,13 +69,13 @@ class CoachRecordCache:
     def get(self, coach_id: str) -> dict[str, Any] | None:
         """A copy of the kept record (its top level: the lists and the philosophy inside are shared, and
         nothing here changes them), or None."""
-        if not self._listener.listening:
+        if not self.listening:
             return None
         found = self._kept.get(coach_id)
         return None if found is None else dict(found)
 
     def keep(self, coach_id: str, record: dict[str, Any], generation: int) -> None:
-        if self._listener.listening and generation == self._generation:
+        if self.listening and generation == self._generation:
             self._kept[coach_id] = dict(record)
 
     def changed(self, coach_id: str) -> None:

@@ -30,7 +30,7 @@ FOLDS, JOBS = 4, 2
 # background repetitions as 5-9 new video-like views per epoch; its open-set TPR grew with the epochs
 # (cross-validated, open_set, GraphSAGE alone: 0.718 at 14, 0.761 at 28, 0.794 at 42, 0.815 at 70) at ~7 s
 # per fold and epoch on one core, so 42 epochs take ~10 of the build's ~11 minutes on 2 cores (70 would take
-# ~16); its temporal member (models.TechniqueClassifier) adds ~35 s. The other two models train in ~25 s.
+# ~16); its two temporal members (models.TechniqueClassifier) add ~65 s. The other two models train in ~25 s.
 RECIPES: dict[str, tuple[int, int, float]] = {
     "graphsage": (42, 16, 2e-3),
     "form_assessor": (12, 16, 1e-3),

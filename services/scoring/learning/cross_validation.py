@@ -10,7 +10,7 @@ pooled over the folds, and the threshold, the rates and the accuracy come from t
 What is shipped is the first fold's model, trained on 3/4 of the repetitions as before: the pooled rates
 are those of such a model (any fold's), now measured on 41 technique repetitions and 32 non-technique clips
 instead of 10 and 8. Not shipped, the average of the fold models: 4 of them would cost 4x the classifier's
-inference (1.1 ms each with its temporal member, p50 of bench/model_inference.py on 2026-12-07; the three
+inference (1.4 ms each with its temporal members, p50 of bench/model_inference.py on 2026-12-07; the three
 learned models share 5 ms), and no held-out data is left to measure an average whose members have together
 seen every repetition.
 

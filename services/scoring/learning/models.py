@@ -1,4 +1,4 @@
-"""The three learned models (torch): the technique classifier (GraphSAGE with a temporal convolution beside it),
+"""The three learned models (torch): the technique classifier (GraphSAGE with temporal convolutions beside it),
 LSTM + attention form assessor, style encoder.
 
 Every model takes the features' pose tensor [B, 64 frames, 33 landmarks, 4]; the form assessor also
@@ -118,7 +118,7 @@ class TemporalStack(nn.Module):
 
 
 class TemporalConvolution(nn.Module):
-    """The technique classifier's second member: TemporalStack and a linear head (logits)."""
+    """A temporal member of the technique classifier: TemporalStack and a linear head (logits)."""
 
     def __init__(self, n_classes: int) -> None:
         super().__init__()
