@@ -5,8 +5,10 @@ coach, a user with a JWT and an API key; then a bare echo of the same shape: a g
 that answers GetCoach with the very record the real coach service returned, behind a FastAPI app on uvicorn with
 the edge's server settings (its own process). The same load client (wrk, Debian's package: `make wrk`) runs
 against each in one run, through the edge and through Envoy in front of the same services, at 16 and 64
-connections, and the table gives requests/s, their ratio to the echo, and p50/p99 latency. The rate limits stay
-on (their cost is part of the path), set high enough not to refuse. Goal (issue 11): >= 0.8x the echo, p99 <
+connections, and the table gives requests/s, their ratio to the echo, and p50/p99 latency; a second table gives
+each process's CPU time per request in the same rows (bench/process_cpu.py), which says what limits a path. The
+echo's processes run on uvloop, each in a session of its own, as the services do. The rate limits stay on
+(their cost is part of the path), set high enough not to refuse. Goal (issue 11): >= 0.8x the echo, p99 <
 100 ms at 64 connections, on 2 cores.
 
 Usage: .venv/bin/python bench/api_path.py [--seconds 10] [--replicas coach=2] [--profile edge.txt]
@@ -36,6 +38,7 @@ import httpx
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from bench.process_cpu import CpuMeter, run_processes  # noqa: E402
 from services.kit.paths import REPO  # noqa: E402
 from services.kit.topology import REPLICA_PORT_STEP  # noqa: E402
 from testkit.loopback import free_port, free_port_block  # noqa: E402
@@ -73,7 +76,9 @@ def run_echo_grpc(port: int, record_file: str) -> None:
         await server.start()
         await server.wait_for_termination()
 
-    asyncio.run(serve())
+    import uvloop  # the event loop the services run on (services/kit/server.py run)
+
+    uvloop.run(serve())
 
 
 def run_echo_http(port: int, grpc_port: int) -> None:
@@ -99,6 +104,9 @@ def run_echo_http(port: int, grpc_port: int) -> None:
 
 # --- load ---
 
+CPU_COLUMNS = ("wrk", "echo-http", "echo-grpc", "envoy", "edge", "auth", "coach", "postgres")
+
+
 def wrk(url: str, connections: int, seconds: int, headers: dict[str, str]) -> dict[str, float]:
     binary = shutil.which("wrk")
     if binary is None:
@@ -108,6 +116,7 @@ def wrk(url: str, connections: int, seconds: int, headers: dict[str, str]) -> di
         args += ["-H", f"{key}: {value}"]
     out = subprocess.run([*args, url], capture_output=True, text=True, check=True).stdout
     rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
+    requests = int(re.search(r"(\d+) requests in", out).group(1))
     non2xx = re.search(r"Non-2xx or 3xx responses:\s+(\d+)", out)
     errors = re.search(r"Socket errors:.*", out)
 
@@ -115,7 +124,7 @@ def wrk(url: str, connections: int, seconds: int, headers: dict[str, str]) -> di
         value, unit = re.search(rf"^\s+{label}\s+([\d.]+)(us|ms|s)\s*$", out, re.M).groups()
         return float(value) * {"us": 0.001, "ms": 1.0, "s": 1000.0}[unit]
 
-    return {"rps": rps, "p50": ms("50%"), "p99": ms("99%"), "non2xx": int(non2xx.group(1)) if non2xx else 0,
+    return {"rps": rps, "requests": requests, "p50": ms("50%"), "p99": ms("99%"), "non2xx": int(non2xx.group(1)) if non2xx else 0,
             "errors": errors.group(0) if errors else ""}
 
 
@@ -180,9 +189,11 @@ def main() -> None:
         record_file.write_bytes(record)
         grpc_port, echo_port = free_port(), free_port()
         me = [sys.executable, str(Path(__file__).resolve())]
-        procs.append(subprocess.Popen([*me, "--echo-grpc", str(grpc_port), str(record_file)], env=env))
+        # Each in a session of its own, as `kataforge serve` starts each service (services/kit/supervisor.py).
+        procs.append(subprocess.Popen([*me, "--echo-grpc", str(grpc_port), str(record_file)], env=env,
+                                      start_new_session=True))
         procs.append(subprocess.Popen([*me, "--echo-http", str(echo_port), str(grpc_port)], env=env,
-                                      stderr=subprocess.DEVNULL))
+                                      stderr=subprocess.DEVNULL, start_new_session=True))
         echo = f"http://127.0.0.1:{echo_port}"
         wait_for(f"{echo}/coaches/{coach_id}", lambda r: r.status_code == 200)
         real = httpx.get(f"{base}/coaches/{coach_id}", headers=jwt_headers).json()
@@ -194,13 +205,17 @@ def main() -> None:
             for url in (base, envoy):  # the same answer through both gateways
                 reply = httpx.get(f"{url}/coaches/{coach_id}", headers=headers)
                 assert reply.status_code == 200 and reply.json() == real, f"{label}: {reply.status_code} {reply.text}"
+        watched = run_processes(str(state), {procs[1].pid: "echo-grpc", procs[2].pid: "echo-http"})
         rows = []
         for connections in (16, 64):
             for label, url, headers in (("bare echo", echo, {}), ("edge, JWT", base, jwt_headers),
                                         ("edge, API key", base, api_headers), ("Envoy, JWT", envoy, jwt_headers),
                                         ("Envoy, API key", envoy, api_headers)):
                 wrk(f"{url}/coaches/{coach_id}", connections, 2, headers)  # warm the path
-                rows.append((connections, label, wrk(f"{url}/coaches/{coach_id}", connections, args.seconds, headers)))
+                with CpuMeter(watched) as cpu:
+                    r = wrk(f"{url}/coaches/{coach_id}", connections, args.seconds, headers)
+                r["cpu"] = cpu.ms_per_request(r["requests"])
+                rows.append((connections, label, r))
         print(f"\nGET /coaches/{{id}}, wrk -t2, {args.seconds} s per row, 2 cores shared by server and client")
         print("| connections | server | requests/s | vs echo | p50 ms | p99 ms | non-2xx |")
         print("|---|---|---|---|---|---|---|")
@@ -208,6 +223,12 @@ def main() -> None:
             echo_rps = next(x["rps"] for c, lab, x in rows if c == connections and lab == "bare echo")
             print(f"| {connections} | {label} | {r['rps']:.0f} | {r['rps'] / echo_rps:.2f}x | {r['p50']:.1f} | "
                   f"{r['p99']:.1f} | {r['non2xx']} {r['errors']} |")
+        print("\nCPU ms per request, by process (the kernel's counts over the same rows; the 2 cores bound the sum)")
+        print("| connections | server | total | " + " | ".join(CPU_COLUMNS) + " |")
+        print("|---|---|---|" + "---|" * len(CPU_COLUMNS))
+        for connections, label, r in rows:
+            print(f"| {connections} | {label} | {sum(r['cpu'].values()):.2f} | "
+                  + " | ".join(f"{r['cpu'].get(n, 0.0):.2f}" for n in CPU_COLUMNS) + " |")
         if args.profile:
             profile(envoy if args.profile_via == "envoy" else base, coach_id, jwt_headers, args.profile, args.seconds,
                     args.profile_service)
@@ -228,36 +249,17 @@ def main() -> None:
 
 def profile(base: str, coach_id: str, headers: dict[str, str], out: str, seconds: int, service: str) -> None:
     """py-spy samples of one service while wrk loads the edge (64 connections); every process's CPU share."""
-    import psutil
-
-    def ours(p: psutil.Process) -> bool:  # this run's processes only (other systems may run on the machine)
-        try:
-            return (p.environ().get("DOJO_STATE_DIR") == os.environ["DOJO_STATE_DIR"] or "postgres" in p.name()
-                    or ("envoy" in p.name() and os.environ["DOJO_STATE_DIR"] in " ".join(p.cmdline())))
-        except (psutil.NoSuchProcess, psutil.AccessDenied):
-            return False
-
-    procs = {p: " ".join(p.info["cmdline"] or []) for p in psutil.process_iter(["cmdline"]) if ours(p)}
-    target = next(p for p, cmd in procs.items() if f"services.{service}.main" in cmd)
-    watched = {p: next((n for n in ("edge", "auth", "coach", "pose", "scoring") if f"services.{n}.main" in cmd),
-                       "postgres" if "postgres" in p.name() else "envoy" if "envoy" in p.name() else None)
-               for p, cmd in procs.items()}
-    watched = {p: n for p, n in watched.items() if n}
-    for p in watched:
-        p.cpu_percent(None)
+    watched = run_processes(os.environ["DOJO_STATE_DIR"])
+    target = next(p for p, name in watched.items() if name == service)
     spy = subprocess.Popen([str(Path(sys.executable).parent / "py-spy"), "record", "--pid", str(target.pid),
                             "--duration", str(seconds), "--format", "raw", "--output", out + ".raw", "--rate", "200"],
                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    load = wrk(f"{base}/coaches/{coach_id}", 64, seconds, headers)
-    shares: dict[str, float] = {}
-    for p, name in watched.items():
-        try:
-            shares[name] = shares.get(name, 0.0) + p.cpu_percent(None)
-        except psutil.NoSuchProcess:
-            pass
-    busy = sorted(((n, v) for n, v in shares.items() if v >= 0.5), key=lambda kv: -kv[1])
-    print(f"CPU during the profiled run ({load['rps']:.0f} requests/s; % of one core, and CPU ms per request, "
-          "py-spy's sampling included): " + ", ".join(f"{n} {v:.0f} % ({10 * v / load['rps']:.2f} ms)" for n, v in busy))
+    with CpuMeter(watched) as cpu:
+        load = wrk(f"{base}/coaches/{coach_id}", 64, seconds, headers)
+    busy = sorted(((n, ms) for n, ms in cpu.ms_per_request(load["requests"]).items() if ms >= 0.005),
+                  key=lambda kv: -kv[1])
+    print(f"CPU during the profiled run ({load['rps']:.0f} requests/s; CPU ms per request, py-spy's sampling "
+          "included): " + ", ".join(f"{n} {ms:.2f}" for n, ms in busy))
     spy.wait(60)
     totals: dict[str, int] = {}
     own: dict[str, int] = {}

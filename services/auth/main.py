@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 
 import asyncpg
 import grpc
@@ -15,7 +14,7 @@ from services.auth.mailer import Mailer, OutboxMailer
 from services.auth.servicer import AuthServicer
 from services.kit import db
 from services.kit.config import ConfigError, Settings, settings as load_process_settings
-from services.kit.server import ServiceSpec, port_of, serve
+from services.kit.server import ServiceSpec, port_of, run
 
 SERVICE_NAME = auth_pb2.DESCRIPTOR.services_by_name["AuthService"].full_name
 # Callable without a token: signing in and out, password reset, the JWKS, and what services call to learn
@@ -62,7 +61,7 @@ def build(settings: Settings, *, mailer: Mailer | None = None) -> ServiceSpec:
 
 def main() -> None:
     s = load_process_settings()
-    asyncio.run(serve(build(s), s))
+    run(build(s), s)
 
 
 if __name__ == "__main__":

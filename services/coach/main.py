@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 
 import asyncpg
 import grpc
@@ -19,7 +18,7 @@ from services.kit import config
 from services.kit.channels import channel
 from services.kit.db import database_url, open_pool
 from services.kit.service_identity import ServiceCredentials
-from services.kit.server import ServiceSpec, port_of, serve
+from services.kit.server import ServiceSpec, port_of, run
 
 SCHEMA = "coach"
 MIGRATIONS = "services.coach.migrations"
@@ -64,7 +63,7 @@ def build(settings: config.Settings) -> ServiceSpec:
 
 def main() -> None:
     s = config.settings()
-    asyncio.run(serve(build(s), s))
+    run(build(s), s)
 
 
 if __name__ == "__main__":

@@ -18,6 +18,7 @@ from typing import Any, Awaitable, Callable
 import grpc
 from google.protobuf import descriptor_pool
 from opentelemetry import context as otel_context
+from opentelemetry import trace
 from opentelemetry.trace import SpanKind
 from prometheus_client import Counter, Histogram
 
@@ -34,35 +35,52 @@ RPC_TOTAL = Counter("kataforge_rpc_total", "gRPC calls handled", ["method", "cod
 RPC_SECONDS = Histogram("kataforge_rpc_seconds", "gRPC call duration", ["method"])
 
 
+class _MethodMetrics:
+    """One method's metric children, looked up once: `labels()` takes a lock and builds a key on each use,
+    and every call of a backend paid it twice (bench/api_path.py's CPU per request)."""
+
+    def __init__(self, method: str) -> None:
+        self.method = method
+        self.seconds = RPC_SECONDS.labels(method)
+        self._totals: dict[str, Any] = {}
+
+    def done(self, code: str, elapsed: float) -> None:
+        total = self._totals.get(code)
+        if total is None:
+            total = self._totals[code] = RPC_TOTAL.labels(self.method, code)
+        total.inc()
+        self.seconds.observe(elapsed)
+
+
 class _CallScope:
     """Sets the per-call context from metadata and restores it afterwards."""
 
-    def __init__(self, method: str, context: grpc.aio.ServicerContext) -> None:
-        self.method = method
+    def __init__(self, metrics: _MethodMetrics, context: grpc.aio.ServicerContext) -> None:
+        self.metrics = metrics
+        self.method = metrics.method
         self.context = context
-        metadata = tuple(context.invocation_metadata() or ())
-        found = dict((k, v) for k, v in metadata if isinstance(v, str))
+        found = {k: v for k, v in context.invocation_metadata() or () if isinstance(v, str)}
         self.request_id = clean_request_id(found.get(REQUEST_ID_HEADER))
         self.authorization = found.get(AUTHORIZATION, "")
-        self.trace_ctx = telemetry.extract(metadata)
+        self.trace_ctx = telemetry.extract(found)
 
     def __enter__(self) -> "_CallScope":
         self.tokens = (request_id_var.set(self.request_id), principal_var.set(None))
-        self.otel_token = otel_context.attach(self.trace_ctx)
-        self.span_cm = telemetry.tracer("kataforge.rpc").start_as_current_span(
-            self.method, kind=SpanKind.SERVER)
-        self.span_cm.__enter__()
+        # The call's span made current in the caller's trace context by one attach (start_as_current_span
+        # would attach twice, through two generator-based context managers).
+        self.span = telemetry.tracer("kataforge.rpc").start_span(self.method, context=self.trace_ctx,
+                                                                 kind=SpanKind.SERVER)
+        self.otel_token = otel_context.attach(trace.set_span_in_context(self.span, self.trace_ctx))
         self.started = time.perf_counter()
         self.code = "OK"
         return self
 
     def __exit__(self, *exc: Any) -> None:
         elapsed = time.perf_counter() - self.started
-        RPC_TOTAL.labels(self.method, self.code).inc()
-        RPC_SECONDS.labels(self.method).observe(elapsed)
+        self.metrics.done(self.code, elapsed)
         log.info("rpc %s %s", self.method, self.code,
                  extra={"method": self.method, "status": self.code, "duration_ms": round(elapsed * 1000, 1)})
-        self.span_cm.__exit__(None, None, None)
+        self.span.end()
         otel_context.detach(self.otel_token)
         request_id_var.reset(self.tokens[0])
         principal_var.reset(self.tokens[1])
@@ -109,9 +127,10 @@ def success_status(method: str) -> int:
 def _wrap_unary(method: str, behavior: Callable[..., Awaitable[Any]], verifier: TokenVerifier | None,
                 public: bool):
     status = success_status(method)
+    metrics = _MethodMetrics(method)
 
     async def wrapped(request: Any, context: grpc.aio.ServicerContext) -> Any:
-        with _CallScope(method, context) as scope:
+        with _CallScope(metrics, context) as scope:
             try:
                 await scope.authenticate(verifier, public)
                 refuse_nul(request)  # a request stream (stream_unary) is not a message: skipped
@@ -127,8 +146,10 @@ def _wrap_unary(method: str, behavior: Callable[..., Awaitable[Any]], verifier: 
 
 
 def _wrap_stream(method: str, behavior: Callable[..., Any], verifier: TokenVerifier | None, public: bool):
+    metrics = _MethodMetrics(method)
+
     async def wrapped(request: Any, context: grpc.aio.ServicerContext):
-        with _CallScope(method, context) as scope:
+        with _CallScope(metrics, context) as scope:
             try:
                 await scope.authenticate(verifier, public)
                 refuse_nul(request)

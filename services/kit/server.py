@@ -13,6 +13,11 @@ from grpc_health.v1 import health_pb2, health_pb2_grpc
 from grpc_health.v1._async import HealthServicer
 from grpc_reflection.v1alpha import reflection
 
+try:  # libuv's event loop: a pinned dependency wherever it installs (not on Windows, where asyncio's serves)
+    import uvloop
+except ImportError:  # pragma: no cover
+    uvloop = None
+
 from services.kit import logs, metrics, telemetry, transport_security
 from services.kit.config import Settings
 from services.kit.interceptors import KitServerInterceptor
@@ -39,6 +44,16 @@ class ServiceSpec:
     public: frozenset[str] = frozenset()
     # Where its verifier gets the JWKS: the auth service's GetJwks unless given (the auth service's own keys).
     jwks: Callable[[], Awaitable[Any]] | None = None
+
+
+def run(spec: ServiceSpec, settings: Settings) -> None:
+    """A service's process: `serve` on libuv's event loop (uvloop), as uvicorn runs the edge.
+
+    grpc.aio runs on any asyncio loop; on uvloop the coach's CPU per small call fell from 0.53-0.56 to 0.51 ms
+    (bench/api_path.py's CPU table, one run each), and a bare grpc.aio echo's from 0.23 to 0.16 ms.
+    """
+    with asyncio.Runner(loop_factory=uvloop.new_event_loop if uvloop else None) as runner:
+        runner.run(serve(spec, settings))
 
 
 def port_of(addr: str) -> int:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import functools
-from typing import Iterable, MutableMapping
+from typing import Iterable, Mapping, MutableMapping
 
 from opentelemetry import propagate, trace
 from opentelemetry.context import Context
@@ -52,8 +52,10 @@ def inject(carrier: MutableMapping[str, str]) -> None:
 _PROPAGATED = frozenset({"traceparent", "tracestate", "baggage"})
 
 
-def extract(metadata: Iterable[tuple[str, str | bytes]] | None):
-    carrier = {k: v for k, v in (metadata or ()) if isinstance(v, str)}
+def extract(metadata: Iterable[tuple[str, str | bytes]] | Mapping[str, str] | None):
+    """The trace context a call's metadata carries: pairs, or a mapping of its text entries."""
+    carrier = metadata if isinstance(metadata, Mapping) else {
+        k: v for k, v in (metadata or ()) if isinstance(v, str)}
     if _PROPAGATED.isdisjoint(carrier):
         return Context()
     return propagate.extract(carrier)

@@ -156,6 +156,8 @@ class TokenVerifier:
         self._lock = asyncio.Lock()
 
     async def _load(self, force: bool = False) -> JwksVerifier:
+        if self._verifier is not None and not force:
+            return self._verifier  # every call but the first and a rotation: no lock to take
         async with self._lock:
             stale = time.monotonic() - self._fetched_at > JWKS_REFRESH_INTERVAL_SECONDS
             if self._verifier is None or (force and stale):

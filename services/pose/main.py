@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import asyncio
 
 import grpc
 
 from kataforge.pose.v1 import pose_pb2, pose_pb2_grpc
 from services.kit.config import Settings, settings as load_process_settings
-from services.kit.server import ServiceSpec, port_of, serve
+from services.kit.server import ServiceSpec, port_of, run
 from services.pose import landmarker
 from services.pose.servicer import PoseServicer
 
@@ -31,7 +30,7 @@ def build(settings: Settings) -> ServiceSpec:
 
 def main() -> None:
     settings = load_process_settings()
-    asyncio.run(serve(build(settings), settings))
+    run(build(settings), settings)
 
 
 if __name__ == "__main__":

@@ -10,7 +10,7 @@ from services.kit.channels import channel
 from services.kit.config import Settings, settings as load
 from services.kit.db import open_pool
 from services.kit.service_identity import ServiceCredentials
-from services.kit.server import ServiceSpec, port_of, serve
+from services.kit.server import ServiceSpec, port_of, run
 from services.scoring.analysis import Analyzer
 from services.scoring.batch_jobs import BatchJobs, BatchLimits, install_queue
 from services.scoring.clients import GrpcCoaches, GrpcPose
@@ -75,7 +75,7 @@ def build(settings: Settings) -> ServiceSpec:
 
 def main() -> None:
     settings = load()
-    asyncio.run(serve(build(settings), settings))
+    run(build(settings), settings)
 
 
 if __name__ == "__main__":

@@ -158,3 +158,34 @@ def test_a_key_withdrawn_from_the_jwks_ends_its_kept_tokens(key, verifier, base_
                            audience=base_settings.jwt_audience)  # what TokenVerifier builds after a fetch
     with pytest.raises(UnknownSigningKey):
         rotated.verify(token)
+
+
+async def test_the_service_verifier_fetches_the_jwks_once_and_again_only_for_a_new_key(key, base_settings,
+                                                                                        monkeypatch):
+    import asyncio
+
+    from services.kit import tokens as kit_tokens
+
+    monkeypatch.setattr(kit_tokens, "JWKS_REFRESH_INTERVAL_SECONDS", 0.2)
+
+    published = [key]
+    fetches = []
+
+    async def fetch():
+        fetches.append(time.monotonic())
+        return {"keys": [k.jwk() for k in published]}
+
+    verifier = kit_tokens.TokenVerifier(fetch, issuer=base_settings.jwt_issuer,
+                                        audiences=(base_settings.jwt_audience,))
+    for subject in ("a", "b", "c"):
+        assert (await verifier.principal(sign(key, claims(base_settings, sub=subject)))).user_id == subject
+    assert len(fetches) == 1  # kept between calls
+    rotated = make_key()
+    published.append(rotated)  # the auth service publishes a new key beside the old one
+    await asyncio.sleep(0.25)  # past the refresh interval
+    assert (await verifier.principal(sign(rotated, claims(base_settings, sub="d")))).user_id == "d"
+    assert len(fetches) == 2
+    stranger = make_key()  # never published: one fetch per refresh interval at most, then refused
+    with pytest.raises(Unauthorized):
+        await verifier.principal(sign(stranger, claims(base_settings)))
+    assert len(fetches) == 2
