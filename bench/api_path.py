@@ -124,8 +124,8 @@ def wrk(url: str, connections: int, seconds: int, headers: dict[str, str]) -> di
         value, unit = re.search(rf"^\s+{label}\s+([\d.]+)(us|ms|s)\s*$", out, re.M).groups()
         return float(value) * {"us": 0.001, "ms": 1.0, "s": 1000.0}[unit]
 
-    return {"rps": rps, "requests": requests, "p50": ms("50%"), "p99": ms("99%"), "non2xx": int(non2xx.group(1)) if non2xx else 0,
-            "errors": errors.group(0) if errors else ""}
+    return {"rps": rps, "requests": requests, "p50": ms("50%"), "p99": ms("99%"),
+            "non2xx": int(non2xx.group(1)) if non2xx else 0, "errors": errors.group(0) if errors else ""}
 
 
 def setup_real(base: str) -> tuple[str, dict[str, str], dict[str, str], bytes]:

@@ -12,7 +12,7 @@ import resource
 
 import psutil
 
-SERVICES = ("edge", "auth", "coach", "pose", "scoring")
+from services.kit.topology import SERVICES
 
 
 def run_processes(state_dir: str, extra: dict[int, str] | None = None) -> dict[psutil.Process, str]:
@@ -68,5 +68,4 @@ class CpuMeter:
         self.spent = {name: after[name] - self._before.get(name, 0.0) for name in after}
 
     def ms_per_request(self, requests: float) -> dict[str, float]:
-        return {name: 1000 * s / requests for name, s in self.spent.items() if requests > 0}
-
+        return {name: 1000 * s / requests for name, s in self.spent.items()} if requests > 0 else {}

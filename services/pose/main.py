@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-
 import grpc
 
 from kataforge.pose.v1 import pose_pb2, pose_pb2_grpc
