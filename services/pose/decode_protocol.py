@@ -77,13 +77,18 @@ class LaneJob:
     cpu_seconds: float
     max_fps: float = 0.0  # analyse at most this many frames per second of video (0: every frame)
     max_frames: int = 0  # and at most this many frames in all (0: no cap)
+    # A second look instead (services.pose.redetect): [frame index, x0, y0, x1, y1] crops of the displayed
+    # frames, each run through BlazePose alone; `worker`, `workers` and the strides do not apply.
+    regions: tuple = ()
 
     def to_json(self) -> bytes:
         return json.dumps(asdict(self)).encode() + b"\n"
 
     @classmethod
     def from_json(cls, raw: bytes) -> "LaneJob":
-        return cls(**json.loads(raw))
+        body = json.loads(raw)
+        body["regions"] = tuple(tuple(int(v) for v in region) for region in body.get("regions", ()))
+        return cls(**body)
 
 
 def write_json(out: BinaryIO, tag: bytes, body: dict[str, Any]) -> None:

@@ -2,8 +2,10 @@
 
 Pipeline: in-process preflight (format, box structure, header limits) -> frames dealt round-robin to
 BlazePose trackers run by sandboxed worker processes, each decoding the video and running MediaPipe on its
-trackers' share on its own core -> workers' records merged in frame order, people linked into tracks, performer chosen
-(services.pose.tracking) -> left/right swaps undone (services.pose.laterality) -> gaps filled,
+trackers' share on its own core -> workers' records merged in frame order, people linked into tracks
+(services.pose.tracking) -> where two people could be the performer, a second look at crops of the frames
+where either went missing, and tracks linked again (services.pose.redetect) -> performer chosen -> left/right
+swaps undone (services.pose.laterality) -> gaps filled,
 outliers rejected, smoothing (services.kit.landmark_signal).
 """
 
@@ -19,13 +21,12 @@ import numpy as np
 
 from services.kit import errors
 from services.kit import landmark_signal
-from services.pose import container, laterality, video
+from services.pose import container, laterality, redetect, video
 from services.kit.tracker_spread import frame_lanes
 from services.pose.decode_protocol import INFO, MAX_TRACKERS, POSES, LaneJob, analysis_stride, tracker_count
 from services.pose.landmarker import LANDMARK_FIELDS, MODEL_NAME, NUM_LANDMARKS
 from services.pose.core_budget import Cancelled, CoreBudget
 from services.pose.workers import PoseWorker, WorkerLimits, WorkerPool
-from services.pose.tracking import PeopleTracker
 
 MAX_FRAME_STRIDE = 1000
 
@@ -74,6 +75,7 @@ class PoseSequence:
     # the most prominent other person in the performer's frames, as a share of the performer's score
     # (tracking.PeopleTracker.performer_and_rival; 0: nobody else)
     rival_prominence: float = 0.0
+    recovered_detections: int = 0  # people found by the second look at crops (services.pose.redetect), who is who only
 
 
 # Parallelism: the analysed frames are dealt round-robin to BlazePose trackers, as many as the video's
@@ -158,32 +160,64 @@ def _records(proc: PoseWorker, state: dict, cancelled: Callable[[], bool] | None
             state["inference_seconds"] = state.get("inference_seconds", 0.0) + float(body.get("inference_seconds", 0.0))
 
 
+def _first_pass(procs: list[PoseWorker], path: Path, frame_stride: int, limits: WorkerLimits, state: dict,
+                cancelled: Callable[[], bool] | None, progress: Callable[[int, int], None] | None) -> list[redetect.Record]:
+    """Every analysed frame's people, in frame order, from the workers' trackers."""
+    for number, proc in enumerate(procs):
+        proc.start(LaneJob(path=str(path), worker=number, workers=len(procs), stride=frame_stride,
+                           max_seconds=limits.max_seconds, max_pixels=limits.max_pixels,
+                           cpu_seconds=limits.cpu_limit, max_fps=limits.max_fps, max_frames=limits.max_frames))
+    records: list[redetect.Record] = []
+    # The workers' records merged back into frame order (heapq.merge takes the lowest index next).
+    for record in heapq.merge(*(_records(p, state, cancelled) for p in procs), key=lambda r: r[0]):
+        if records and record[0] <= records[-1][0]:
+            continue  # never trust a worker to keep order: a repeated frame is dropped
+        records.append(record)
+        if progress is not None and len(records) % PROGRESS_EVERY == 0:
+            progress(len(records), _expected_frames(state["info"]))
+    return records
+
+
+def _second_look(procs: list[PoseWorker], path: Path, limits: WorkerLimits, wanted: list[redetect.Wanted],
+                 state: dict, cancelled: Callable[[], bool] | None) -> dict[int, list[tuple[np.ndarray, np.ndarray]]]:
+    """What each wanted region's crop holds (services.pose.redetect), the regions shared out between the
+    workers that finished the first pass cleanly."""
+    usable = [p.wait_ready() for p in procs if p.reusable]
+    # Each share in frame order: the worker answers in decoding order, one record per region.
+    shares = [sorted(range(k, len(wanted), len(usable)), key=lambda n: wanted[n].region[0]) for k in range(len(usable))]
+    for proc, share in zip(usable, shares):
+        proc.start(LaneJob(path=str(path), worker=0, workers=1, stride=1, max_seconds=limits.max_seconds,
+                           max_pixels=limits.max_pixels, cpu_seconds=limits.cpu_limit,
+                           regions=tuple(wanted[n].region for n in share)))
+    found: dict[int, list[tuple[np.ndarray, np.ndarray]]] = {}
+    for proc, share in zip(usable, shares):
+        for number, (index, _, people, looks) in zip(share, list(_records(proc, state, cancelled))):
+            if index == wanted[number].region[0]:  # a worker's answer out of step is not used
+                found[number] = list(zip(people, looks))
+    return found
+
+
 def _extract(path: Path, bundle: Path, n_workers: int, frame_stride: int, limits: WorkerLimits,
              pool: WorkerPool | None, signal: landmark_signal.SignalConfig | None,
              cancelled: Callable[[], bool] | None, progress: Callable[[int, int], None] | None) -> PoseSequence:
     procs = pool.take(n_workers) if pool is not None else [PoseWorker(bundle, limits).wait_ready()
                                                            for _ in range(n_workers)]
-    times: list[float] = []
-    indices: list[int] = []
-    people_seen, state = 0, {}
+    state: dict = {}
+    from_crops: set[int] = set()
+    people_seen, tracker = 0, None
     try:
-        for number, proc in enumerate(procs):
-            proc.start(LaneJob(path=str(path), worker=number, workers=n_workers, stride=frame_stride,
-                                  max_seconds=limits.max_seconds, max_pixels=limits.max_pixels,
-                                  cpu_seconds=limits.cpu_limit, max_fps=limits.max_fps,
-                                  max_frames=limits.max_frames))
-        tracker: PeopleTracker | None = None
-        # The workers' records merged back into frame order (heapq.merge takes the lowest index next).
-        for index, ts, people, looks in heapq.merge(*(_records(p, state, cancelled) for p in procs), key=lambda r: r[0]):
-            if indices and index <= indices[-1]:
-                continue  # never trust a worker to keep order: a repeated frame is dropped
-            if tracker is None:
-                tracker = PeopleTracker(state["info"].width, state["info"].height)
-            people_seen = max(people_seen, tracker.update(len(times), ts, people, looks))
-            times.append(ts)
-            indices.append(index)
-            if progress is not None and len(times) % PROGRESS_EVERY == 0:
-                progress(len(times), _expected_frames(state["info"]))
+        records = _first_pass(procs, path, frame_stride, limits, state, cancelled, progress)
+        peak_rss = max(p.peak_rss_kb for p in procs)  # a second job starts each worker's count again
+        if records:
+            width, height = state["info"].width, state["info"].height
+            tracker, people_seen = redetect.track(records, width, height)
+            wanted = redetect.plan(tracker, records)
+            if wanted:
+                found = _second_look(procs, path, limits, wanted, state, cancelled)
+                peak_rss = max([peak_rss] + [p.peak_rss_kb for p in procs])
+                records, from_crops = redetect.merge(records, wanted, found, width, height)
+                if from_crops:
+                    tracker, people_seen = redetect.track(records, width, height)
     except Cancelled:
         raise ExtractionCancelled("the caller went away") from None
     finally:
@@ -192,20 +226,26 @@ def _extract(path: Path, bundle: Path, n_workers: int, frame_stride: int, limits
         else:
             for proc in procs:
                 proc.close()
+    times = [r[1] for r in records]
+    indices = [r[0] for r in records]
     info, done = state.get("info"), state.get("done", {})
-    peak_rss = max(p.peak_rss_kb for p in procs)
     performer, rival = tracker.performer_and_rival() if tracker is not None else (None, 0.0)
-    if performer is None or info is None:
+    # Measured: what the trackers placed. A person found in a crop (services.pose.redetect) tells who is who,
+    # but is not measured: see that module for why.
+    kept = [(pos, lm) for pos, lm in zip(performer.positions, performer.landmarks)
+            if id(lm) not in from_crops] if performer is not None else []
+    if not kept or info is None:
         raise errors.ValidationFailed("No person was detected in the video",
                                       details={"video": "no person detected in any frame"})
+    measured_at = [pos for pos, _ in kept]
     raw = np.full((len(times), NUM_LANDMARKS, len(LANDMARK_FIELDS)), np.nan, dtype=np.float32)
-    raw[performer.positions] = np.stack(performer.landmarks)
+    raw[measured_at] = np.stack([lm for _, lm in kept])
     raw, swapped = laterality.unswap_sequence(np.asarray(times), raw)
     clean = landmark_signal.clean_sequence(np.asarray(times), raw, signal or landmark_signal.SignalConfig(),
                                           image_size=(info.width, info.height),
                                           lanes=frame_lanes(np.asarray(indices), info.stride, info.trackers))
     measured = np.zeros(len(times), dtype=bool)
-    measured[performer.positions] = True
+    measured[measured_at] = True
     frames = []
     for pos, (index, ts) in enumerate(zip(indices, times)):
         lms = clean.landmarks[pos].copy()
@@ -226,7 +266,8 @@ def _extract(path: Path, bundle: Path, n_workers: int, frame_stride: int, limits
                         implausible_samples=clean.implausible, image_checked=clean.image_checked,
                         rejected_samples=int(clean.rejected.sum()),
                         filled_samples=int(clean.filled.sum()), decoder_peak_rss_kb=peak_rss,
-                        side_swaps_fixed=swapped, trackers=info.trackers, rival_prominence=rival)
+                        side_swaps_fixed=swapped, trackers=info.trackers, rival_prominence=rival,
+                        recovered_detections=len(from_crops))
 
 
 __all__ = ["ExtractionCancelled", "LANDMARK_FIELDS", "PoseFrame", "PoseSequence", "extract_poses"]

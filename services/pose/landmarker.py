@@ -1,4 +1,5 @@
-"""The BlazePose landmarker: loads the `.task` bundle with MediaPipe Tasks (VIDEO mode, CPU or GPU delegate)."""
+"""The BlazePose landmarker: loads the `.task` bundle with MediaPipe Tasks (VIDEO mode, CPU or GPU delegate;
+IMAGE mode, every frame detected anew, for services.pose.redetect's crops)."""
 
 from __future__ import annotations
 
@@ -32,15 +33,18 @@ def require_bundle(path: Path) -> Path:
 
 
 class Landmarker:
-    """A MediaPipe PoseLandmarker in VIDEO mode. Not thread-safe: one per video, closed after use."""
+    """A MediaPipe PoseLandmarker in VIDEO mode (or IMAGE mode: `video=False`, each call on its own).
+    Not thread-safe: one per video, closed after use."""
 
     def __init__(self, bundle: Path, *, num_poses: int = 2, min_detection: float = 0.5,
-                 min_presence: float = 0.5, min_tracking: float = 0.5, delegate: str = "cpu") -> None:
+                 min_presence: float = 0.5, min_tracking: float = 0.5, delegate: str = "cpu",
+                 video: bool = True) -> None:
+        self._video = video
         options = vision.PoseLandmarkerOptions(
             base_options=BaseOptions(model_asset_path=str(require_bundle(bundle)),
                                      delegate=BaseOptions.Delegate.GPU if delegate == "gpu"
                                      else BaseOptions.Delegate.CPU),
-            running_mode=vision.RunningMode.VIDEO, num_poses=num_poses,
+            running_mode=vision.RunningMode.VIDEO if video else vision.RunningMode.IMAGE, num_poses=num_poses,
             min_pose_detection_confidence=min_detection, min_pose_presence_confidence=min_presence,
             min_tracking_confidence=min_tracking)
         try:
@@ -61,7 +65,7 @@ class Landmarker:
         ts = max(int(round(timestamp_ms - self._origin)), self._last_ts + 1)
         self._last_ts = ts
         image = mp.Image(image_format=mp.ImageFormat.SRGB, data=np.ascontiguousarray(rgb))
-        result = self._task.detect_for_video(image, ts)
+        result = self._task.detect_for_video(image, ts) if self._video else self._task.detect(image)
         people = []
         for image_lms, world_lms in zip(result.pose_landmarks, result.pose_world_landmarks):
             arr = np.empty((NUM_LANDMARKS, len(LANDMARK_FIELDS)), dtype=np.float32)

@@ -12,37 +12,27 @@ whose job ended in any error exits and is never reused; one that finished cleanl
 from __future__ import annotations
 
 import os
-import queue
 import resource
 import signal
 import sys
-import threading
 import time
 from pathlib import Path
-from typing import BinaryIO, Callable, Iterator
+from typing import BinaryIO, Callable
 
 from services.pose import appearance
 from services.pose.decode_protocol import (DONE, ERROR, INFO, MAX_TRACKERS, READY, LaneJob, analysis_stride,
                                           tracker_count, write_json, write_poses)
+from services.pose.worker_video import Refused, decode, open_video, read_ahead
 
 # FFmpeg reads this when a capture opens: only the `file` protocol, so a container or playlist that
 # points at URLs or other files cannot make the decoder fetch anything.
 FFMPEG_OPTIONS = "protocol_whitelist;file"
-READ_AHEAD = 4  # decoded frames buffered ahead of inference (memory: 4 x one frame)
 MODEL_FRAME_MS = 1000.0 / 30.0  # the frame clock BlazePose is given (see run_lane)
 # Jobs a worker serves before it exits and is replaced (bounds any slow leak in native code).
 MAX_JOBS = 50
 # Address space one more BlazePose landmarker takes (measured: 250 MB of VmSize, 75 MB resident, each);
 # a worker running several trackers of one video may use this much more than its memory limit.
 TRACKER_MB = 320
-
-
-class Refused(Exception):
-    """The video is unusable; the message tells the user why (becomes InvalidRequest in the parent)."""
-
-    def __init__(self, message: str, detail: str) -> None:
-        super().__init__(message)
-        self.message, self.detail = message, detail
 
 
 def limit_self(memory_mb: int) -> None:
@@ -91,94 +81,15 @@ def peak_rss_kb(pid: int | str = "self") -> int:
     return 0
 
 
-def _decode(cap, job: LaneJob, stride: int, trackers: int, fps: float,
-            stats: dict) -> Iterator[tuple[int, float, object, int]]:
-    """(index, presentation time in ms, BGR frame, tracker) of the frames of this worker's trackers. Every
-    frame is decoded (grab: timestamps and the decoder's state need them); only this worker's are converted."""
-    import cv2
-    import numpy as np
-
-    period = 1000.0 / fps
-    last, index = -np.inf, 0
-    while cap.grab():
-        ts = cap.get(cv2.CAP_PROP_POS_MSEC)  # the frame's presentation time (variable frame rate)
-        ts = ts if np.isfinite(ts) and ts > last else (last + period if np.isfinite(last) else 0.0)
-        last = ts
-        stats["decoded"], stats["last"] = index + 1, float(ts)
-        if ts > job.max_seconds * 1000.0:
-            raise Refused(f"The video is longer than the {job.max_seconds:g} s limit",
-                          f"longer than {job.max_seconds:g} s")
-        tracker = (index // stride) % trackers
-        if index % stride == 0 and tracker % job.workers == job.worker:
-            ok, bgr = cap.retrieve()
-            if not ok or bgr is None:
-                return
-            yield index, float(ts), bgr, tracker
-        index += 1
-
-
-def _read_ahead(frames: Iterator, depth: int = READ_AHEAD) -> Iterator:
-    """Run `frames` on a thread, `depth` items ahead: FFmpeg decodes (without the GIL) the next
-    frames while MediaPipe works on this one. Exceptions are re-raised in the consumer."""
-    slots: queue.Queue = queue.Queue(maxsize=depth)
-    stop = threading.Event()
-    end = object()
-
-    def produce() -> None:
-        try:
-            for item in frames:
-                while not stop.is_set():
-                    try:
-                        slots.put(item, timeout=0.1)
-                        break
-                    except queue.Full:
-                        continue
-                if stop.is_set():
-                    return
-            slots.put(end)
-        except BaseException as exc:  # noqa: BLE001 - handed to the consumer, raised there
-            slots.put(exc)
-
-    thread = threading.Thread(target=produce, name="decode-ahead", daemon=True)
-    thread.start()
-    try:
-        while (item := slots.get()) is not end:
-            if isinstance(item, BaseException):
-                raise item
-            yield item
-    finally:
-        stop.set()
-        thread.join(timeout=5.0)
-
-
 def run_lane(job: LaneJob, landmarker, out: BinaryIO, new_landmarker: Callable[[], object], memory_mb: int) -> None:
     """Analyse this worker's share of the video: the warm `landmarker` runs its first tracker,
     `new_landmarker()` makes one for each further tracker (within memory_mb plus allow_trackers' margin)."""
     import cv2
-    import numpy as np
 
-    cap = cv2.VideoCapture(job.path, cv2.CAP_FFMPEG, [cv2.CAP_PROP_N_THREADS, 1])
+    cap, fps, _, _, frame_count, rotation = open_video(job)
     frames = None
     models = {}
     try:
-        if not cap.isOpened():
-            raise Refused("The video could not be opened: the file is damaged or incomplete, "
-                          "or it holds no video stream (audio only?)", "cannot be decoded")
-        fps = cap.get(cv2.CAP_PROP_FPS)
-        width, height = int(cap.get(cv2.CAP_PROP_FRAME_WIDTH)), int(cap.get(cv2.CAP_PROP_FRAME_HEIGHT))
-        declared = cap.get(cv2.CAP_PROP_FRAME_COUNT)
-        rotation = int(cap.get(cv2.CAP_PROP_ORIENTATION_META) or 0)
-        # The same limits as the parent's MP4 header check, for containers it cannot parse itself.
-        if width * height > job.max_pixels:
-            raise Refused(f"The video's frames are {width}x{height}, more than the {job.max_pixels:,}-pixel "
-                          "limit; resize the video (1920x1080 is plenty)", f"{width}x{height} frames")
-        if not fps or not np.isfinite(fps) or fps <= 0 or fps > 1000:
-            raise Refused("The video does not declare a usable frame rate", f"frame rate {fps!r}")
-        frame_count = int(declared) if np.isfinite(declared) and declared > 0 else 0
-        if frame_count / fps > job.max_seconds:
-            raise Refused(f"The video is {frame_count / fps:.1f} s long; the limit is {job.max_seconds:g} s",
-                          f"longer than {job.max_seconds:g} s")
-        cap.set(cv2.CAP_PROP_ORIENTATION_AUTO, 1)  # portrait phone video: apply the rotation metadata
         stats = {"decoded": 0, "last": 0.0}
         analysed, informed, inference = 0, False, 0.0
         stride = analysis_stride(job.stride, fps, frame_count, job.max_fps, job.max_frames)
@@ -190,7 +101,7 @@ def run_lane(job: LaneJob, landmarker, out: BinaryIO, new_landmarker: Callable[[
             # The warm landmarker serves the first tracker; each further one is fresh (~0.1 s), as a
             # tracker's state must start with the video.
             models[t] = landmarker if not models else new_landmarker()
-        frames = _read_ahead(_decode(cap, job, stride, trackers, fps, stats))
+        frames = read_ahead(decode(cap, job, stride, trackers, fps, stats))
         for index, ts, bgr, tracker in frames:
             if not informed:
                 write_json(out, INFO, {"fps": float(fps), "frame_count": frame_count, "rotation": rotation, "stride": stride,
@@ -205,15 +116,7 @@ def run_lane(job: LaneJob, landmarker, out: BinaryIO, new_landmarker: Callable[[
             inference += time.perf_counter() - started
             write_poses(out, index, ts, people, [appearance.describe(bgr, p) for p in people])
             analysed += 1
-        decoded = stats["decoded"]
-        if decoded == 0:
-            raise Refused("The video has no decodable frames", "no frame could be decoded")
-        # Containers with an exact frame table (MP4, MOV) declare their count; far fewer = damaged.
-        if frame_count and decoded < 0.9 * frame_count - 1:
-            raise Refused(f"The video is truncated or damaged: only {decoded} of its {frame_count} frames "
-                          "could be decoded", f"{decoded} of {frame_count} frames decoded")
-        write_json(out, DONE, {"decoded": decoded, "analysed": analysed, "inference_seconds": inference, "last_timestamp_ms": float(stats["last"]),
-                               "peak_rss_kb": peak_rss_kb()})
+        _finish(job, out, stats, frame_count, analysed, inference)
     finally:
         if frames is not None:
             frames.close()  # stops and joins the decoding thread before the capture goes away
@@ -221,6 +124,57 @@ def run_lane(job: LaneJob, landmarker, out: BinaryIO, new_landmarker: Callable[[
         for model in models.values():
             if model is not landmarker:
                 model.close()
+
+
+def run_regions(job: LaneJob, out: BinaryIO, new_landmarker: Callable[[], object], memory_mb: int) -> None:
+    """The second look (services.pose.redetect): each of the job's regions cropped from its frame and run
+    through a landmarker in IMAGE mode; its people written, in the whole frame's coordinates, as one POSES
+    record per region, in frame order (a frame's regions in the job's order)."""
+    import cv2
+
+    from services.pose.redetect import to_frame
+
+    cap, fps, _, _, frame_count, _ = open_video(job)
+    frames, model = None, None
+    try:
+        allow_trackers(memory_mb, 2)  # the job's own landmarker beside the worker's warm one
+        model = new_landmarker()
+        wanted: dict[int, list[tuple[int, ...]]] = {}
+        for region in job.regions:
+            wanted.setdefault(region[0], []).append(region)
+        stats = {"decoded": 0, "last": 0.0}
+        analysed, inference = 0, 0.0
+        frames = read_ahead(decode(cap, job, 1, 1, fps, stats, wanted.__contains__, max(wanted, default=-1)))
+        for index, ts, bgr, _ in frames:
+            height, width = bgr.shape[:2]
+            for region in wanted[index]:
+                _, x0, y0, x1, y1 = region
+                crop = bgr[y0:min(y1, height), x0:min(x1, width)]
+                started = time.perf_counter()
+                people = model.detect(cv2.cvtColor(crop, cv2.COLOR_BGR2RGB), 0.0) if crop.size else []
+                inference += time.perf_counter() - started
+                people = [to_frame(p, region, width, height) for p in people]
+                write_poses(out, index, ts, people, [appearance.describe(bgr, p) for p in people])
+                analysed += 1
+        _finish(job, out, stats, frame_count, analysed, inference)
+    finally:
+        if frames is not None:
+            frames.close()
+        cap.release()
+        if model is not None:
+            model.close()
+
+
+def _finish(job: LaneJob, out: BinaryIO, stats: dict, frame_count: int, analysed: int, inference: float) -> None:
+    decoded = stats["decoded"]
+    if decoded == 0:
+        raise Refused("The video has no decodable frames", "no frame could be decoded")
+    # Containers with an exact frame table (MP4, MOV) declare their count; far fewer = damaged.
+    if frame_count and decoded < 0.9 * frame_count - 1 and not job.regions:
+        raise Refused(f"The video is truncated or damaged: only {decoded} of its {frame_count} frames "
+                      "could be decoded", f"{decoded} of {frame_count} frames decoded")
+    write_json(out, DONE, {"decoded": decoded, "analysed": analysed, "inference_seconds": inference,
+                           "last_timestamp_ms": float(stats["last"]), "peak_rss_kb": peak_rss_kb()})
 
 
 def main() -> int:
@@ -246,8 +200,12 @@ def main() -> int:
             job = LaneJob.from_json(line)
             limit_cpu(job.cpu_seconds)
             try:
-                run_lane(job, landmarker, out, lambda: Landmarker(bundle, num_poses=num_poses, delegate=delegate),
-                               memory_mb)
+                if job.regions:
+                    run_regions(job, out, lambda: Landmarker(bundle, num_poses=1, delegate=delegate, video=False),
+                                memory_mb)
+                else:
+                    run_lane(job, landmarker, out, lambda: Landmarker(bundle, num_poses=num_poses, delegate=delegate),
+                             memory_mb)
             except Refused as exc:
                 write_json(out, ERROR, {"message": exc.message, "detail": exc.detail, "peak_rss_kb": peak_rss_kb()})
                 return 0  # a refused file ends the worker: it is never reused after touching one

@@ -19,7 +19,8 @@ background is small, and a passer-by is in few frames.
 
 Rival: where another person is in view at the same time as the performer and nearly as prominent, the
 rule's choice is close to a guess (sports2d: the athlete scores 146, the woman walking past 109; in its
-mirror image BlazePose loses the athlete more often, 74 against her 111, and she is chosen). The rival's
+mirror image a tracker lost him for good, 74 against her 111, until services.pose.redetect's second look
+found him again: 167 against 111). The rival's
 score as a share of the performer's (`rival_prominence`) goes with the sequence so that the analysis can
 say so. Only identities seen in at least MIN_SHARED_FRAMES of the performer's frames count: a fragment of
 the performer that failed to stitch is never in the same frame as the performer.

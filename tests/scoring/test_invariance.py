@@ -5,17 +5,18 @@ Every variant is asserted on pose2sim cam01 (measured: mirrored 0.910, half spee
 0.858, half resolution 0.929, 70 % crop 0.991, phone 0.932; speeds are the image plane's, see
 biomechanics/measurement.py: with depth in the velocity half speed read 0.55-0.64).
 
-On the Sports2D clip (two people, a backflip off a box, a backlit landing, a run behind a tree) what
-BlazePose finds differs with the framing and with the machine (its CPU inference is not bit-exact across
-processors): the mirrored clip loses the performer after the landing (found in 146 of 230 frames, 199 in
-the original), and on the machines of 2026-12-06 half the frame rate read 0.574 where earlier machines
-read 0.951, the crop 0.55-0.70, the phone recording 1.05-1.61. No measurement after the pose model can
-make frames it never saw agree, nor tell which of two people the user meant: the woman walking past is
-nearly as prominent as the athlete (0.75 of his score; 0.67-0.99 in the variants, and in the mirror image
-she is chosen). What the analysis owes there is to say so: each variant's max_speed agrees with the
-original's within the issue's tolerance, or one of the two is marked not reliable (details.quality:
-another person nearly as prominent, trackers disagreeing about the effector, the performer found in too
-few frames, ...).
+On the Sports2D clip (two people, a backflip off a roof, a backlit landing, a run behind a tree) the mirror
+image had measured the woman walking past: one of BlazePose's two trackers lost the athlete when she walked in
+and its detector never found him again (0.578 of the original's speed). services.pose.redetect's second
+look at crops tells who is who again, and mirrored (0.995), half playback speed (0.512, wanted 0.5) and half
+resolution (1.106) now hold there too (measured 2026-12-07). Three variants are asserted only to agree or be
+marked not reliable (details.quality):
+- half the frame rate: the clip is 30 fps, so the variant is 15 fps, not the issue's 60 -> 30, and below the
+  24 fps a strike's peak needs (quality.RELIABLE_FPS): read 0.393, marked uncertain for it;
+- the central 70 % crop: the athlete's head (6-14 % from the top of the frame) is outside it for most of the
+  clip, and BlazePose's detector starts from the face: found in 116 of 230 frames, 0.554;
+- the phone recording: 0.907 here, 1.05-1.61 on the machines of 2026-12-06 (BlazePose's CPU inference is not
+  bit-exact across processors, and the ratio sits at the tolerance's edge).
 bench/validity.py prints every ratio."""
 
 from __future__ import annotations
@@ -26,8 +27,10 @@ import pytest
 from bench.video_variants import VARIANTS, make_variant
 from services.kit.paths import VIDEOS
 
-HOLDING = {"pose2sim-balancing-cam01": tuple(VARIANTS)}
-SAID = {"sports2d-demo": tuple(VARIANTS)}  # agrees, or one of the two figures says it cannot be trusted
+HOLDING = {"pose2sim-balancing-cam01": tuple(VARIANTS), "sports2d-demo": ("mirrored", "half_speed", "half_resolution")}
+# agrees, or one of the two figures says it cannot be trusted
+SAID = {"sports2d-demo": ("half_frame_rate", "crop_70", "phone_rotated")}
+CLIPS = {clip: HOLDING.get(clip, ()) + SAID.get(clip, ()) for clip in {**HOLDING, **SAID}}
 CASES = [(clip, name) for clip, names in HOLDING.items() for name in names]
 
 pytestmark = pytest.mark.integration
@@ -37,7 +40,7 @@ pytestmark = pytest.mark.integration
 def reports(tmp_path_factory, analyse_video):
     out_dir = tmp_path_factory.mktemp("variants")
     done = {}
-    for clip, names in {**HOLDING, **SAID}.items():
+    for clip, names in CLIPS.items():
         source = VIDEOS / f"{clip}.mp4"
         done[(clip, "original")] = analyse_video(source)
         for name in names:
@@ -64,7 +67,7 @@ def test_a_figure_that_changes_with_the_framing_says_it_cannot_be_trusted(report
                                       "both called reliable")
 
 
-@pytest.mark.parametrize("clip", [c for c, names in {**HOLDING, **SAID}.items() if "phone_rotated" in names])
+@pytest.mark.parametrize("clip", [c for c, names in CLIPS.items() if "phone_rotated" in names])
 def test_phone_recording_is_seen_upright(reports, clip):
     seq, _ = reports[(clip, "phone_rotated")]
     original, _ = reports[(clip, "original")]

@@ -21,11 +21,12 @@ Each check below states its threshold and why; the worst check gives the verdict
   height) that is > 2 % of the body per frame, below USABLE_PERSON_PX (100 px) > 5 %.
 - performer found: share of the analysed frames in which the performer was detected; below FOUND_RELIABLE
   (0.8) uncertain: a fifth of a 2-3 s clip (0.4-0.6 s) can hold a whole strike, so the fastest moment may
-  be among the frames the pose model missed (sports2d mirrored: 146 of 230 frames, the run after the
-  landing never seen).
+  be among the frames the pose model missed (sports2d mirrored: 110 of 230 frames measured, the athlete's
+  second tracker having lost him).
 - one performer: where another person was in the same frames and at least RIVAL_UNCERTAIN (0.6) as
   prominent (services/pose/tracking.py: size in the frame x motion), which of them is measured is close to
-  a guess (sports2d: 0.75, and its mirror image follows the other person): uncertain.
+  a guess (sports2d: 0.75; its mirror image followed the other person until services.pose.redetect):
+  uncertain.
 - effector in view: share of the effector's samples within +-WINDOW_S of its peak that were seen
   (visibility >= 0.5): below 0.8 uncertain, below 0.5 unreliable.
 - trackers agree: where the pose service's BlazePose trackers placed the effector more than
