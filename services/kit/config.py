@@ -109,6 +109,10 @@ class Settings:
     training_max_epochs: int = 500
     training_concurrency: int = 1  # training worker processes per scoring process
 
+    # Envoy's worker threads under `kataforge serve --envoy-port` (its --concurrency; services/kit/gateway.py
+    # says why one): Envoy's own default is one per hardware thread, whatever CPU the machine leaves it.
+    envoy_workers: int = 1
+
     otel_exporter: str = ""  # "" (no export), "console" or "otlp"
     otel_endpoint: str = ""  # the OTLP/gRPC collector (http://collector:4317) when otel_exporter is "otlp"
 
@@ -219,7 +223,7 @@ def load_settings(env: Mapping[str, str] | None = None, config_file: str | None 
                  "training_max_epochs", "training_concurrency", "rate_limit_requests", "rate_limit_window",
                  "max_video_frames", "pose_max_fps", "batch_max_videos", "batch_jobs_per_hour", "batch_concurrency",
                  "ws_max_message_bytes", "ws_max_connections", "ws_messages_per_minute", "ws_idle_seconds",
-                 "ws_live_max_fps"):
+                 "ws_live_max_fps", "envoy_workers"):
         if getattr(settings, name) <= 0:
             raise ConfigError(f"DOJO_{name.upper()}: must be positive")
     if settings.otel_exporter not in ("", "console", "otlp"):

@@ -135,6 +135,5 @@ def _envoy(settings: Settings, env: dict[str, str], where: dict[str, list[str]],
     path = Path(settings.state_dir) / "envoy.json"
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(json.dumps(config))
-    argv = (gateway.envoy_binary(), "-c", str(path), "--log-level", "warn", "--base-id", str(port),
-            "--disable-hot-restart")
+    argv = tuple(gateway.command(path, base_id=port, workers=settings.envoy_workers))
     return Process("envoy", argv, {k: v for k, v in env.items() if not k.startswith("DOJO_")})

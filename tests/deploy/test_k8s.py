@@ -194,6 +194,8 @@ def test_envoy_gets_its_config_and_descriptor():
     args = container(deployment)["args"]
     mount = next(m["mountPath"] for m in container(deployment)["volumeMounts"] if m["name"] == "config")
     assert args[args.index("-c") + 1] == f"{mount}/envoy.yaml"
+    # As many worker threads as the cores its limit gives it, not one per hardware thread of the node.
+    assert int(args[args.index("--concurrency") + 1]) == int(container(deployment)["resources"]["limits"]["cpu"])
     # A ConfigMap holds at most 1 MiB. Beyond 256 kB (the descriptor set alone is ~185 kB) a client-side apply
     # cannot record it in its annotation: README.md says `kubectl apply --server-side`.
     assert len(json.dumps(configmap)) < 1024 * 1024

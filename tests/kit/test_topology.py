@@ -68,6 +68,13 @@ def test_envoy_is_put_in_front_of_every_edge_and_scoring_replica(tmp_path):
     assert config["admin"]["address"]["socket_address"]["port_value"] == 9080
 
 
+def test_envoy_runs_the_worker_threads_it_is_given(tmp_path):
+    """One by default (DOJO_ENVOY_WORKERS; Envoy alone would start one per hardware thread)."""
+    for settings, workers in ((Settings(), "1"), (replace(Settings(), envoy_workers=3), "3")):
+        envoy = by_label(plan(replace(settings, state_dir=str(tmp_path)), ENV, envoy_port=8080))["envoy"]
+        assert envoy.argv[envoy.argv.index("--concurrency") + 1] == workers
+
+
 @pytest.mark.parametrize("text, message", [
     ("pose=0", "1 to 8"), ("pose=two", "service=count"), ("judo=2", "service=count"),
     ("auth=2", "auth service runs once"),
