@@ -161,7 +161,7 @@ def command(path: Path, *, base_id: int, workers: int) -> list[str]:
     Envoy starts one worker per hardware thread unless told (--concurrency), however little CPU it is given.
     Under `kataforge serve` on 2 cores shared with the Python services, two workers read p99 56-105 ms at 16
     connections and 73-127 ms at 64 (GET /coaches/{id} with a JWT, five runs of bench/api_path.py,
-    2026-12-07), one worker 9 ms and 28-32 ms (two runs) at the same requests/s (1.14-1.22x the bare echo):
+    2026-12-07), one worker 9 ms and 28-32 ms (three runs) at the same requests/s (1.14-1.34x the bare echo):
     Envoy's own p99 was half of what the client saw, the rest the client and Envoy's two threads waiting for
     a core. One worker serves ~4,500 requests/s here (0.21 ms of CPU each), beyond what the services behind
     it do on one machine. In a pod it matches limits.cpu (deploy/k8s/base/envoy.yaml)."""
