@@ -36,10 +36,10 @@ from dataclasses import dataclass
 import numpy as np
 
 from services.pose.pose_nms import Box, box_of, centre_shift
-from services.pose.tracking import MAX_CENTRE_SHIFT, Identity, PeopleTracker
+# MAX_GAP_MS: a longer gap is a person gone, as the tracker holds, not one the detector missed
+from services.pose.tracking import MAX_CENTRE_SHIFT, MAX_GAP_MS, Identity, PeopleTracker
 
 FOLLOW_SHARE = 0.3  # identities scoring at least this share of the best one's gaps are looked at again
-MAX_GAP_MS = 1000.0  # a longer gap is a person gone (tracking.MAX_GAP_MS), not one the detector missed
 EDGE_MS = 500.0  # how far before a first / after a last detection a person may have been missed
 EXPAND = 1.6  # crop side / the larger side of the expected box (1.2: 48, 1.6: 55, 2.2: 53 of 60 found)
 MAX_REGIONS = 900  # per video: bounds the second pass (~50 ms of CPU each) and the job line's size
