@@ -5,11 +5,22 @@ body is seen side-on or from behind). In world coordinates this looks like both 
 teleporting to each other's place between two frames: a speed of 30-70 m/s that no body reaches.
 A real turn, even a spinning kick, moves each limb continuously from frame to frame. So each limb
 group is compared with the previous frame both as labelled and with its sides exchanged; when the
-exchanged labelling is much closer (SWAP_RATIO), the frame's labels are exchanged back. Continuity
-with the first frames therefore defines the sides. MediaPipe's own smoothing can spread a swap over
-two or three frames (both limbs meet in the middle, then cross), so each frame is also compared
-with the last frame at least REFERENCE_MS earlier; the blended middle frame is left to the outlier
-rejection that follows.
+exchanged labelling is much closer (SWAP_RATIO), the frame's labels are exchanged back. MediaPipe's own
+smoothing can spread a swap over two or three frames (both limbs meet in the middle, then cross), so a frame
+that did not continue the one before is also compared with the last frame at least REFERENCE_MS earlier;
+the blended middle frame is left to the outlier rejection that follows.
+
+Continuity only says which frames agree. Which labelling is right is BlazePose's majority over a run of
+frames judged together: a group exchanged in more than half of a run's frames is exchanged back in all of
+it. A run ends where the group is a near-tie with the frame before (limbs together or crossing fast: neither
+labelling SWAP_RATIO closer than the other, so nothing links them) and where the person was unseen for more
+than SEGMENT_GAP_MS (they may have turned). Continuity with the first frames alone carried one bad start
+through the clip: in the sports2d clip BlazePose's first fits of the athlete (0.2-0.6 s) had his limbs
+mislabelled, later frames were judged against them, and his arms' correct labels were exchanged in 137 of
+199 frames, up to his flip (the picture at 1.6 s shows his right arm on its left, facing the camera, as
+BlazePose had labelled it). In its phone recording one missed swap (both feet, 1.9 s; 0.55 against
+SWAP_RATIO in world coordinates) had the correct frames after it exchanged against it: hence the older frame
+is not heard where a frame continues the one before.
 """
 
 from __future__ import annotations
@@ -28,7 +39,9 @@ SWAP_RATIO = 0.5
 # ...and when the labelled distance is a real jump (mean metres per landmark of the group).
 MIN_JUMP_M = 0.15
 REFERENCE_MS = 40.0
+SEGMENT_GAP_MS = 250.0  # a person unseen for longer may have turned: continuity is not judged across it
 _WORLD = slice(3, 6)
+_INDICES = {name: [i for pair in pairs for i in pair] for name, pairs in GROUPS.items()}
 
 
 def _swapped(frame: np.ndarray, pairs: list[tuple[int, int]]) -> np.ndarray:
@@ -38,23 +51,36 @@ def _swapped(frame: np.ndarray, pairs: list[tuple[int, int]]) -> np.ndarray:
     return out
 
 
+def _moved(reference: np.ndarray, frame: np.ndarray, idx: list[int]) -> float:
+    return float(np.linalg.norm(frame[idx, _WORLD] - reference[idx, _WORLD], axis=1).mean())  # m per landmark
+
+
 def _jumped(reference: np.ndarray, frame: np.ndarray, candidate: np.ndarray, idx: list[int]) -> bool:
-    as_is = np.linalg.norm(frame[idx, _WORLD] - reference[idx, _WORLD], axis=1).mean()  # m per landmark
-    exchanged = np.linalg.norm(candidate[idx, _WORLD] - reference[idx, _WORLD], axis=1).mean()
-    return bool(as_is > MIN_JUMP_M and exchanged < SWAP_RATIO * as_is)
+    as_is = _moved(reference, frame, idx)
+    return bool(as_is > MIN_JUMP_M and _moved(reference, candidate, idx) < SWAP_RATIO * as_is)
 
 
-def unswap(references: list[np.ndarray], current: np.ndarray) -> tuple[np.ndarray, list[str]]:
-    """`current` (33, 8) with any group whose sides jumped relative to one of the `references`
-    (earlier, already consistent frames) exchanged back; also returns the groups exchanged."""
-    references = [r for r in references if r is not None and np.isfinite(r[:, _WORLD]).all()]
-    if not references or not np.isfinite(current[:, _WORLD]).all():
+def _continued(previous: np.ndarray, frame: np.ndarray, pairs: list[tuple[int, int]], idx: list[int]) -> bool:
+    """Whether the group continues `previous` as labelled far better than exchanged (SWAP_RATIO)."""
+    return _moved(previous, frame, idx) < SWAP_RATIO * _moved(previous, _swapped(frame, pairs), idx)
+
+
+def unswap(previous: np.ndarray, earlier: np.ndarray | None, current: np.ndarray) -> tuple[np.ndarray, list[str]]:
+    """`current` (33, 8) with any group whose sides jumped exchanged back; also returns the groups exchanged.
+    `previous` is the frame before and `earlier` the last at least REFERENCE_MS before, both already
+    consistent. `earlier` is heard only for a group that did not continue `previous` as labelled: it is there
+    for a swap spread over a blended frame, and a frame that continues the one before is not judged
+    against an older one (sports2d's phone recording: a frame with the feet exchanged that the test missed
+    then had its correct successors exchanged against it, for the rest of the stretch)."""
+    if not np.isfinite(previous[:, _WORLD]).all() or not np.isfinite(current[:, _WORLD]).all():
         return current, []
+    usable_earlier = earlier is not None and np.isfinite(earlier[:, _WORLD]).all()
     fixed, changed = current, []
     for name, pairs in GROUPS.items():
-        idx = [i for pair in pairs for i in pair]
+        idx = _INDICES[name]
         candidate = _swapped(fixed, pairs)
-        if any(_jumped(ref, fixed, candidate, idx) for ref in references):
+        if _jumped(previous, fixed, candidate, idx) or (
+                usable_earlier and _moved(previous, fixed, idx) > MIN_JUMP_M and _jumped(earlier, fixed, candidate, idx)):
             fixed, changed = candidate, changed + [name]
     return fixed, changed
 
@@ -62,21 +88,40 @@ def unswap(references: list[np.ndarray], current: np.ndarray) -> tuple[np.ndarra
 def unswap_sequence(t_ms: np.ndarray, landmarks: np.ndarray) -> tuple[np.ndarray, int]:
     """[N, 33, 8] (NaN rows where no person) -> consistently labelled copy, and how many frames changed.
 
-    Each frame is compared with the previous frame that had a person and with the last one at least
-    REFERENCE_MS before it, both after their own fixes."""
+    Within each stretch (frames with a person, no gap over SEGMENT_GAP_MS) each frame is compared with the
+    previous frame and with the last one at least REFERENCE_MS before it, both after their own fixes. Where
+    a group neither clearly continued the frame before as labelled nor clearly jumped (a near-tie: the
+    limbs together, or crossing fast), the chain of judgements breaks; in each unbroken run, a group exchanged in more than half of its frames is
+    exchanged back in all of them (BlazePose's majority says which side is which)."""
     out = landmarks.copy()
-    seen: list[int] = []  # frames with a person, in order
-    changed = 0
-    for i in range(len(out)):
-        if not np.isfinite(out[i, :, _WORLD]).all():
-            continue
-        refs = []
-        if seen:
-            refs.append(out[seen[-1]])
-            earlier = [k for k in seen[-8:] if t_ms[i] - t_ms[k] >= REFERENCE_MS]
-            if earlier and earlier[-1] != seen[-1]:
-                refs.append(out[earlier[-1]])
-        out[i], groups = unswap(refs, out[i])
-        changed += bool(groups)
-        seen.append(i)
-    return out, changed
+    exchanged = np.zeros((len(out), len(GROUPS)), dtype=bool)
+    breaks = np.zeros((len(out), len(GROUPS)), dtype=bool)
+    for stretch in _stretches(t_ms, out):
+        for n, i in enumerate(stretch[1:], start=1):
+            before = out[stretch[n - 1]]
+            earlier = [k for k in stretch[max(0, n - 8):n] if t_ms[i] - t_ms[k] >= REFERENCE_MS]
+            older = out[earlier[-1]] if earlier and earlier[-1] != stretch[n - 1] else None
+            out[i], groups = unswap(before, older, out[i])
+            exchanged[i] = [name in groups for name in GROUPS]
+            breaks[i] = [name not in groups and not _continued(before, out[i], pairs, _INDICES[name])
+                         for name, pairs in GROUPS.items()]
+        for g, pairs in enumerate(GROUPS.values()):
+            starts = [n for n, i in enumerate(stretch) if n == 0 or breaks[i, g]] + [len(stretch)]
+            for a, b in zip(starts, starts[1:]):
+                run = stretch[a:b]
+                if 2 * exchanged[run, g].sum() > len(run):
+                    for i in run:
+                        out[i] = _swapped(out[i], pairs)
+                    exchanged[run, g] = ~exchanged[run, g]
+    return out, int(exchanged.any(axis=1).sum())
+
+
+def _stretches(t_ms: np.ndarray, landmarks: np.ndarray) -> list[list[int]]:
+    """The frames with a person, split where they are unseen for more than SEGMENT_GAP_MS."""
+    out: list[list[int]] = []
+    for i in np.flatnonzero(np.isfinite(landmarks[:, :, _WORLD]).all(axis=(1, 2))):
+        if out and t_ms[i] - t_ms[out[-1][-1]] <= SEGMENT_GAP_MS:
+            out[-1].append(int(i))
+        else:
+            out.append([int(i)])
+    return out

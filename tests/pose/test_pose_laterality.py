@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from services.pose.laterality import GROUPS, unswap_sequence
+from services.pose.laterality import GROUPS, unswap, unswap_sequence
 
 
 def _skeleton(n: int, fps: float = 60.0) -> tuple[np.ndarray, np.ndarray]:
@@ -49,11 +49,34 @@ def test_a_swap_spread_over_a_blended_frame_is_still_caught():
     t, lms = _skeleton(30)
     corrupted = lms.copy()
     wrists = [15, 16]
-    corrupted[12, wrists, 3] = 0.0  # MediaPipe's smoothing: both wrists meet in the middle...
-    for i in range(13, 30):
+    corrupted[18, wrists, 3] = 0.0  # MediaPipe's smoothing: both wrists meet in the middle...
+    for i in range(19, 30):
         corrupted[i] = _swap(lms[i], "arms")  # ...then stay crossed
     fixed, _ = unswap_sequence(t, corrupted)
-    np.testing.assert_allclose(fixed[13:], lms[13:])
+    np.testing.assert_allclose(fixed[19:], lms[19:])
+
+
+def test_the_labels_blazepose_gave_most_of_the_time_win():
+    """Continuity says which frames agree; which labelling is right is BlazePose's majority. The first
+    frames wrong (a misfit at the start) must not carry their labels through the clip."""
+    t, lms = _skeleton(30)
+    corrupted = lms.copy()
+    corrupted[:6] = np.stack([_swap(f, "arms") for f in lms[:6]])
+    fixed, changed = unswap_sequence(t, corrupted)
+    np.testing.assert_allclose(fixed, lms)
+    assert changed == 6
+
+
+def test_continuity_is_not_judged_across_a_long_absence():
+    """After more than SEGMENT_GAP_MS unseen the person may have turned round: the labels BlazePose gives
+    then are not exchanged to match the frames before the gap."""
+    t, lms = _skeleton(60)
+    lms[20:40] = np.nan  # 333 ms unseen at 60 fps
+    turned = lms.copy()
+    turned[40:] = np.stack([_swap(f, "legs") for f in lms[40:]])
+    fixed, changed = unswap_sequence(t, turned)
+    np.testing.assert_allclose(fixed[40:], turned[40:])
+    assert changed == 0
 
 
 def test_continuous_fast_motion_is_not_mistaken_for_a_swap():
@@ -76,3 +99,20 @@ def test_frames_without_a_person_are_skipped():
     fixed, _ = unswap_sequence(t, corrupted)
     assert np.isnan(fixed[4:6]).all()
     np.testing.assert_allclose(fixed[6:], lms[6:])
+
+
+def test_a_frame_that_continues_the_one_before_is_not_judged_against_an_older_one():
+    """The older frame is there for a swap spread over a blended frame. In sports2d's phone recording a
+    missed swap two frames back had the correct frames after it exchanged against it for the rest of the
+    stretch: where a frame continues the one before as labelled, the older one is not heard."""
+    _, lms = _skeleton(3)
+    missed = _swap(lms[0], "legs")  # a swap two frames back that was not caught
+    fixed, groups = unswap(lms[1], missed, lms[2])
+    assert groups == []
+    np.testing.assert_allclose(fixed, lms[2])
+    # A frame that did jump from the one before is still compared with the older frame (blended swaps).
+    blended = lms[1].copy()
+    blended[[15, 16], 3] = 0.0
+    fixed, groups = unswap(blended, lms[0], _swap(lms[2], "arms"))
+    assert groups == ["arms"]
+    np.testing.assert_allclose(fixed, lms[2])

@@ -9,7 +9,7 @@ import pytest
 
 from services.pose import appearance
 from services.pose.tracking import (MAX_GAP_MS, MAX_STITCH_GAP_MS, MAX_STITCH_SPEED, MIN_MATCH_SIMILARITY,
-                                    MIN_STITCH_SIMILARITY, LivePerformer, PeopleTracker)
+                                    MIN_STITCH_SIMILARITY, LivePerformer, PeopleTracker, Track)
 from testkit.people import BLUE, FRAME_MS, GREEN, RED, SIZE, look, person
 
 
@@ -170,6 +170,45 @@ def test_someone_alike_who_could_not_have_got_there_is_not_stitched():
     assert lost_then(0.2, 1500.0) == 1
 
 
+def test_a_returning_person_continues_the_identity_seen_most():
+    """Past the similarity gate a long-followed person is likelier than a fragment: the sports2d athlete
+    landing after his flip at half resolution had joined a 4-frame piece of himself (0.88 alike) rather than
+    himself before the flip (0.76), and the woman walking past was measured."""
+    piece_look = look(2, 17, 0.3)  # the returning person looks 0.84 like RED, 1.0 like the piece
+    assert MIN_STITCH_SIMILARITY < appearance.similarity(RED, piece_look) < 0.9
+    tracker = PeopleTracker(SIZE, SIZE)
+    for i in range(60):
+        people = [(person(0.3, 0.2, 0.6, t(i), swing=0.1), RED)]
+        if i >= 50:  # a piece of someone beside him for the last 10 frames: a frame shared, so another identity
+            people.append((person(0.7, 0.2, 0.6, t(i)), piece_look))
+        tracker.update(i, t(i), [p for p, _ in people], [lk for _, lk in people])
+    back = t(59) + 1500.0  # longer than MAX_GAP_MS: the tracks have closed
+    for i in range(30):
+        tracker.update(60 + i, back + t(i), [person(0.5, 0.2, 0.6, t(i), swing=0.1)], [piece_look])
+    long_followed = max(tracker.identities(), key=lambda ident: len(ident.positions))
+    assert long_followed.positions == list(range(60)) + list(range(60, 90))
+    assert len(tracker.identities()) == 2
+
+
+def _track(frames: list[int], cx: float) -> Track:
+    track = Track(id=0, frame_height=SIZE)
+    for pos in frames:
+        track.add(pos, t(pos), (SIZE * (cx - 0.1), 200.0, SIZE * (cx + 0.1), 800.0), person(cx, 0.2, 0.6, t(pos)), RED)
+    return track
+
+
+@pytest.mark.parametrize("shared", [False, True])
+def test_interleaved_tracks_of_one_person_are_one_identity(shared):
+    """Two tracks of one person may overlap in time without sharing a frame (the sports2d athlete at half
+    resolution at the start of his flip: one track ended at 5.60 s, another of him ran from 5.43 s): they are
+    one identity. Tracks in one frame together are two people."""
+    tracker = PeopleTracker(SIZE, SIZE)
+    first = _track(list(range(0, 35)) + [36, 38, 40], 0.40)
+    second = _track(([20] if shared else []) + [35, 37, 39] + list(range(41, 70)), 0.45)
+    tracker.tracks = [first, second]
+    assert len(tracker.identities()) == (2 if shared else 1)
+
+
 # ---- live use -----------------------------------------------------------------------------------------------------
 def test_without_history_memory_stays_flat_and_scores_are_kept():
     def feed(tracker: PeopleTracker, frames: int) -> None:
@@ -200,3 +239,22 @@ def test_live_performer_stays_with_the_current_one_while_in_view():
     for i in range(60, 90):  # the performer left: the one in view takes over
         assert np.array_equal(live.choose(i, t(i), [big[i]]), big[i])
     assert live.choose(90, t(90), []) is None
+
+
+@pytest.mark.parametrize("fps", [15.0, 60.0])
+def test_a_tracks_look_averages_the_same_span_of_time_at_any_frame_rate(fps):
+    """A person whose clothing reads RED for 3 s, then 60 % of it BLUE (turning into the light), has after
+    0.5 s the same running look at 15 or 60 fps as at 30: the mean spans about LOOK_WINDOW_MS, not a count
+    of frames (30 frames spanned 2 s at 15 fps, and the sports2d athlete failed to stitch across his flip)."""
+    lit = look(2, 17, 0.6)
+
+    def blue_in_final_look(rate: float) -> float:
+        tracker = PeopleTracker(SIZE, SIZE)
+        for pos, ms in enumerate(np.arange(0.0, 3500.0, 1000.0 / rate)):
+            tracker.update(pos, float(ms), [person(0.5, 0.2, 0.6, ms)], [RED if ms < 3000.0 else lit])
+        (track,) = tracker.tracks
+        return float(track.look[17])
+
+    at_30 = blue_in_final_look(30.0)
+    assert 0.1 < at_30 < 0.5  # half a second of the new look shows in a one-second mean, not all of it
+    assert blue_in_final_look(fps) == pytest.approx(at_30, abs=0.03)
