@@ -31,7 +31,8 @@ Each check below states its threshold and why; the worst check gives the verdict
   (visibility >= 0.5): below 0.8 uncertain, below 0.5 unreliable.
 - trackers agree: where the pose service's BlazePose trackers placed the effector more than
   measurement.SPREAD_LIMIT_M apart, its speed was not counted (BlazePose unsure: a hidden or inverted limb);
-  the peak may be among those moments, so any such span makes the figure uncertain.
+  the peak may be among those moments, so any such span makes the figure uncertain; so does one of the
+  other effectors the peak was chosen from (a limb not measured somewhere may have been the fastest there).
 - plane of motion: speeds are those of the image plane (planar.py); the effector's distal segment's
   angle to the image plane at the peak (image_scale.foreshortening): above 45 degrees the motion was
   partly along the camera's axis (uncertain), above 65 degrees mostly (unreliable: under-read).
@@ -189,8 +190,10 @@ def chain_quality(chain: Chain, performer: Quality) -> Quality:
     return q
 
 
-def speed_quality(measured: Measured, effector: str, speed_m_s: float, t_peak_s: float) -> Quality:
-    """The quality of one effector's peak speed (m/s at t_peak_s)."""
+def speed_quality(measured: Measured, effector: str, speed_m_s: float, t_peak_s: float,
+                  candidates: tuple[str, ...] = ()) -> Quality:
+    """The quality of one effector's peak speed (m/s at t_peak_s), the fastest of `candidates` (the
+    effectors it was chosen from)."""
     motion = measured.motion
     q = Quality(measured={"method": measured.source, "frame_rate_hz": round(measured.smoothed.video_fs, 2)})
     fault = physiological_fault(effector, speed_m_s)
@@ -214,11 +217,20 @@ def speed_quality(measured: Measured, effector: str, speed_m_s: float, t_peak_s:
         return q
     spans, most = measured.disagreement(landmark)
     if spans:
-        q.measured["not_counted_s"] = [[round(a, 2), round(b, 2)] for a, b in spans]
-        where = ", ".join(f"{a:.1f}-{b:.1f} s" for a, b in spans[:3]) + (" ..." if len(spans) > 3 else "")
+        q.measured["not_counted_s"] = _spans(spans)
         q.worsen("uncertain", f"the pose model's trackers disagreed about where the {effector.replace('_', ' ')} "
-                 f"was, by up to {most:.2f} m, at {where} (a hidden or upside-down limb); speeds there are not "
-                 "counted and the peak may be among them")
+                 f"was, by up to {most:.2f} m, at {_where(spans)} (a hidden or upside-down limb); speeds there are "
+                 "not counted and the peak may be among them")
+    # The peak is the fastest of the candidates where they were measured: one not measured somewhere may have
+    # been faster there (sports2d's phone recording: the right toe's run at 6.9-7.5 s, 7.3 m/s in the original,
+    # not counted, and the peak reported was the right wrist's 5.6).
+    for other in candidates:
+        spans, most = measured.disagreement(L.EFFECTORS[other]) if other != effector else ([], 0.0)
+        if spans:
+            q.measured.setdefault("others_not_counted_s", {})[other] = _spans(spans)
+            q.worsen("uncertain", f"the pose model's trackers disagreed about where the {other.replace('_', ' ')} "
+                     f"was, by up to {most:.2f} m, at {_where(spans)}: its speed there is not counted, and the "
+                     "fastest moment may have been there (the peak speed is a lower bound)")
     k = [name for name, *_ in SEGMENTS].index(segment)
     cos = measured.segment_in_plane[near, k]
     cos = cos[np.isfinite(cos)]
@@ -241,6 +253,14 @@ def speed_quality(measured: Measured, effector: str, speed_m_s: float, t_peak_s:
         q.worsen("uncertain", f"the {segment.replace('_', ' ')} moved partly along the camera's axis "
                  f"({angle:.0f} degrees out of the image plane): the speed may be under-read")
     return q
+
+
+def _spans(spans: list[tuple[float, float]]) -> list[list[float]]:
+    return [[round(a, 2), round(b, 2)] for a, b in spans]
+
+
+def _where(spans: list[tuple[float, float]]) -> str:
+    return ", ".join(f"{a:.1f}-{b:.1f} s" for a, b in spans[:3]) + (" ..." if len(spans) > 3 else "")
 
 
 def capped(score: float, quality: Quality) -> float:

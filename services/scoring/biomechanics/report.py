@@ -118,7 +118,7 @@ def analyze_motion(motion: Motion, *, body_mass_kg: float, technique: str | None
     ref = ref or family_ref(family)
     max_speed, t_peak = peaks[effector]
     v_ref = speed_ref(ref, effector)
-    quality = speed_quality(measured, effector, max_speed, t_peak)
+    quality = speed_quality(measured, effector, max_speed, t_peak, tuple(candidates))
     strength = force_quality(quality, measured)
     # The chain and balance follow the whole body: they rest on the performer's checks; balance also on depth.
     performer = performer_quality(measured)
