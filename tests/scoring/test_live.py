@@ -75,6 +75,23 @@ def test_slow_searches_on_a_busy_machine_lose_no_repetition(analyse_video):
         assert not missed, (seconds, missed)
 
 
+def test_a_late_search_after_the_stream_paused_tells_what_it_can(analyse_video):
+    """A search long after the one before catches up where the missed searches would have been; where the
+    stream had paused (no frames there any more), there is nothing to search and nothing breaks."""
+    seq, _ = analyse_video(VIDEOS / "sports2d-demo.mp4")
+    live = LiveRepetitions(lifter=DepthLifter.from_dir(REPO / "models" / "scoring"))
+    fed = list(frames_of(seq))
+    for timestamp_ms, landmarks in fed[:60]:
+        live.add(timestamp_ms, landmarks, seq.width, seq.height)
+    live.check()
+    # 8 s of pause, then 20 frames: the window holds only those, and every catch-up point is in the pause.
+    for timestamp_ms, landmarks in fed[60:80]:
+        live.add(timestamp_ms + 8000.0, landmarks, seq.width, seq.height)
+    told = live.check()
+    assert all(f.start_ms >= 8000.0 + fed[60][0] for f in told)
+    assert [f.repetition for f in told] == list(range(live.count - len(told) + 1, live.count + 1))
+
+
 def test_each_frame_is_lifted_once_and_kept_as_a_whole_window_would_lift_it(analyse_video):
     from services.scoring.clients import lifted_depth
 

@@ -5,10 +5,17 @@ Method (Winter 2009, "Biomechanics and Motor Control of Human Movement", 4th ed.
 - samples of a landmark with visibility below VISIBILITY_MIN (MediaPipe's own default confidence,
   0.5) or in frames without a detected person are treated as missing, so a mis-tracked point can
   never produce a speed spike;
-- gaps up to MAX_GAP_S are filled by shape-preserving cubic (PCHIP) interpolation, longer gaps stay
+- gaps up to MAX_GAP_S are filled by the same cubic spline that resamples (below), longer gaps stay
   missing (interpolating across them would invent motion);
 - video timestamps can be non-uniform, a digital filter needs uniform sampling: every landmark is
-  resampled onto a uniform grid. The grid is at least ANALYSIS_RATE_HZ (120 Hz, or the video's
+  resampled onto a uniform grid by a cubic spline (C2, not-a-knot) through its samples. Not PCHIP: PCHIP
+  sets each sample's slope from its neighbours' secants and flattens it at any extremum of a coordinate, and
+  the cubic between two samples then steepens to make up (up to 1.5 x the secant), so a peak speed read
+  from it depends on where the frames fell. Measured on a movement of Gaussian speed profile (sigma 40 ms,
+  a strike) sampled at 30 fps at ten phases: peak speed 0.994 [0.987-1.001] of the truth by cubic spline,
+  1.024 [0.984-1.046] by PCHIP; at 15 fps 0.92 [0.84-0.99] against 1.02 [0.86-1.12]; at 60 fps both within
+  1 %. Sports2D's running foot at 15 fps read 8.51 m/s by PCHIP, 8.08 by spline (7.21 at 30 fps). The
+  grid is at least ANALYSIS_RATE_HZ (120 Hz, or the video's
   median frame rate if higher): a central difference over +-1 sample of a 30 fps video has a gain
   of only sin(2 pi f dt)/(2 pi f dt) = 0.83 at 5 Hz and would cut a punch's peak speed by ~10 %,
   whereas on the 120 Hz grid of the interpolating spline the gain is 0.99;
@@ -25,7 +32,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 import numpy as np
-from scipy.interpolate import PchipInterpolator
+from scipy.interpolate import CubicSpline
 
 from services.kit.landmark_filters import FILTERS, winter_correction
 
@@ -33,7 +40,7 @@ from .landmarks import N_LANDMARKS
 from .motion import Motion
 
 ANALYSIS_RATE_HZ = 120.0
-INTERPOLATION = "pchip"  # shape-preserving: no overshoot inside a filled gap
+INTERPOLATION = "cubic spline"
 VISIBILITY_MIN = 0.5
 MAX_GAP_S = 0.15
 CUTOFF_HZ = 10.0
@@ -62,17 +69,27 @@ def sample_mask(motion: Motion, visibility_min: float = VISIBILITY_MIN) -> np.nd
 
 
 def _resample(ts: np.ndarray, xs: np.ndarray, grid: np.ndarray, max_gap: float) -> np.ndarray:
-    """PCHIP through the valid samples (ts, xs [n,...]) evaluated on grid; NaN inside long gaps."""
+    """A cubic spline through the valid samples (ts, xs [n,...]) evaluated on grid; NaN inside long gaps.
+    Each run of samples between two long gaps gets its own spline: one across a gap would couple the
+    motion before it with the motion after (a C2 spline's pieces are solved together)."""
     out = np.full((grid.size, *xs.shape[1:]), np.nan)
-    if ts.size < 2:
-        return out
+    cuts = np.flatnonzero(np.diff(ts) > max_gap + 1e-9) + 1
+    for run_t, run_x in zip(np.split(ts, cuts), np.split(xs, cuts)):
+        if run_t.size < 2:
+            near = np.isclose(grid, run_t[0]) if run_t.size else np.zeros(grid.size, dtype=bool)
+            out[near] = run_x[0] if run_t.size else np.nan  # a lone sample is kept where the grid meets it
+            continue
+        inside = (grid >= run_t[0] - 1e-9) & (grid <= run_t[-1] + 1e-9)
+        if np.any(inside):
+            out[inside] = CubicSpline(run_t, run_x, axis=0)(np.clip(grid[inside], run_t[0], run_t[-1]))
+    return out
     inside = (grid >= ts[0] - 1e-9) & (grid <= ts[-1] + 1e-9)
     right = np.clip(np.searchsorted(ts, grid, side="left"), 1, ts.size - 1)
     gap = ts[right] - ts[right - 1]
     exact = np.isclose(grid, ts[right]) | np.isclose(grid, ts[right - 1])
     ok = inside & ((gap <= max_gap + 1e-9) | exact)
     if np.any(ok):
-        out[ok] = PchipInterpolator(ts, xs, axis=0)(np.clip(grid[ok], ts[0], ts[-1]))
+        out[ok] = CubicSpline(ts, xs, axis=0)(np.clip(grid[ok], ts[0], ts[-1]))
     return out
 
 
@@ -96,7 +113,7 @@ def smooth(motion: Motion, positions: np.ndarray | None = None, *, cutoff_hz: fl
     good = sample_mask(motion, visibility_min) & np.all(np.isfinite(pos_in), axis=-1)
     pos = np.full((n, N_LANDMARKS, 3), np.nan)
     # Landmarks seen in the same frames share their sample times: interpolated together in one call
-    # (PCHIP works along axis 0, each column on its own), a few calls per clip instead of 33.
+    # (the spline works along axis 0, each column on its own), a few calls per clip instead of 33.
     together: dict[bytes, list[int]] = {}
     for j in range(N_LANDMARKS):
         together.setdefault(good[:, j].tobytes(), []).append(j)

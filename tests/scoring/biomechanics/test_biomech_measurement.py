@@ -56,8 +56,8 @@ def test_a_zigzag_the_trackers_disagree_about_is_not_taken_for_the_peak():
     t, w, image = filmed_kick()
     truth = analyze_motion(video_motion(t, w, image, spread=True), body_mass_kg=70.0).max_speed
     t, w, image = filmed_kick(zigzag_m=0.9)
-    blind = analyze_motion(video_motion(t, w, image, spread=False), body_mass_kg=70.0)
-    assert blind.max_speed > 1.3 * truth  # without the spread, the zigzag is the fastest moment
+    blind = measure(video_motion(t, w, image, spread=False)).kinematics
+    assert np.nanmax(blind.speed[:, TOE]) > 1.3 * truth  # without the spread, the zigzag is the toe's fastest moment
     report = analyze_motion(video_motion(t, w, image, spread=True), body_mass_kg=70.0)
     assert report.max_speed == pytest.approx(truth, rel=0.02)
     quality = report.details["quality"]["max_speed"]
