@@ -16,7 +16,9 @@ Each check below states its threshold and why; the worst check gives the verdict
   Foot: taekwondo roundhouse kicks peak at ~15-17 m/s at the foot (Pieter & Pieter 1995, Biol Sport
   12(4):257; Kong et al. 2000, J Sports Sci 18:50, up to ~16 m/s). Guards: 13 m/s hand, 18 m/s foot.
 - frame rate: a strike's extension lasts ~100-150 ms; below RELIABLE_FPS (24) fewer than ~3 frames
-  cover it and the peak is under-read, below USABLE_FPS (12) it is not measurable.
+  cover it and the peak is not resolved (read low or high by where the frames fell: the sigma-40-ms strike
+  of sampling.py read 0.84-0.99 of its peak at 15 fps, Sports2D's running foot 1.12x its 30 fps figure),
+  below USABLE_FPS (12) it is not measurable.
 - person size: the image landmarks jitter by a few pixels; below RELIABLE_PERSON_PX (200 px of body
   height) that is > 2 % of the body per frame, below USABLE_PERSON_PX (100 px) > 5 %.
 - performer found: share of the analysed frames in which the performer was detected; below FOUND_RELIABLE
@@ -203,7 +205,8 @@ def speed_quality(measured: Measured, effector: str, speed_m_s: float, t_peak_s:
     if fps < USABLE_FPS:
         q.worsen("unreliable", f"{fps:.0f} frames/s is too few to measure a strike (needs {USABLE_FPS:g}+)")
     elif fps < RELIABLE_FPS:
-        q.worsen("uncertain", f"at {fps:.0f} frames/s the peak speed is under-read (needs {RELIABLE_FPS:g}+)")
+        q.worsen("uncertain", f"at {fps:.0f} frames/s the peak speed is not resolved: it may read low or high "
+                 f"(needs {RELIABLE_FPS:g}+)")
     _performer_checks(q, measured)
     landmark, segment = L.EFFECTORS[effector], EFFECTOR_SEGMENT[effector]
     near = np.abs(motion.t - t_peak_s) <= WINDOW_S
