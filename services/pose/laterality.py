@@ -55,34 +55,35 @@ def _moved(reference: np.ndarray, frame: np.ndarray, idx: list[int]) -> float:
     return float(np.linalg.norm(frame[idx, _WORLD] - reference[idx, _WORLD], axis=1).mean())  # m per landmark
 
 
-def _jumped(reference: np.ndarray, frame: np.ndarray, candidate: np.ndarray, idx: list[int]) -> bool:
-    as_is = _moved(reference, frame, idx)
-    return bool(as_is > MIN_JUMP_M and _moved(reference, candidate, idx) < SWAP_RATIO * as_is)
+def _jumped(as_is: float, exchanged: float) -> bool:
+    """A group that moved as_is (m per landmark) as labelled and `exchanged` with its sides exchanged jumped."""
+    return as_is > MIN_JUMP_M and exchanged < SWAP_RATIO * as_is
 
 
-def _continued(previous: np.ndarray, frame: np.ndarray, pairs: list[tuple[int, int]], idx: list[int]) -> bool:
-    """Whether the group continues `previous` as labelled far better than exchanged (SWAP_RATIO)."""
-    return _moved(previous, frame, idx) < SWAP_RATIO * _moved(previous, _swapped(frame, pairs), idx)
-
-
-def unswap(previous: np.ndarray, earlier: np.ndarray | None, current: np.ndarray) -> tuple[np.ndarray, list[str]]:
-    """`current` (33, 8) with any group whose sides jumped exchanged back; also returns the groups exchanged.
+def unswap(previous: np.ndarray, earlier: np.ndarray | None,
+           current: np.ndarray) -> tuple[np.ndarray, list[str], list[str]]:
+    """`current` (33, 8) with any group whose sides jumped exchanged back; also returns the groups exchanged
+    and the groups tied with `previous` (neither exchanged nor continuing it as labelled SWAP_RATIO better
+    than exchanged: nothing links the frame's labels to the one before).
     `previous` is the frame before and `earlier` the last at least REFERENCE_MS before, both already
     consistent. `earlier` is heard only for a group that did not continue `previous` as labelled: it is there
     for a swap spread over a blended frame, and a frame that continues the one before is not judged
     against an older one (sports2d's phone recording: a frame with the feet exchanged that the test missed
     then had its correct successors exchanged against it, for the rest of the stretch)."""
     if not np.isfinite(previous[:, _WORLD]).all() or not np.isfinite(current[:, _WORLD]).all():
-        return current, []
+        return current, [], list(GROUPS)
     usable_earlier = earlier is not None and np.isfinite(earlier[:, _WORLD]).all()
-    fixed, changed = current, []
+    fixed, changed, tied = current, [], []
     for name, pairs in GROUPS.items():
         idx = _INDICES[name]
         candidate = _swapped(fixed, pairs)
-        if _jumped(previous, fixed, candidate, idx) or (
-                usable_earlier and _moved(previous, fixed, idx) > MIN_JUMP_M and _jumped(earlier, fixed, candidate, idx)):
+        as_is, exchanged = _moved(previous, fixed, idx), _moved(previous, candidate, idx)
+        if _jumped(as_is, exchanged) or (usable_earlier and as_is > MIN_JUMP_M and _jumped(
+                _moved(earlier, fixed, idx), _moved(earlier, candidate, idx))):
             fixed, changed = candidate, changed + [name]
-    return fixed, changed
+        elif not as_is < SWAP_RATIO * exchanged:
+            tied.append(name)
+    return fixed, changed, tied
 
 
 def unswap_sequence(t_ms: np.ndarray, landmarks: np.ndarray) -> tuple[np.ndarray, int]:
@@ -91,8 +92,9 @@ def unswap_sequence(t_ms: np.ndarray, landmarks: np.ndarray) -> tuple[np.ndarray
     Within each stretch (frames with a person, no gap over SEGMENT_GAP_MS) each frame is compared with the
     previous frame and with the last one at least REFERENCE_MS before it, both after their own fixes. Where
     a group neither clearly continued the frame before as labelled nor clearly jumped (a near-tie: the
-    limbs together, or crossing fast), the chain of judgements breaks; in each unbroken run, a group exchanged in more than half of its frames is
-    exchanged back in all of them (BlazePose's majority says which side is which)."""
+    limbs together, or crossing fast), the chain of judgements breaks; in each unbroken run, a group
+    exchanged in more than half of its frames is exchanged back in all of them (BlazePose's majority says
+    which side is which)."""
     out = landmarks.copy()
     exchanged = np.zeros((len(out), len(GROUPS)), dtype=bool)
     breaks = np.zeros((len(out), len(GROUPS)), dtype=bool)
@@ -101,10 +103,9 @@ def unswap_sequence(t_ms: np.ndarray, landmarks: np.ndarray) -> tuple[np.ndarray
             before = out[stretch[n - 1]]
             earlier = [k for k in stretch[max(0, n - 8):n] if t_ms[i] - t_ms[k] >= REFERENCE_MS]
             older = out[earlier[-1]] if earlier and earlier[-1] != stretch[n - 1] else None
-            out[i], groups = unswap(before, older, out[i])
+            out[i], groups, tied = unswap(before, older, out[i])
             exchanged[i] = [name in groups for name in GROUPS]
-            breaks[i] = [name not in groups and not _continued(before, out[i], pairs, _INDICES[name])
-                         for name, pairs in GROUPS.items()]
+            breaks[i] = [name in tied for name in GROUPS]
         for g, pairs in enumerate(GROUPS.values()):
             starts = [n for n, i in enumerate(stretch) if n == 0 or breaks[i, g]] + [len(stretch)]
             for a, b in zip(starts, starts[1:]):

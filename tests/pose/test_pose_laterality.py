@@ -107,12 +107,12 @@ def test_a_frame_that_continues_the_one_before_is_not_judged_against_an_older_on
     stretch: where a frame continues the one before as labelled, the older one is not heard."""
     _, lms = _skeleton(3)
     missed = _swap(lms[0], "legs")  # a swap two frames back that was not caught
-    fixed, groups = unswap(lms[1], missed, lms[2])
+    fixed, groups, _ = unswap(lms[1], missed, lms[2])
     assert groups == []
     np.testing.assert_allclose(fixed, lms[2])
     # A frame that did jump from the one before is still compared with the older frame (blended swaps).
     blended = lms[1].copy()
     blended[[15, 16], 3] = 0.0
-    fixed, groups = unswap(blended, lms[0], _swap(lms[2], "arms"))
+    fixed, groups, _ = unswap(blended, lms[0], _swap(lms[2], "arms"))
     assert groups == ["arms"]
     np.testing.assert_allclose(fixed, lms[2])

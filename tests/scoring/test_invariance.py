@@ -6,8 +6,8 @@ Every variant is asserted on pose2sim cam01 (measured: mirrored 0.910, half spee
 biomechanics/measurement.py: with depth in the velocity half speed read 0.55-0.64).
 
 On the Sports2D clip (two people, a backflip off a roof, a backlit landing, a run behind a tree) the original's
-peak is the athlete's right toe running after his landing (7.27 m/s at 7.28 s). Held there: mirrored 0.977,
-half playback speed 0.530 (wanted 0.5), half resolution 1.012 (measured 2026-12-07), each at that run. That
+peak is the athlete's right toe running after his landing (7.21 m/s at 7.28 s). Held there: mirrored 0.964,
+half playback speed 0.526 (wanted 0.5), half resolution 1.036 (measured 2026-12-07), each at that run. That
 took services.pose.redetect's second look (the mirror image's tracker lost the athlete when the woman walked
 in: 0.578), and services.pose.tracking continuing the identity seen most and across interleaved tracks (at
 half resolution his landing had joined a fragment of him, his run was lost and the woman scored level). Two
@@ -17,14 +17,14 @@ carried through the clip by services.pose.laterality (now judged per unbroken ru
 deciding the side). Three variants are asserted only to agree or be marked not reliable (details.quality):
 - half the frame rate: the clip is 30 fps, so the variant is 15 fps, not the issue's 60 -> 30, and below the
   24 fps a strike's peak needs (quality.RELIABLE_FPS): the same running foot, 8 samples over its swing,
-  reads 1.17x (8.51 m/s; it had read 0.393 when the woman was measured: see
-  test_the_athlete_is_measured_at_half_the_frame_rate), marked uncertain for the frame rate;
+  reads 1.121x here (8.08 m/s; 1.17 before scoring resampled by cubic spline, and 0.393 when the woman
+  was measured: see test_the_athlete_is_measured_at_half_the_frame_rate), marked uncertain for the frame rate;
 - the central 70 % crop: the athlete's head (6-14 % from the top of the frame) is outside it for most of the
-  clip, and BlazePose's detector starts from the face: found in 120 of 230 frames, 0.554; the original's
+  clip, and BlazePose's detector starts from the face: found in 120 of 230 frames, 0.530; the original's
   fastest moment (the right toe at 7.28 s, at y = 887 of 994 px) is itself outside the crop (y 149-845);
-- the phone recording: 0.773. The pose model's trackers disagree about the right toe through the run
+- the phone recording: 0.763. The pose model's trackers disagree about the right toe through the run
   (6.9-7.2 s and 7.3-7.5 s, up to 0.44 m), so its speed there is not counted and the peak left is the right
-  wrist side-on on the box at 5.18 s (5.62 m/s); BlazePose's CPU inference is not bit-exact across
+  wrist side-on on the box at 5.18 s (5.50 m/s), and the quality says the toe was not counted; BlazePose's CPU inference is not bit-exact across
   processors, so these figures move between machines.
 bench/validity.py prints every ratio."""
 
