@@ -126,6 +126,11 @@ class Identity:
         return [lm for t in self.tracks for lm in t.landmarks]
 
 
+def _alike(a: Track, b: Track) -> bool:
+    sim = similarity(a.look, b.look) if a.look is not None and b.look is not None else None
+    return sim is not None and sim >= MIN_STITCH_SIMILARITY
+
+
 def _reachable(a: Box, b: Box, gap_ms: float) -> bool:
     """Whether box b is where the person in box a could be gap_ms later."""
     body = max(a[3] - a[1], b[3] - b[1], 1.0)
@@ -203,27 +208,26 @@ class PeopleTracker:
         identities: list[Identity] = []
         frames: list[set[int]] = []  # each identity's frame positions
         for track in sorted(self.tracks, key=lambda t: t.times_ms[0]):
-            best, best_size, start = None, 0, track.times_ms[0]
-            for ident, seen in zip(identities, frames):
+            best, start = None, track.times_ms[0]
+            for k, (ident, seen) in enumerate(zip(identities, frames)):
                 if not seen.isdisjoint(track.positions):
                     continue
                 # its last sighting before the track starts: (track, index) in each of its tracks, the latest
                 before = [(t, bisect.bisect_left(t.times_ms, start) - 1) for t in ident.tracks]
-                last, at = max(((t, k) for t, k in before if k >= 0), key=lambda tk: tk[0].times_ms[tk[1]],
+                last, at = max(((t, i) for t, i in before if i >= 0), key=lambda ti: ti[0].times_ms[ti[1]],
                                default=(None, 0))
                 if last is None:
                     continue
                 gap = start - last.times_ms[at]
-                sim = similarity(last.look, track.look) if last.look is not None and track.look is not None else None
                 if (gap <= MAX_STITCH_GAP_MS and _reachable(last.boxes[at], track.boxes[0], gap)
-                        and sim is not None and sim >= MIN_STITCH_SIMILARITY and len(seen) > best_size):
-                    best, best_size = ident, len(seen)
+                        and _alike(last, track) and (best is None or len(seen) > len(frames[best]))):
+                    best = k
             if best is None:
                 identities.append(Identity([track]))
                 frames.append(set(track.positions))
             else:
-                best.tracks.append(track)
-                frames[identities.index(best)].update(track.positions)
+                identities[best].tracks.append(track)
+                frames[best].update(track.positions)
         return identities
 
     def performer(self) -> Identity | None:

@@ -227,8 +227,8 @@ def speed_quality(measured: Measured, effector: str, speed_m_s: float, t_peak_s:
     # The peak is the fastest of the candidates where they were measured: one not measured somewhere may have
     # been faster there (sports2d's phone recording: the right toe's run at 6.9-7.5 s, 7.3 m/s in the original,
     # not counted, and the peak reported was the right wrist's 5.6).
-    for other in candidates:
-        spans, most = measured.disagreement(L.EFFECTORS[other]) if other != effector else ([], 0.0)
+    for other in (c for c in candidates if c != effector):
+        spans, most = measured.disagreement(L.EFFECTORS[other])
         if spans:
             q.measured.setdefault("others_not_counted_s", {})[other] = _spans(spans)
             q.worsen("uncertain", f"the pose model's trackers disagreed about where the {other.replace('_', ' ')} "

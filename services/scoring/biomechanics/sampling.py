@@ -73,23 +73,16 @@ def _resample(ts: np.ndarray, xs: np.ndarray, grid: np.ndarray, max_gap: float) 
     Each run of samples between two long gaps gets its own spline: one across a gap would couple the
     motion before it with the motion after (a C2 spline's pieces are solved together)."""
     out = np.full((grid.size, *xs.shape[1:]), np.nan)
+    if ts.size == 0:
+        return out
     cuts = np.flatnonzero(np.diff(ts) > max_gap + 1e-9) + 1
     for run_t, run_x in zip(np.split(ts, cuts), np.split(xs, cuts)):
-        if run_t.size < 2:
-            near = np.isclose(grid, run_t[0]) if run_t.size else np.zeros(grid.size, dtype=bool)
-            out[near] = run_x[0] if run_t.size else np.nan  # a lone sample is kept where the grid meets it
+        if run_t.size == 1:  # a lone sample is kept where the grid meets it
+            out[np.isclose(grid, run_t[0])] = run_x[0]
             continue
         inside = (grid >= run_t[0] - 1e-9) & (grid <= run_t[-1] + 1e-9)
         if np.any(inside):
             out[inside] = CubicSpline(run_t, run_x, axis=0)(np.clip(grid[inside], run_t[0], run_t[-1]))
-    return out
-    inside = (grid >= ts[0] - 1e-9) & (grid <= ts[-1] + 1e-9)
-    right = np.clip(np.searchsorted(ts, grid, side="left"), 1, ts.size - 1)
-    gap = ts[right] - ts[right - 1]
-    exact = np.isclose(grid, ts[right]) | np.isclose(grid, ts[right - 1])
-    ok = inside & ((gap <= max_gap + 1e-9) | exact)
-    if np.any(ok):
-        out[ok] = CubicSpline(ts, xs, axis=0)(np.clip(grid[ok], ts[0], ts[-1]))
     return out
 
 
